@@ -1,0 +1,29 @@
+// Operating errors (bad input, limits, I/O) carry a stable machine-readable code. The HTTP layer maps
+// codes to statuses in one place (server/errors.ts); nothing else decides a status.
+
+export type ErrorCode =
+  // input
+  | "bad_request" | "unsupported_media_type" | "body_too_large" | "malformed_body" | "unknown_table"
+  | "bad_config" | "bad_argument"
+  // ingest overload and durability
+  | "overloaded" | "shutting_down" | "wal_failed" | "disk_full"
+  // storage
+  | "wal_corrupt" | "wal_io" | "store_limit"
+  | "not_found" | "internal";
+
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  readonly detail?: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, detail?: Record<string, unknown>) {
+    super(message);
+    this.name = "EngineError";
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** Per-event rejection codes: stable, listed in the README, stored with dead letters. */
+export type RejectCode =
+  | "not_an_object" | "invalid_json" | "invalid_msgpack" | "missing_field" | "invalid_type"
+  | "invalid_number" | "invalid_timestamp" | "timestamp_out_of_range" | "value_too_long"
+  | "event_too_large" | "invalid_currency" | "too_many_events";

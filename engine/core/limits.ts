@@ -1,0 +1,41 @@
+// Every bound Caracal enforces, in one place. Values that operators may change are defaults for
+// server/config.ts; the rest are format constants. Each limit has a test that triggers it.
+
+export const LIMITS = {
+  /** Largest request body accepted on POST /v1/events, as sent (before decompression). */
+  BODY_BYTES_MAX: 16 * 1024 * 1024,
+  /** Largest body after gzip decompression: guards against compression bombs. */
+  BODY_DECOMPRESSED_BYTES_MAX: 64 * 1024 * 1024,
+  /** Events one request or WebSocket frame may carry. */
+  EVENTS_PER_BATCH_MAX: 100_000,
+  /** Largest single event, in bytes of its source text (NDJSON line or msgpack item). */
+  EVENT_BYTES_MAX: 64 * 1024,
+  /** Default longest string value, in UTF-16 code units, unless a column sets its own. */
+  STRING_LENGTH_MAX: 8 * 1024,
+  /** Longest `text` and `props` values. */
+  LONG_TEXT_LENGTH_MAX: 64 * 1024,
+  /** Longest event_id. */
+  EVENT_ID_LENGTH_MAX: 128,
+  /** Bytes of request bodies being parsed or awaiting durability at once, across all clients. */
+  INGEST_INFLIGHT_BYTES_MAX: 256 * 1024 * 1024,
+  /** Per WebSocket connection: bytes of frames not yet acknowledged before the server closes it. */
+  WS_INFLIGHT_BYTES_MAX: 32 * 1024 * 1024,
+  /** Per WebSocket connection: acknowledgements buffered for a client that does not read. */
+  WS_SEND_BUFFER_BYTES_MAX: 4 * 1024 * 1024,
+  /** Open WebSocket connections. */
+  WS_CONNECTIONS_MAX: 1024,
+  /** WAL segment size before rotation. */
+  WAL_SEGMENT_BYTES: 64 * 1024 * 1024,
+  /** Largest WAL record payload; a record is one ingest batch. */
+  WAL_RECORD_BYTES_MAX: 256 * 1024 * 1024,
+  /** De-duplication window: ids remembered for this long (by receive time)... */
+  DEDUP_WINDOW_MS: 24 * 60 * 60 * 1000,
+  /** ...and at most this many. */
+  DEDUP_WINDOW_IDS_MAX: 10_000_000,
+  /** Rows per store segment; a segment seals (and is compressed) when full. */
+  SEGMENT_ROWS: 65_536,
+  /** Earliest accepted event time (2000-01-01): earlier values are almost always epoch seconds. */
+  TS_MIN_MS: 946_684_800_000,
+  /** Latest accepted event time, relative to receive time. */
+  TS_FUTURE_SKEW_MS: 24 * 60 * 60 * 1000,
+} as const;

@@ -30,8 +30,8 @@ export const LIMITS = {
   WAL_RECORD_BYTES_MAX: 256 * 1024 * 1024,
   /** De-duplication window: ids remembered for this long (by receive time)... */
   DEDUP_WINDOW_MS: 24 * 60 * 60 * 1000,
-  /** ...and at most this many. */
-  DEDUP_WINDOW_IDS_MAX: 10_000_000,
+  /** ...and at most this many (about 40 bytes each at the worst load factor). */
+  DEDUP_WINDOW_IDS_MAX: 5_000_000,
   /** Rows per store segment; a segment seals (and is compressed) when full. */
   SEGMENT_ROWS: 65_536,
   /** Earliest accepted event time (2000-01-01): earlier values are almost always epoch seconds. */

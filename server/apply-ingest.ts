@@ -1,0 +1,35 @@
+// Applies one ingest WAL record to the in-memory state: the store's tables and the de-duplication
+// window. The live path and recovery both call this, in WAL order, so a restarted process holds
+// exactly what the live one did.
+
+import { decodeBatch } from "../engine/core/batch-codec.ts";
+import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
+import type { Catalog } from "../engine/store/catalog.ts";
+import type { IngestRecord } from "../storage/ingest-record.ts";
+import type { DedupWindow } from "./ingest/dedup-window.ts";
+
+export interface ApplyCounts { table: string; stored: number; duplicates: number; deadLetters: number }
+
+export function applyIngestRecord(catalog: Catalog, rec: IngestRecord): ApplyCounts {
+  const batch = decodeBatch(rec.batch);
+  const table = catalog.get(batch.table);
+  const stored = table ? table.appendBatch(batch, rec.drops) : 0;
+  let deadLetters = 0;
+  if (rec.deadLetters) {
+    const dl = decodeBatch(rec.deadLetters);
+    deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(dl, null);
+  }
+  // A table missing from the config now (it was declared when the record was written): its rows
+  // stay in the WAL and come back if the table is declared again.
+  return { table: batch.table, stored, duplicates: batch.rowCount - stored - (table ? 0 : batch.rowCount), deadLetters };
+}
+
+/** Recovery only: re-remembers the ids a record stored, with the receive time it was logged with. */
+export function rememberIds(dedup: DedupWindow, rec: IngestRecord): void {
+  const h = rec.idHashes;
+  for (let i = 0; i < rec.rowCount; i++) {
+    if (rec.drops && (rec.drops[i >> 3]! & (1 << (i & 7))) !== 0) continue;
+    const lo = h[2 * i]!, hi = h[2 * i + 1]!;
+    if (lo !== 0 || hi !== 0) dedup.checkAndAdd(lo, hi, rec.receivedAt);
+  }
+}

@@ -1,0 +1,62 @@
+// Assembles one Caracal process from a Config: lock the data directory, recover the store from the
+// WAL, open the WAL for appends, start the parser workers and the HTTP server. `stop()` is the
+// graceful path (SIGTERM): stop accepting, answer what is in flight, fsync, close.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
+import { Catalog } from "../engine/store/catalog.ts";
+import { realFileSystem } from "../storage/fs/file-system.ts";
+import { WalWriter } from "../storage/wal/wal-writer.ts";
+import type { Config } from "./config.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { startHttp } from "./http.ts";
+import { DedupWindow } from "./ingest/dedup-window.ts";
+import { ParseWorkerPool } from "./ingest/worker-pool.ts";
+import { IngestPipeline } from "./ingest-pipeline.ts";
+import { recover, type RecoveryReport } from "./recover.ts";
+
+export interface Running {
+  readonly url: string;
+  readonly recovery: RecoveryReport;
+  stop(): Promise<void>;
+}
+
+export async function startCaracal(config: Config): Promise<Running> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    const walDir = join(config.dataDir, "wal");
+    await realFileSystem.mkdirp(walDir);
+    const catalog = new Catalog();
+    for (const schema of config.tables) catalog.create(schema);
+    catalog.create(DEAD_LETTER_SCHEMA);
+    const dedup = new DedupWindow({ windowMs: config.dedupWindowMs, maxIds: config.dedupMaxIds });
+    const recovery = await recover(realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup);
+    const wal = await WalWriter.open(realFileSystem, walDir, {
+      policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
+    });
+    const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
+    const pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax);
+    const { server } = startHttp(config.host, config.port, {
+      pipeline, catalog, wal, dedup, recovery, startedAt: Date.now(),
+      tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax,
+    });
+    let stopping: Promise<void> | null = null;
+    return {
+      url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`,
+      recovery,
+      stop: () => (stopping ??= (async () => {
+        server.stop(false);          // no new connections; requests in flight run to their answer
+        await pipeline.drain();      // every accepted body answered (after its fsync)
+        await server.stop(true);     // then close idle keep-alive and WebSocket connections
+        await wal.close();
+        await pool.close();
+        unlock();
+      })()),
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}

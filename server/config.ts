@@ -1,0 +1,147 @@
+// Settings, from four layers (later wins): built-in defaults, a config file (JSON or TOML),
+// CARACAL_* environment variables, command-line flags. Validated once here with zod; everything
+// downstream receives a frozen, typed Config and never re-checks it.
+
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { EngineError } from "../engine/core/errors.ts";
+import { EVENTS_SCHEMA, SYSTEM_COLUMNS, streamSchema, DEFAULT_TABLE } from "../engine/core/event-schema.ts";
+import { LIMITS } from "../engine/core/limits.ts";
+import { columnTypeFromName, type ColumnDef, type TableSchema } from "../engine/core/types.ts";
+
+export type FsyncPolicy = { kind: "batch" } | { kind: "interval"; ms: number } | { kind: "off" };
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _, starting with a letter or _");
+const columnsSpec = z.record(identifier, z.string());
+
+const fileSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  data_dir: z.string().min(1).optional(),
+  fsync: z.string().optional(),
+  workers: z.number().int().min(1).max(64).optional(),
+  wal: z.strictObject({
+    segment_bytes: z.number().int().min(64 * 1024).optional(),
+    skip_corrupt: z.boolean().optional(),
+  }).optional(),
+  dedup: z.strictObject({
+    window_ms: z.number().int().min(0).optional(),
+    max_ids: z.number().int().min(0).optional(),
+  }).optional(),
+  limits: z.strictObject({
+    body_bytes_max: z.number().int().min(1024).optional(),
+    ingest_inflight_bytes_max: z.number().int().min(1024).optional(),
+  }).optional(),
+  /** `events` may gain columns; any other name declares a stream with its own schema. */
+  tables: z.record(identifier, z.strictObject({ columns: columnsSpec })).optional(),
+});
+type FileConfig = z.infer<typeof fileSchema>;
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly fsync: FsyncPolicy;
+  readonly workers: number;
+  readonly walSegmentBytes: number;
+  readonly walSkipCorrupt: boolean;
+  readonly dedupWindowMs: number;
+  readonly dedupMaxIds: number;
+  readonly bodyBytesMax: number;
+  readonly ingestInflightBytesMax: number;
+  readonly tables: readonly TableSchema[];
+}
+
+/** Flags and their environment variables: the single list `--help` prints. */
+export const OPTIONS = [
+  { flag: "--port", env: "CARACAL_PORT", arg: "N", help: "TCP port; 0 picks a free one (printed on the first output line). Default 8080." },
+  { flag: "--host", env: "CARACAL_HOST", arg: "H", help: "Address to bind. Default 127.0.0.1." },
+  { flag: "--data", env: "CARACAL_DATA", arg: "DIR", help: "Data directory (WAL, Parquet, state). Default ./data." },
+  { flag: "--config", env: "CARACAL_CONFIG", arg: "FILE", help: "Config file, JSON or TOML (see README)." },
+  { flag: "--fsync", env: "CARACAL_FSYNC", arg: "POLICY", help: "batch (acknowledged = fsynced; default), interval:<ms>, or off." },
+  { flag: "--workers", env: "CARACAL_WORKERS", arg: "N", help: "Ingest parser threads. Default: cores - 1, at least 1." },
+  { flag: "--wal-skip-corrupt", env: "CARACAL_WAL_SKIP_CORRUPT", arg: "", help: "On a corrupt WAL record, quarantine it and start anyway." },
+] as const;
+
+export function parseFsync(text: string): FsyncPolicy {
+  if (text === "batch" || text === "off") return { kind: text };
+  const m = /^interval:(\d+)$/.exec(text);
+  if (m && Number(m[1]) >= 1) return { kind: "interval", ms: Number(m[1]) };
+  throw new EngineError("bad_config", `fsync policy "${text}" is not one of batch, interval:<ms> (ms >= 1), off`);
+}
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try { text = readFileSync(path, "utf8"); } catch (e) {
+    throw new EngineError("bad_config", `cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try { raw = path.endsWith(".toml") ? Bun.TOML.parse(text) : JSON.parse(text); } catch (e) {
+    throw new EngineError("bad_config", `config file ${path} is not valid ${path.endsWith(".toml") ? "TOML" : "JSON"}: ${(e as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) throw new EngineError("bad_config", `config file ${path}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function columnDefs(table: string, spec: Record<string, string>): ColumnDef[] {
+  return Object.entries(spec).map(([name, typeName]) => {
+    const type = columnTypeFromName(typeName);
+    if (type === undefined) throw new EngineError("bad_config", `table ${table}: column ${name} has unknown type "${typeName}" (use string, float, int, bool, timestamp, json)`);
+    return { name, type };
+  });
+}
+
+function buildTables(spec: FileConfig["tables"]): TableSchema[] {
+  let events = EVENTS_SCHEMA;
+  const streams: TableSchema[] = [];
+  for (const [name, t] of Object.entries(spec ?? {})) {
+    const extra = columnDefs(name, t.columns);
+    const base = name === DEFAULT_TABLE ? EVENTS_SCHEMA.columns : streamSchema(name, []).columns;
+    for (const c of extra) {
+      if (base.some((b) => b.name === c.name)) {
+        const why = (SYSTEM_COLUMNS as readonly string[]).includes(c.name) ? "a system column" : "already in the default schema";
+        throw new EngineError("bad_config", `table ${name}: column ${c.name} is ${why}`);
+      }
+    }
+    if (name.startsWith("_")) throw new EngineError("bad_config", `table ${name}: names starting with _ are reserved`);
+    if (name === DEFAULT_TABLE) events = { ...EVENTS_SCHEMA, columns: [...EVENTS_SCHEMA.columns, ...extra] };
+    else streams.push(streamSchema(name, extra));
+  }
+  return [events, ...streams];
+}
+
+/** Resolves the layers. `flags` holds command-line values already split by the CLI. */
+export function loadConfig(flags: Record<string, string | boolean>, env: Record<string, string | undefined> = process.env): Config {
+  const pick = (flag: string): string | boolean | undefined => {
+    if (flags[flag] !== undefined) return flags[flag];
+    const opt = OPTIONS.find((o) => o.flag === `--${flag}`);
+    return opt ? env[opt.env] : undefined;
+  };
+  const configPath = pick("config");
+  const file: FileConfig = typeof configPath === "string" ? readConfigFile(configPath) : {};
+  const num = (flag: string, v: string | boolean | undefined, min: number, max: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (typeof v !== "string" || !Number.isInteger(n) || n < min || n > max) {
+      throw new EngineError("bad_config", `--${flag} must be an integer from ${min} to ${max}, got "${v}"`);
+    }
+    return n;
+  };
+  const skip = pick("wal-skip-corrupt");
+  return Object.freeze({
+    host: (pick("host") as string | undefined) ?? file.host ?? "127.0.0.1",
+    port: num("port", pick("port"), 0, 65535) ?? file.port ?? 8080,
+    dataDir: (pick("data") as string | undefined) ?? file.data_dir ?? "./data",
+    fsync: parseFsync((pick("fsync") as string | undefined) ?? file.fsync ?? "batch"),
+    workers: num("workers", pick("workers"), 1, 64) ?? file.workers ?? Math.max(1, availableParallelism() - 1),
+    walSegmentBytes: file.wal?.segment_bytes ?? LIMITS.WAL_SEGMENT_BYTES,
+    walSkipCorrupt: skip === true || skip === "1" || skip === "true" || (file.wal?.skip_corrupt ?? false),
+    dedupWindowMs: file.dedup?.window_ms ?? LIMITS.DEDUP_WINDOW_MS,
+    dedupMaxIds: file.dedup?.max_ids ?? LIMITS.DEDUP_WINDOW_IDS_MAX,
+    bodyBytesMax: file.limits?.body_bytes_max ?? LIMITS.BODY_BYTES_MAX,
+    ingestInflightBytesMax: file.limits?.ingest_inflight_bytes_max ?? LIMITS.INGEST_INFLIGHT_BYTES_MAX,
+    tables: buildTables(file.tables),
+  });
+}

@@ -1,0 +1,155 @@
+// The ingest path from a request body to an acknowledgement:
+//   parse + validate (worker thread) -> de-duplicate -> WAL append -> durable -> store -> ack.
+//
+// Invariants:
+// - An acknowledgement is sent only after the batch's WAL record is durable under the fsync policy.
+// - De-duplication decisions and WAL appends happen in the same synchronous step, so WAL order is
+//   decision order; records are applied to the store strictly in WAL order (the `applyQueue`).
+// - After any WAL failure the pipeline refuses all ingest (wal_failed) and acknowledges nothing
+//   written after the failure: the in-memory state may no longer match the log, and a restart
+//   (recovery replays the log) is the one way back to a state that provably does.
+// - Bytes in flight are bounded; past the bound the client is told to retry (503 + Retry-After).
+
+import { EngineError, type RejectCode } from "../engine/core/errors.ts";
+import type { Catalog } from "../engine/store/catalog.ts";
+import { encodeIngestRecord, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
+import type { WalWriter } from "../storage/wal/wal-writer.ts";
+import { applyIngestRecord } from "./apply-ingest.ts";
+import type { DedupWindow } from "./ingest/dedup-window.ts";
+import type { BodyFormat } from "./ingest/parse-body.ts";
+import type { IngestOutput } from "./ingest/ingest-batch.ts";
+
+export interface IngestRequest {
+  table: string;
+  format: BodyFormat;
+  gzip: boolean;
+  body: Uint8Array;
+  source: "http" | "ws";
+  allowEnvelope: boolean;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  errors: { index: number; line?: number; code: RejectCode; message: string; field?: string }[];
+  duplicate_indexes: number[];
+  batch_id?: string | number;
+}
+
+export interface Parser {
+  parse(req: IngestRequest & { receivedAt: number }): Promise<IngestOutput>;
+}
+
+export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
+
+interface Applying { rec: IngestRecord; done: boolean }
+
+export class IngestPipeline {
+  private inflightBytes = 0;
+  private failure: EngineError | null = null;
+  private closing = false;
+  private readonly applyQueue: Applying[] = [];
+  private readonly idle = new Set<() => void>();
+  readonly counters = new Map<string, TableCounters>();
+
+  constructor(
+    private readonly parser: Parser,
+    private readonly wal: WalWriter,
+    private readonly catalog: Catalog,
+    private readonly dedup: DedupWindow,
+    private readonly inflightBytesMax: number,
+  ) {}
+
+  get bytesInFlight(): number { return this.inflightBytes; }
+  get failed(): EngineError | null { return this.failure; }
+
+  async ingest(req: IngestRequest): Promise<IngestResult> {
+    if (this.closing) throw new EngineError("shutting_down", "server is shutting down; retry against the restarted server");
+    this.throwIfFailed();
+    const n = req.body.byteLength;
+    if (this.inflightBytes > 0 && this.inflightBytes + n > this.inflightBytesMax) {
+      throw new EngineError("overloaded", `ingest is saturated: ${this.inflightBytes} bytes in flight, limit ${this.inflightBytesMax}; retry after the Retry-After delay`);
+    }
+    this.inflightBytes += n;
+    try {
+      const receivedAt = Date.now();
+      const out = await this.parser.parse({ ...req, receivedAt });
+      this.throwIfFailed();
+      const { rec, duplicateIndexes } = this.decide(out, receivedAt);
+      const { durable } = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec));
+      const entry: Applying = { rec, done: false };
+      this.applyQueue.push(entry);
+      try {
+        await durable;
+      } catch (e) {
+        this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
+        throw e instanceof EngineError && e.code === "disk_full" ? e : this.failure;
+      }
+      entry.done = true;
+      this.drainApplyQueue();
+      this.throwIfFailed();
+      const c = this.countersFor(req.table);
+      c.accepted += out.accepted - duplicateIndexes.length;
+      c.rejected += out.rejected.length;
+      c.duplicates += duplicateIndexes.length;
+      c.batches++;
+      const result: IngestResult = {
+        accepted: out.accepted - duplicateIndexes.length,
+        rejected: out.rejected.length,
+        duplicates: duplicateIndexes.length,
+        errors: out.rejected,
+        duplicate_indexes: duplicateIndexes,
+      };
+      if (out.batchId !== null) result.batch_id = out.batchId;
+      return result;
+    } finally {
+      this.inflightBytes -= n;
+      if (this.inflightBytes === 0) for (const f of this.idle) f();
+    }
+  }
+
+  /** Marks rows whose client event_id is in the window; the rest are remembered. */
+  private decide(out: IngestOutput, receivedAt: number): { rec: IngestRecord; duplicateIndexes: number[] } {
+    const rows = out.accepted;
+    const hashes = new Uint32Array(out.idHashes.buffer, out.idHashes.byteOffset, rows * 2);
+    let drops: Uint8Array | null = null;
+    const duplicateIndexes: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      const lo = hashes[2 * i]!, hi = hashes[2 * i + 1]!;
+      if ((lo !== 0 || hi !== 0) && this.dedup.checkAndAdd(lo, hi, receivedAt)) {
+        drops ??= new Uint8Array((rows + 7) >> 3);
+        drops[i >> 3]! |= 1 << (i & 7);
+        duplicateIndexes.push(out.rowPositions[i]!);
+      }
+    }
+    return { rec: { receivedAt, rowCount: rows, idHashes: hashes, drops, batch: out.batch, deadLetters: out.deadLetters }, duplicateIndexes };
+  }
+
+  private drainApplyQueue(): void {
+    const q = this.applyQueue;
+    let i = 0;
+    while (i < q.length && q[i]!.done && !this.failure) applyIngestRecord(this.catalog, q[i++]!.rec);
+    if (i > 0) q.splice(0, i);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private countersFor(table: string): TableCounters {
+    let c = this.counters.get(table);
+    if (!c) this.counters.set(table, (c = { accepted: 0, rejected: 0, duplicates: 0, batches: 0 }));
+    return c;
+  }
+
+  /** Refuses new batches and resolves once every batch in flight has been answered. */
+  async drain(): Promise<void> {
+    this.closing = true;
+    if (this.inflightBytes === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => { this.idle.delete(done); resolve(); };
+      this.idle.add(done);
+    });
+  }
+}

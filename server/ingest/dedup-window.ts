@@ -1,0 +1,140 @@
+// The event_id de-duplication window: which client-given ids were seen recently, bounded by time
+// (receive time) and by count, whichever bites first. Ids are held as 64-bit hashes (two u32
+// halves); two distinct ids collide with probability about n/2^64 per lookup, 1e-12 at 10M ids.
+//
+// Typed arrays only: a FIFO ring of (hash, receivedAt) gives eviction order, and an open-addressing
+// table (linear probing, backward-shift deletion) keyed by the hash answers membership. Both grow
+// by doubling up to the count bound, so an idle server holds a few KB, not the worst case.
+//
+// Decisions depend only on the ids and the receive times recorded in the WAL, never on the wall
+// clock, so replaying the log rebuilds exactly the window the live process had.
+
+import { assert } from "../../engine/core/assert.ts";
+
+const INITIAL_CAPACITY = 1024;
+
+/** A power of two at least twice the ring: load stays <= 0.5, so probes stay short. */
+function tableSizeFor(ringCapacity: number): number {
+  let size = 2;
+  while (size < ringCapacity * 2) size *= 2;
+  assert((size & (size - 1)) === 0, "table size is a power of two");
+  return size;
+}
+
+export class DedupWindow {
+  private readonly windowMs: number;
+  private readonly maxIds: number;
+  // Ring: entries [head, head + count) modulo capacity, oldest first.
+  private ringLo: Uint32Array;
+  private ringHi: Uint32Array;
+  private ringAt: Float64Array;
+  private head = 0;
+  private count = 0;
+  private lastAt = -Infinity;
+  // Table: key (lo, hi), both 0 = empty slot. A real hash of 0 is stored as lo = 1.
+  private tabLo: Uint32Array;
+  private tabHi: Uint32Array;
+  private mask: number;
+
+  constructor(opts: { windowMs: number; maxIds: number }) {
+    this.windowMs = opts.windowMs;
+    this.maxIds = opts.maxIds;
+    const cap = Math.min(INITIAL_CAPACITY, Math.max(1, opts.maxIds));
+    this.ringLo = new Uint32Array(cap);
+    this.ringHi = new Uint32Array(cap);
+    this.ringAt = new Float64Array(cap);
+    const size = tableSizeFor(cap);
+    this.tabLo = new Uint32Array(size);
+    this.tabHi = new Uint32Array(size);
+    this.mask = size - 1;
+  }
+
+  get size(): number { return this.count; }
+
+  get byteSize(): number {
+    return this.ringLo.byteLength + this.ringHi.byteLength + this.ringAt.byteLength + this.tabLo.byteLength + this.tabHi.byteLength;
+  }
+
+  /**
+   * True when (lo, hi) is in the window: a duplicate. Otherwise remembers it as seen at `atMs` and
+   * returns false. Times are clamped to be non-decreasing (batches finish parsing slightly out of
+   * receive order), which keeps the ring sorted by time.
+   */
+  checkAndAdd(lo: number, hi: number, atMs: number): boolean {
+    if (this.maxIds === 0) return false;
+    atMs = this.lastAt = Math.max(atMs, this.lastAt);
+    if (lo === 0 && hi === 0) lo = 1;
+    this.evictOlderThan(atMs - this.windowMs);
+    if (this.findSlot(lo, hi) >= 0) return true;
+    if (this.count === this.maxIds) this.evictOldest();
+    else if (this.count === this.ringLo.length) this.grow();
+    const cap = this.ringLo.length;
+    const at = (this.head + this.count) % cap;
+    this.ringLo[at] = lo; this.ringHi[at] = hi; this.ringAt[at] = atMs;
+    this.count++;
+    this.insert(lo, hi);
+    return false;
+  }
+
+  /** Removes ids seen before `cutoffMs`. */
+  evictOlderThan(cutoffMs: number): void {
+    while (this.count > 0 && this.ringAt[this.head]! < cutoffMs) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    const h = this.head;
+    this.remove(this.ringLo[h]!, this.ringHi[h]!);
+    this.head = (h + 1) % this.ringLo.length;
+    this.count--;
+  }
+
+  private home(lo: number, hi: number): number {
+    // The halves are already hash output; mix them so both contribute to the slot.
+    return (Math.imul(lo ^ (hi >>> 7), 0x9e3779b1) >>> 0) & this.mask;
+  }
+
+  private findSlot(lo: number, hi: number): number {
+    for (let i = this.home(lo, hi); ; i = (i + 1) & this.mask) {
+      const l = this.tabLo[i]!, h = this.tabHi[i]!;
+      if (l === lo && h === hi) return i;
+      if (l === 0 && h === 0) return -1;
+    }
+  }
+
+  private insert(lo: number, hi: number): void {
+    let i = this.home(lo, hi);
+    while (this.tabLo[i] !== 0 || this.tabHi[i] !== 0) i = (i + 1) & this.mask;
+    this.tabLo[i] = lo; this.tabHi[i] = hi;
+  }
+
+  /** Backward-shift deletion keeps probe chains intact without tombstones. */
+  private remove(lo: number, hi: number): void {
+    let i = this.findSlot(lo, hi);
+    if (i < 0) return;
+    for (let j = (i + 1) & this.mask; ; j = (j + 1) & this.mask) {
+      const l = this.tabLo[j]!, h = this.tabHi[j]!;
+      if (l === 0 && h === 0) break;
+      const k = this.home(l, h);
+      // Move j back to i when its home does not lie cyclically in (i, j].
+      const inRange = i <= j ? i < k && k <= j : i < k || k <= j;
+      if (!inRange) { this.tabLo[i] = l; this.tabHi[i] = h; i = j; }
+    }
+    this.tabLo[i] = 0; this.tabHi[i] = 0;
+  }
+
+  private grow(): void {
+    const oldCap = this.ringLo.length;
+    const cap = Math.min(oldCap * 2, this.maxIds);
+    const lo = new Uint32Array(cap), hi = new Uint32Array(cap), at = new Float64Array(cap);
+    for (let n = 0; n < this.count; n++) {
+      const s = (this.head + n) % oldCap;
+      lo[n] = this.ringLo[s]!; hi[n] = this.ringHi[s]!; at[n] = this.ringAt[s]!;
+    }
+    this.ringLo = lo; this.ringHi = hi; this.ringAt = at; this.head = 0;
+    const tableSize = tableSizeFor(cap);
+    this.tabLo = new Uint32Array(tableSize);
+    this.tabHi = new Uint32Array(tableSize);
+    this.mask = tableSize - 1;
+    for (let n = 0; n < this.count; n++) this.insert(lo[n]!, hi[n]!);
+  }
+}

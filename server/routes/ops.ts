@@ -1,0 +1,55 @@
+// GET /healthz and GET /v1/stats: what an operator or a load balancer asks of the process.
+
+import type { Catalog } from "../../engine/store/catalog.ts";
+import type { WalWriter } from "../../storage/wal/wal-writer.ts";
+import type { DedupWindow } from "../ingest/dedup-window.ts";
+import type { IngestPipeline } from "../ingest-pipeline.ts";
+import type { RecoveryReport } from "../recover.ts";
+import { jsonResponse } from "../errors.ts";
+
+export interface OpsContext {
+  catalog: Catalog;
+  pipeline: IngestPipeline;
+  wal: WalWriter;
+  dedup: DedupWindow;
+  recovery: RecoveryReport;
+  startedAt: number;
+  connections: () => number;
+}
+
+export function healthz(ctx: OpsContext): Response {
+  const failed = ctx.pipeline.failed;
+  if (failed) return jsonResponse({ status: "degraded", reason: failed.message }, 503);
+  return jsonResponse({ status: "ok" });
+}
+
+export function stats(ctx: OpsContext): Response {
+  const tables: Record<string, unknown> = {};
+  for (const t of ctx.catalog.stats()) {
+    const c = ctx.pipeline.counters.get(t.name);
+    tables[t.name] = {
+      rows: t.rows, memory_bytes: t.memoryBytes, segments: t.segments,
+      accepted: c?.accepted ?? 0, rejected: c?.rejected ?? 0, duplicates: c?.duplicates ?? 0, batches: c?.batches ?? 0,
+    };
+  }
+  const w = ctx.wal.stats();
+  const r = ctx.recovery;
+  return jsonResponse({
+    uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+    tables,
+    ingest: {
+      bytes_in_flight: ctx.pipeline.bytesInFlight,
+      websocket_connections: ctx.connections(),
+      failed: ctx.pipeline.failed?.message ?? null,
+      dedup_ids: ctx.dedup.size, dedup_bytes: ctx.dedup.byteSize,
+    },
+    wal: {
+      bytes: w.bytes, segments: w.segments, records: w.records, group_commits: w.groupCommits, fsyncs: w.fsyncs,
+      fsync_last_ms: w.lastFsyncMs, fsync_avg_ms: w.fsyncs ? w.fsyncMsTotal / w.fsyncs : 0,
+    },
+    recovery: {
+      records: r.records, rows: r.rowsStored, elapsed_ms: r.elapsedMs, torn_tail: r.tornTail, quarantined: r.quarantined,
+    },
+    memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed },
+  });
+}

@@ -41,6 +41,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     const { server } = startHttp(config.host, config.port, {
       pipeline, catalog, wal, dedup, recovery, startedAt: Date.now(),
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax,
+      wsInflightBytesMax: config.wsInflightBytesMax,
     });
     let stopping: Promise<void> | null = null;
     return {

@@ -32,6 +32,7 @@ const fileSchema = z.strictObject({
   limits: z.strictObject({
     body_bytes_max: z.number().int().min(1024).optional(),
     ingest_inflight_bytes_max: z.number().int().min(1024).optional(),
+    ws_inflight_bytes_max: z.number().int().min(1024).optional(),
   }).optional(),
   /** `events` may gain columns; any other name declares a stream with its own schema. */
   tables: z.record(identifier, z.strictObject({ columns: columnsSpec })).optional(),
@@ -50,6 +51,7 @@ export interface Config {
   readonly dedupMaxIds: number;
   readonly bodyBytesMax: number;
   readonly ingestInflightBytesMax: number;
+  readonly wsInflightBytesMax: number;
   readonly tables: readonly TableSchema[];
 }
 
@@ -69,6 +71,33 @@ export function parseFsync(text: string): FsyncPolicy {
   const m = /^interval:(\d+)$/.exec(text);
   if (m && Number(m[1]) >= 1) return { kind: "interval", ms: Number(m[1]) };
   throw new EngineError("bad_config", `fsync policy "${text}" is not one of batch, interval:<ms> (ms >= 1), off`);
+}
+
+/**
+ * Nested file settings can also come from the environment: `limits.body_bytes_max` is
+ * CARACAL_LIMITS_BODY_BYTES_MAX, and so on for every key of `wal`, `dedup` and `limits`.
+ */
+const NESTED_NUMERIC = {
+  wal: ["segment_bytes"], dedup: ["window_ms", "max_ids"],
+  limits: ["body_bytes_max", "ingest_inflight_bytes_max", "ws_inflight_bytes_max"],
+} as const;
+
+export const NESTED_ENV = Object.entries(NESTED_NUMERIC).flatMap(([group, keys]) =>
+  keys.map((k) => ({ path: `${group}.${k}`, env: `CARACAL_${group}_${k}`.toUpperCase() })));
+
+function withEnv(file: FileConfig, env: Record<string, string | undefined>): FileConfig {
+  const out: Record<string, Record<string, unknown> | unknown> = { ...file };
+  for (const { path, env: name } of NESTED_ENV) {
+    const v = env[name];
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new EngineError("bad_config", `${name} must be an integer, got "${v}"`);
+    const [group, key] = path.split(".") as [string, string];
+    out[group] = { ...(out[group] as Record<string, unknown> | undefined), [key]: n };
+  }
+  const parsed = fileSchema.safeParse(out);
+  if (!parsed.success) throw new EngineError("bad_config", `environment settings:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 function readConfigFile(path: string): FileConfig {
@@ -120,7 +149,7 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     return opt ? env[opt.env] : undefined;
   };
   const configPath = pick("config");
-  const file: FileConfig = typeof configPath === "string" ? readConfigFile(configPath) : {};
+  const file = withEnv(typeof configPath === "string" ? readConfigFile(configPath) : {}, env);
   const num = (flag: string, v: string | boolean | undefined, min: number, max: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -142,6 +171,7 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     dedupMaxIds: file.dedup?.max_ids ?? LIMITS.DEDUP_WINDOW_IDS_MAX,
     bodyBytesMax: file.limits?.body_bytes_max ?? LIMITS.BODY_BYTES_MAX,
     ingestInflightBytesMax: file.limits?.ingest_inflight_bytes_max ?? LIMITS.INGEST_INFLIGHT_BYTES_MAX,
+    wsInflightBytesMax: file.limits?.ws_inflight_bytes_max ?? LIMITS.WS_INFLIGHT_BYTES_MAX,
     tables: buildTables(file.tables),
   });
 }

@@ -8,6 +8,7 @@ import { LIMITS } from "../engine/core/limits.ts";
 import { checkTable, postEvents, type EventsRouteContext } from "./routes/events.ts";
 import { wsHandler, type WsData } from "./routes/events-ws.ts";
 import { healthz, stats, type OpsContext } from "./routes/ops.ts";
+import { tableRows } from "./routes/table-rows.ts";
 
 export type HttpContext = EventsRouteContext & Omit<OpsContext, "connections">;
 
@@ -16,7 +17,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): { serve
   const ops: OpsContext = { ...ctx, connections: () => wsOpen };
   const notFound = (req: Request) =>
     errorResponse(new EngineError("not_found", `no route for ${req.method} ${new URL(req.url).pathname}; see the README's API table`));
-  const server = Bun.serve<WsData>({
+  const server = Bun.serve({
     hostname: host,
     port,
     // Bodies are checked against the configured limit in the handlers (clear JSON 413); this is the backstop.
@@ -25,6 +26,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): { serve
       "/healthz": { GET: () => healthz(ops) },
       "/v1/stats": { GET: () => stats(ops) },
       "/v1/events": { POST: (req) => postEvents(req, ctx) },
+      "/v1/tables/:name/rows": { GET: (req) => tableRows(req, req.params.name, ctx.catalog) },
       "/v1/events/ws": {
         GET: (req, srv) => {
           try {
@@ -33,7 +35,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): { serve
             if (wsOpen >= LIMITS.WS_CONNECTIONS_MAX) {
               throw new EngineError("overloaded", `${wsOpen} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
             }
-            if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0 } })) return undefined as unknown as Response;
+            if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0 } })) return undefined;
             throw new EngineError("bad_request", "expected a WebSocket upgrade request");
           } catch (e) {
             return errorResponse(e);

@@ -4,7 +4,7 @@
 
 import { parseArgs } from "node:util";
 import { EngineError } from "../engine/core/errors.ts";
-import { loadConfig, OPTIONS } from "./config.ts";
+import { loadConfig, NESTED_ENV, OPTIONS } from "./config.ts";
 import { startCaracal } from "./caracal.ts";
 
 function usage(): string {
@@ -17,6 +17,9 @@ function usage(): string {
     "Options:",
     ...OPTIONS.map((o) => `  ${`${o.flag} ${o.arg}`.padEnd(24)} ${o.help}\n  ${"".padEnd(24)} env ${o.env}`),
     `  ${"--help".padEnd(24)} Show this text.`,
+    "",
+    "Config-file settings also read from the environment:",
+    ...NESTED_ENV.map((n) => `  ${n.env.padEnd(40)} ${n.path}`),
   ];
   return lines.join("\n");
 }
@@ -30,7 +33,7 @@ async function serve(args: string[]): Promise<void> {
     ]),
     strict: true,
   });
-  if (values.help) { console.log(usage()); return; }
+  if ((values as { help?: boolean }).help) { console.log(usage()); return; }
   const config = loadConfig(values as Record<string, string | boolean>);
   const running = await startCaracal(config);
   // The first line of output is the address: scripts started with --port 0 read it.

@@ -1,6 +1,8 @@
 // `npm test`: runs every test with bun test and ends with the line CI reads, `N passed, N failed`,
 // counted from bun's own summary. Extra arguments go to bun test (e.g. a path filter).
 
+export {};
+
 const args = ["test", ...process.argv.slice(2)];
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
 let passed = 0, failed = 0, sawSummary = false;

@@ -91,7 +91,7 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
     const nameLen = view.getUint16(at, true);
     need(at + 2, nameLen + 2);
     const name = utf8d.decode(bytes.subarray(at + 2, at + 2 + nameLen));
-    const type = bytes[at + 2 + nameLen]!;
+    const type = bytes[at + 2 + nameLen]! as ColumnType;
     const flags = bytes[at + 3 + nameLen]!;
     if (!isKnownColumnType(type)) fail(`unknown column type ${type} for ${name}`, at);
     at = pad8(at + 4 + nameLen);

@@ -12,7 +12,7 @@ export const DEFAULT_TABLE = "events";
 export const DEAD_LETTER_TABLE = "_dead_letters";
 
 export const EVENT_COLUMNS: readonly ColumnDef[] = [
-  { name: "event_id", type: S, required: true, maxLength: LIMITS.EVENT_ID_LENGTH_MAX },
+  { name: "event_id", type: S, required: true, maxLength: LIMITS.EVENT_ID_LENGTH_MAX, unique: true },
   { name: "ts", type: ColumnType.TIMESTAMP, required: true },
   { name: "received_at", type: ColumnType.TIMESTAMP, required: true },
   { name: "type", type: S, required: true, maxLength: 64 },

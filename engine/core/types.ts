@@ -52,6 +52,12 @@ export interface ColumnDef {
   readonly required?: boolean;
   /** Longest accepted value in UTF-16 code units (strings and JSON only). */
   readonly maxLength?: number;
+  /**
+   * Strings only: values are (nearly) all distinct, like an event id. The store keeps them per segment
+   * instead of in the column's global dictionary, which would cost ~60 bytes a row and never shrink.
+   * Scans hand such a column out as strings, not dictionary codes.
+   */
+  readonly unique?: boolean;
 }
 
 export interface TableSchema {

@@ -18,7 +18,7 @@ export interface WsData { table: string; seq: number; inflightBytes: number }
 export const WS_CLOSE_TRY_AGAIN = 1013;
 
 export function wsHandler(ctx: EventsRouteContext, onCount: (delta: number) => void): WebSocketHandler<WsData> {
-  const budget = LIMITS.WS_INFLIGHT_BYTES_MAX;
+  const budget = ctx.wsInflightBytesMax;
   const utf8 = new TextEncoder();
   return {
     maxPayloadLength: ctx.bodyBytesMax,

@@ -12,6 +12,7 @@ export interface EventsRouteContext {
   pipeline: IngestPipeline;
   tableNames: ReadonlySet<string>;
   bodyBytesMax: number;
+  wsInflightBytesMax: number;
 }
 
 export function checkTable(ctx: EventsRouteContext, table: string): void {

@@ -1,0 +1,67 @@
+// Unsigned integers of a fixed bit width (0..32), packed back to back. Widths 8, 16 and 32 are plain
+// Uint8/16/32Arrays (decoded by a copy); any other width packs into u32 words, LSB first:
+//
+//   value i occupies bits [i * width, (i + 1) * width) of the word stream; a value may straddle
+//   two words. Width 0 stores nothing: every value is 0.
+//
+// Invariant: count * width < 2^32, so bit positions stay exact in u32 arithmetic (segments are bounded
+// by LIMITS.SEGMENT_ROWS_MAX). Unpacking allocates nothing.
+
+import { assert } from "../core/assert.ts";
+
+export type PackedData = Uint8Array | Uint16Array | Uint32Array;
+
+/** Bits needed to hold `x`, an integer in [0, 2^32). */
+export function bitWidth(x: number): number {
+  return x === 0 ? 0 : 32 - Math.clz32(x);
+}
+
+export function packedBytes(count: number, width: number): number {
+  if (width === 0) return 0;
+  if (width === 8) return count;
+  if (width === 16) return count * 2;
+  return Math.ceil((count * width) / 32) * 4;
+}
+
+/** Packs src[i] - base for i < count; each difference must be an integer in [0, 2^width). */
+export function packInts(src: Float64Array, count: number, base: number, width: number): PackedData | null {
+  assert(width >= 0 && width <= 32 && count * width < 2 ** 32, `pack ${count} values of width ${width}`);
+  if (width === 0) return null;
+  if (width === 8 || width === 16 || width === 32) {
+    const out = width === 8 ? new Uint8Array(count) : width === 16 ? new Uint16Array(count) : new Uint32Array(count);
+    for (let i = 0; i < count; i++) out[i] = src[i]! - base;
+    return out;
+  }
+  const words = new Uint32Array(Math.ceil((count * width) / 32));
+  let bit = 0;
+  for (let i = 0; i < count; i++) {
+    const v = src[i]! - base;
+    const w = bit >>> 5, s = bit & 31;
+    words[w] = words[w]! | (v << s);
+    if (s + width > 32) words[w + 1] = v >>> (32 - s);
+    bit += width;
+  }
+  return words;
+}
+
+/** Writes values [start, start + count) into out[0, count). */
+export function unpackInts(data: PackedData | null, width: number, start: number, count: number, out: Uint32Array): void {
+  if (width === 0 || data === null) {
+    out.fill(0, 0, count);
+    return;
+  }
+  if (width === 8 || width === 16 || width === 32) {
+    out.set(data.subarray(start, start + count));
+    return;
+  }
+  const words = data as Uint32Array;
+  const mask = width === 31 ? 0x7fffffff : (1 << width) - 1;
+  let bit = start * width;
+  for (let i = 0; i < count; i++) {
+    const w = bit >>> 5, s = bit & 31;
+    let v = words[w]! >>> s;
+    if (s + width > 32) v |= words[w + 1]! << (32 - s);
+    out[i] = v & mask;
+    bit += width;
+  }
+}

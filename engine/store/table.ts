@@ -1,0 +1,107 @@
+// A table of the in-memory store: rows in segments of segmentRows rows, the last one the mutable
+// tail, the others frozen and sealed (compressed, with zone maps) column by column. String columns
+// share one global dictionary each; unique string columns keep their values per segment.
+//
+// The class only delegates: appending is append.ts, sealing seal.ts, scanning scan.ts. All of them
+// run on the caller's thread; an append does bounded work (its rows plus about one column of sealing).
+
+import type { DecodedBatch } from "../core/batch-codec.ts";
+import type { TableSchema } from "../core/types.ts";
+import { ENCODING_NAMES } from "../column/column-chunk.ts";
+import type { StringDictionary } from "../column/string-dictionary.ts";
+import { appendBatch } from "./append.ts";
+import { scanTable, type ScanBatch, type ScanOptions } from "./scan.ts";
+import { sealAll, sealSome } from "./seal.ts";
+import { createTableState, type TableOptions, type TableState } from "./table-state.ts";
+
+export type { Vector } from "../column/vector.ts";
+export type { ScanBatch, ScanOptions, ScanStats } from "./scan.ts";
+export { newScanStats } from "./scan.ts";
+export type { TableOptions } from "./table-state.ts";
+
+export interface ColumnMemory {
+  readonly name: string;
+  /** Chunks, raw tail arrays and the global dictionary of the column. */
+  readonly bytes: number;
+  readonly dictionaryBytes: number;
+  readonly dictionaryValues: number;
+  /** Sealed chunks by encoding name. */
+  readonly encodings: Readonly<Record<string, number>>;
+}
+
+export class Table {
+  readonly schema: TableSchema;
+  private readonly t: TableState;
+
+  constructor(schema: TableSchema, options: TableOptions = {}) {
+    this.schema = schema;
+    this.t = createTableState(schema, options);
+  }
+
+  get rowCount(): number {
+    return this.t.rowCount;
+  }
+
+  get segmentCount(): number {
+    return this.t.segments.length;
+  }
+
+  /** Batch columns the schema does not know, counted once per batch. */
+  get ignoredColumns(): number {
+    return this.t.ignoredColumns;
+  }
+
+  /**
+   * Appends the rows of `batch` whose bit in `drop` is clear (null = all) and returns how many. Batch
+   * columns match schema columns by name; a schema column missing from the batch is null, a batch
+   * column the schema lacks is ignored, a type mismatch is EngineError("internal").
+   */
+  appendBatch(batch: DecodedBatch, drop: Uint8Array | null): number {
+    const n = appendBatch(this.t, batch, drop);
+    sealSome(this.t, n);
+    return n;
+  }
+
+  /** Closes the tail now, even if not full, and seals every pending column (checkpoint, shutdown, benches). */
+  seal(): void {
+    sealAll(this.t);
+  }
+
+  /** Batches valid until the next iteration only; see scan.ts. Throws bad_argument for an unknown column. */
+  scan(opts: ScanOptions): Generator<ScanBatch> {
+    return scanTable(this.t, opts);
+  }
+
+  columnIndex(name: string): number {
+    return this.t.byName.get(name) ?? -1;
+  }
+
+  /** The global dictionary of a string column (to resolve query constants); null for other columns. */
+  dictionary(name: string): StringDictionary | null {
+    const c = this.t.byName.get(name);
+    return c === undefined ? null : this.t.columns[c]!.dict;
+  }
+
+  /** byteLength of every typed array the table holds: segments, tails, dictionaries, sealing scratch. */
+  memoryBytes(): number {
+    let sum = 0;
+    for (const r of this.t.sealReaders.values()) sum += r.scratchBytes();
+    for (const c of this.columnMemory()) sum += c.bytes;
+    return sum;
+  }
+
+  columnMemory(): ColumnMemory[] {
+    return this.t.columns.map((col, c) => {
+      const encodings: Record<string, number> = {};
+      let bytes = col.dict?.byteSize ?? 0;
+      for (const seg of this.t.segments) {
+        bytes += seg.columnBytes(c);
+        const chunk = seg.chunks[c];
+        if (chunk) encodings[ENCODING_NAMES[chunk.encoding]] = (encodings[ENCODING_NAMES[chunk.encoding]] ?? 0) + 1;
+      }
+      return {
+        name: col.def.name, bytes, dictionaryBytes: col.dict?.byteSize ?? 0, dictionaryValues: col.dict?.size ?? 0, encodings,
+      };
+    });
+  }
+}

@@ -125,4 +125,34 @@ describe("restart", () => {
     const retry = await postEvents(b.url, ndjson([event(0), event(499)]));
     expect([s.tables.events.rows, s.recovery.rows, retry.body.duplicates]).toEqual([500, 500, 2]);
   });
+
+  test("SIGTERM under load answers every batch in flight, exits 0, and loses nothing acknowledged", async () => {
+    const dataDir = tempDataDir();
+    const a = await startCaracalProcess({ dataDir });
+    const acked: string[] = [];
+    const outcomes: string[] = [];
+    let firstAnswer!: () => void;
+    const answered = new Promise<void>((r) => { firstAnswer = r; });
+    const posts = Array.from({ length: 40 }, async (_, b) => {
+      const events = Array.from({ length: 300 }, (_, i) => event(b * 1000 + i));
+      try {
+        const r = await postEvents(a.url, ndjson(events));
+        firstAnswer();
+        outcomes.push(r.status === 200 ? "ok" : r.body.error.code);
+        if (r.status === 200) acked.push(...events.map((e) => e.event_id as string));
+      } catch {
+        outcomes.push("connection closed");
+      }
+    });
+    await answered;
+    const exit = a.terminate();
+    await Promise.all(posts);
+    expect(await exit).toBe(0);
+    const tally = outcomes.reduce<Record<string, number>>((t, o) => ({ ...t, [o]: (t[o] ?? 0) + 1 }), {});
+    console.log(`SIGTERM under load: ${JSON.stringify(tally)}`);
+    await using b = await startCaracalProcess({ dataDir });
+    const ids = new Set((await (await fetch(`${b.url}/v1/tables/events/rows?columns=event_id`)).text()).split("\n").filter((l) => l).map((l) => JSON.parse(l).event_id));
+    const unexpected = outcomes.filter((o) => o !== "ok" && o !== "shutting_down" && o !== "connection closed");
+    expect({ lost: acked.filter((id) => !ids.has(id)), unexpected, someAcked: acked.length > 0 }).toEqual({ lost: [], unexpected: [], someAcked: true });
+  });
 });

@@ -44,7 +44,7 @@ export const LIMITS = {
   SCAN_BATCH_ROWS: 4096,
   /** Bytes of one column's global string dictionary: offsets into its heap are u32. */
   DICTIONARY_BYTES_MAX: 0xffff_ffff,
-  /** Distinct values of one column's global dictionary; its hash table stays below 2^30 slots. */
+  /** Distinct values of one column's global dictionary; its hash table then has at most 2^30 slots. */
   DICTIONARY_CODES_MAX: 1 << 29,
   /** Bytes of a unique column's values in one segment: offsets into the segment heap are u32. */
   SEGMENT_HEAP_BYTES_MAX: 0xffff_ffff,

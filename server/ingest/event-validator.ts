@@ -1,6 +1,6 @@
 // Validates one decoded event against a table schema and writes it as a row of a BatchBuilder.
 // Compiled once per schema: the per-column rule is chosen up front and kept in flat arrays, so the
-// per-event work is one pass over the event's own keys and one pass over the columns.
+// per-event work is one pass over the event's own keys and one over the columns it filled.
 //
 // Rules (README.md lists them for users):
 // - An event is a plain object (`not_an_object`). Required columns must be present and non-null

@@ -1,6 +1,7 @@
 // Request bodies and WebSocket frames -> decoded events, one at a time, handed to an EventSink.
-// Owns the accepted media types, gzip, the per-batch event count and the choice of format parser
-// (parse-ndjson.ts, parse-json.ts, parse-msgpack.ts; each documents its own rules).
+// Owns the accepted media types, gzip and the choice of format parser (parse-ndjson.ts,
+// parse-json.ts, parse-msgpack.ts, each documenting its own rules; what they share, the event
+// count limit and the envelope, is in event-sink.ts).
 //
 // Two kinds of failure: a body that cannot be read at all throws EngineError (malformed_body,
 // body_too_large, unsupported_media_type); one bad event inside a readable body is a per-event
@@ -90,22 +91,16 @@ export function parseBody(format: BodyFormat, body: Uint8Array, allowEnvelope: b
 /** parseBody into an array: every event with its value or its error. */
 export function parseBodyEvents(format: BodyFormat, body: Uint8Array, allowEnvelope = false): { events: ParsedEvent[]; batchId: string | number | null } {
   const events: ParsedEvent[] = [];
-  const rawOf = (text: string | null, start: number, end: number) => text ?? (end > start ? body.slice(start, end) : undefined);
+  const push = (e: ParsedEvent, line: number, rawText: string | null, rawStart: number, rawEnd: number) => {
+    if (line > 0) e.line = line;
+    if (rawText !== null) e.raw = rawText;
+    else if (rawEnd > rawStart) e.raw = body.slice(rawStart, rawEnd);
+    events.push(e);
+  };
   const batchId = parseBody(format, body, allowEnvelope, {
-    event(value, position, line, rawText, rawStart, rawEnd) {
-      const e: ParsedEvent = { value, position };
-      if (line > 0) e.line = line;
-      const raw = rawOf(rawText, rawStart, rawEnd);
-      if (raw !== undefined) e.raw = raw;
-      events.push(e);
-    },
-    reject(position, line, code, message, rawText, rawStart, rawEnd) {
-      const e: ParsedEvent = { value: undefined, position, error: { code, message } };
-      if (line > 0) e.line = line;
-      const raw = rawOf(rawText, rawStart, rawEnd);
-      if (raw !== undefined) e.raw = raw;
-      events.push(e);
-    },
+    event: (value, position, line, rawText, rawStart, rawEnd) => push({ value, position }, line, rawText, rawStart, rawEnd),
+    reject: (position, line, code, message, rawText, rawStart, rawEnd) =>
+      push({ value: undefined, position, error: { code, message } }, line, rawText, rawStart, rawEnd),
   });
   return { events, batchId };
 }

@@ -5,7 +5,7 @@ import { EngineError, type ErrorCode } from "../engine/core/errors.ts";
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, malformed_body: 400, bad_argument: 400, bad_config: 400,
-  unsupported_media_type: 415, body_too_large: 413, unknown_table: 404, not_found: 404,
+  unsupported_media_type: 415, body_too_large: 413, unknown_table: 404, not_found: 404, method_not_allowed: 405,
   overloaded: 503, shutting_down: 503, wal_failed: 503, disk_full: 507,
   wal_corrupt: 500, wal_io: 500, store_limit: 507, internal: 500,
 };
@@ -25,6 +25,7 @@ export function errorResponse(e: unknown): Response {
   const err = e instanceof EngineError ? e : new EngineError("internal", `internal error: ${(e as Error)?.message ?? String(e)}`);
   if (err.code === "internal") console.error(e);
   const headers: Record<string, string> = { "content-type": "application/json" };
+  if (err.code === "method_not_allowed" && Array.isArray(err.detail?.allow)) headers.allow = (err.detail.allow as string[]).join(", ");
   const retry = RETRY_AFTER_S[err.code];
   if (retry !== undefined) headers["retry-after"] = String(retry);
   return new Response(errorBody(err.code, err.message, err.detail), { status: statusOf(err.code), headers });

@@ -1,10 +1,10 @@
 // The route table: which handler answers which method and path. Handlers live in routes/.
 
 import type { Server } from "bun";
-import { errorResponse } from "./errors.ts";
 import { EngineError } from "../engine/core/errors.ts";
 import { DEFAULT_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
+import { errorResponse } from "./errors.ts";
 import { checkTable, postEvents, type EventsRouteContext } from "./routes/events.ts";
 import { wsHandler, type WsData } from "./routes/events-ws.ts";
 import { healthz, stats, type OpsContext } from "./routes/ops.ts";
@@ -15,35 +15,46 @@ export type HttpContext = EventsRouteContext & Omit<OpsContext, "connections">;
 export function startHttp(host: string, port: number, ctx: HttpContext): { server: Server<WsData>; connections: () => number } {
   let wsOpen = 0;
   const ops: OpsContext = { ...ctx, connections: () => wsOpen };
-  const notFound = (req: Request) =>
-    errorResponse(new EngineError("not_found", `no route for ${req.method} ${new URL(req.url).pathname}; see the README's API table`));
+  const routes = {
+    "/healthz": { GET: () => healthz(ops) },
+    "/v1/stats": { GET: () => stats(ops) },
+    "/v1/events": { POST: (req: Request) => postEvents(req, ctx) },
+    "/v1/tables/:name/rows": { GET: (req: Bun.BunRequest<"/v1/tables/:name/rows">) => tableRows(req, req.params.name, ctx.catalog) },
+    "/v1/events/ws": {
+      GET: (req: Request, srv: Server<WsData>) => {
+        try {
+          const table = new URL(req.url).searchParams.get("table") ?? DEFAULT_TABLE;
+          checkTable(ctx, table);
+          if (wsOpen >= LIMITS.WS_CONNECTIONS_MAX) {
+            throw new EngineError("overloaded", `${wsOpen} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
+          }
+          if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0 } })) return undefined;
+          throw new EngineError("bad_request", "expected a WebSocket upgrade request");
+        } catch (e) {
+          return errorResponse(e);
+        }
+      },
+    },
+  };
+  // A known path asked with another method is a 405 naming the allowed ones, not a 404.
+  const known = Object.entries(routes).map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "[^/]+")}$`), methods: Object.keys(methods),
+  }));
+  const fallback = (req: Request) => {
+    const path = new URL(req.url).pathname;
+    const route = known.find((r) => r.pattern.test(path));
+    if (route) {
+      return errorResponse(new EngineError("method_not_allowed", `${req.method} is not allowed on ${path}; use ${route.methods.join(" or ")}`, { allow: route.methods }));
+    }
+    return errorResponse(new EngineError("not_found", `no route for ${req.method} ${path}; see the README's API table`));
+  };
   const server = Bun.serve({
     hostname: host,
     port,
     // Bodies are checked against the configured limit in the handlers (clear JSON 413); this is the backstop.
     maxRequestBodySize: Math.max(ctx.bodyBytesMax, LIMITS.BODY_BYTES_MAX) + 1024,
-    routes: {
-      "/healthz": { GET: () => healthz(ops) },
-      "/v1/stats": { GET: () => stats(ops) },
-      "/v1/events": { POST: (req) => postEvents(req, ctx) },
-      "/v1/tables/:name/rows": { GET: (req) => tableRows(req, req.params.name, ctx.catalog) },
-      "/v1/events/ws": {
-        GET: (req, srv) => {
-          try {
-            const table = new URL(req.url).searchParams.get("table") ?? DEFAULT_TABLE;
-            checkTable(ctx, table);
-            if (wsOpen >= LIMITS.WS_CONNECTIONS_MAX) {
-              throw new EngineError("overloaded", `${wsOpen} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
-            }
-            if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0 } })) return undefined;
-            throw new EngineError("bad_request", "expected a WebSocket upgrade request");
-          } catch (e) {
-            return errorResponse(e);
-          }
-        },
-      },
-    },
-    fetch: notFound,
+    routes,
+    fetch: fallback,
     error: (e) => errorResponse(e),
     websocket: wsHandler(ctx, (d) => { wsOpen += d; }),
   });

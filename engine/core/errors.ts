@@ -9,7 +9,7 @@ export type ErrorCode =
   | "overloaded" | "shutting_down" | "wal_failed" | "disk_full"
   // storage
   | "wal_corrupt" | "wal_io" | "store_limit"
-  | "not_found" | "internal";
+  | "not_found" | "method_not_allowed" | "internal";
 
 export class EngineError extends Error {
   readonly code: ErrorCode;

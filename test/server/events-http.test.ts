@@ -107,9 +107,12 @@ describe("POST /v1/events", () => {
     }).toEqual({ health: [200, "ok"], rowsMatch: true, hasDuplicates: true, walWritten: true, memory: true });
   });
 
-  test("unknown routes are a JSON 404", async () => {
+  test("unknown routes are a JSON 404; a wrong method is a 405 naming the right one", async () => {
     const r = await fetch(`${srv.url}/v1/nothing`);
-    expect([r.status, ((await r.json()) as any).error.code]).toEqual([404, "not_found"]);
+    const m = await fetch(`${srv.url}/v1/events`);
+    const p = await fetch(`${srv.url}/v1/tables/events/rows`, { method: "DELETE" });
+    expect([r.status, ((await r.json()) as any).error.code, m.status, m.headers.get("allow"), ((await m.json()) as any).error.code, p.status])
+      .toEqual([404, "not_found", 405, "POST", "method_not_allowed", 405]);
   });
 });
 

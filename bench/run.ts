@@ -1,0 +1,22 @@
+// `npm run bench`: every benchmark in sequence, each printing its own figures and ratios. Small sizes
+// by default (a few minutes in all); `--full` uses the sizes the README's figures come from.
+// Benchmarks are not tests: they print, they do not assert targets.
+
+export {};
+
+const full = process.argv.includes("--full");
+const runs: [string, string[]][] = [
+  ["bench/parse.bench.ts", []],
+  ["bench/wal.bench.ts", []],
+  ["bench/store-memory.bench.ts", [full ? "2000000" : "300000"]],
+  ["bench/ingest-http.bench.ts", ["--events", full ? "400000" : "100000"]],
+  ["bench/recovery.bench.ts", ["--events", full ? "10000000" : "500000"]],
+];
+
+let failed = 0;
+for (const [file, args] of runs) {
+  console.log(`\n=== ${file} ${args.join(" ")}`);
+  const p = Bun.spawn([process.execPath, file, ...args], { stdout: "inherit", stderr: "inherit", env: { ...process.env, BENCH_SECONDS: full ? "3" : "1" } });
+  if ((await p.exited) !== 0) { failed++; console.log(`${file} exited with ${p.exitCode}`); }
+}
+process.exit(failed ? 1 : 0);

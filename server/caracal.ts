@@ -38,7 +38,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     });
     const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
     const pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax);
-    const { server } = startHttp(config.host, config.port, {
+    const server = startHttp(config.host, config.port, {
       pipeline, catalog, wal, dedup, recovery, startedAt: Date.now(),
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax,
       wsInflightBytesMax: config.wsInflightBytesMax,

@@ -6,15 +6,15 @@ import { DEFAULT_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
 import { errorResponse } from "./errors.ts";
 import { checkTable, postEvents, type EventsRouteContext } from "./routes/events.ts";
-import { wsHandler, type WsData } from "./routes/events-ws.ts";
+import { wsHandler, type WsCounters, type WsData } from "./routes/events-ws.ts";
 import { healthz, stats, type OpsContext } from "./routes/ops.ts";
 import { tableRows } from "./routes/table-rows.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "connections">;
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws">;
 
-export function startHttp(host: string, port: number, ctx: HttpContext): { server: Server<WsData>; connections: () => number } {
-  let wsOpen = 0;
-  const ops: OpsContext = { ...ctx, connections: () => wsOpen };
+export function startHttp(host: string, port: number, ctx: HttpContext): Server<WsData> {
+  const ws: WsCounters = { open: 0, pauses: 0, backpressureCloses: 0 };
+  const ops: OpsContext = { ...ctx, ws };
   const routes = {
     "/healthz": { GET: () => healthz(ops) },
     "/v1/stats": { GET: () => stats(ops) },
@@ -25,10 +25,10 @@ export function startHttp(host: string, port: number, ctx: HttpContext): { serve
         try {
           const table = new URL(req.url).searchParams.get("table") ?? DEFAULT_TABLE;
           checkTable(ctx, table);
-          if (wsOpen >= LIMITS.WS_CONNECTIONS_MAX) {
-            throw new EngineError("overloaded", `${wsOpen} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
+          if (ws.open >= LIMITS.WS_CONNECTIONS_MAX) {
+            throw new EngineError("overloaded", `${ws.open} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
           }
-          if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0 } })) return undefined;
+          if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0, paused: false } })) return undefined;
           throw new EngineError("bad_request", "expected a WebSocket upgrade request");
         } catch (e) {
           return errorResponse(e);
@@ -56,7 +56,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): { serve
     routes,
     fetch: fallback,
     error: (e) => errorResponse(e),
-    websocket: wsHandler(ctx, (d) => { wsOpen += d; }),
+    websocket: wsHandler(ctx, ws),
   });
-  return { server, connections: () => wsOpen };
+  return server;
 }

@@ -13,11 +13,14 @@ import { EngineError } from "../../engine/core/errors.ts";
 import { LIMITS } from "../../engine/core/limits.ts";
 import type { EventsRouteContext } from "./events.ts";
 
-export interface WsData { table: string; seq: number; inflightBytes: number }
+export interface WsData { table: string; seq: number; inflightBytes: number; paused: boolean }
 
 export const WS_CLOSE_TRY_AGAIN = 1013;
 
-export function wsHandler(ctx: EventsRouteContext, onCount: (delta: number) => void): WebSocketHandler<WsData> {
+/** Backpressure events since start, for /v1/stats. */
+export interface WsCounters { open: number; pauses: number; backpressureCloses: number }
+
+export function wsHandler(ctx: EventsRouteContext, counters: WsCounters): WebSocketHandler<WsData> {
   const budget = ctx.wsInflightBytesMax;
   const utf8 = new TextEncoder();
   return {
@@ -25,18 +28,23 @@ export function wsHandler(ctx: EventsRouteContext, onCount: (delta: number) => v
     backpressureLimit: LIMITS.WS_SEND_BUFFER_BYTES_MAX,
     closeOnBackpressureLimit: true,
     idleTimeout: 120,
-    open() { onCount(1); },
-    close() { onCount(-1); },
+    open() { counters.open++; },
+    close() { counters.open--; },
     async message(ws: ServerWebSocket<WsData>, message: string | Buffer) {
       const seq = ++ws.data.seq;
       const binary = typeof message !== "string";
       const body = binary ? new Uint8Array(message) : utf8.encode(message);
-      ws.data.inflightBytes += body.byteLength;
+      // Counted now: the parser takes the buffer (transfer), after which body.byteLength is 0.
+      const size = body.byteLength;
+      ws.data.inflightBytes += size;
       if (ws.data.inflightBytes > budget) {
+        counters.backpressureCloses++;
         ws.close(WS_CLOSE_TRY_AGAIN, `backpressure: ${ws.data.inflightBytes} bytes unacknowledged exceed ${budget}`);
         return;
       }
-      if (ws.data.inflightBytes > budget / 2 && !ws.isPaused) ws.pause();
+      // Our own flag: Bun's ws.isPaused did not report the pause (measured on 1.4.5), and a missed
+      // resume would stall the connection for good.
+      if (ws.data.inflightBytes > budget / 2 && !ws.data.paused) { counters.pauses++; ws.data.paused = true; ws.pause(); }
       let reply: Record<string, unknown>;
       try {
         const r = await ctx.pipeline.ingest({
@@ -47,8 +55,8 @@ export function wsHandler(ctx: EventsRouteContext, onCount: (delta: number) => v
         const err = e instanceof EngineError ? e : new EngineError("internal", String((e as Error)?.message ?? e));
         reply = { seq, error: { code: err.code, message: err.message } };
       }
-      ws.data.inflightBytes -= body.byteLength;
-      if (ws.isPaused && ws.data.inflightBytes <= budget / 4) ws.resume();
+      ws.data.inflightBytes -= size;
+      if (ws.data.paused && ws.data.inflightBytes <= budget / 4) { ws.data.paused = false; ws.resume(); }
       if (ws.readyState === 1) ws.send(JSON.stringify(reply));
     },
   };

@@ -6,6 +6,7 @@ import type { DedupWindow } from "../ingest/dedup-window.ts";
 import type { IngestPipeline } from "../ingest-pipeline.ts";
 import type { RecoveryReport } from "../recover.ts";
 import { jsonResponse } from "../errors.ts";
+import type { WsCounters } from "./events-ws.ts";
 
 export interface OpsContext {
   catalog: Catalog;
@@ -14,7 +15,7 @@ export interface OpsContext {
   dedup: DedupWindow;
   recovery: RecoveryReport;
   startedAt: number;
-  connections: () => number;
+  ws: WsCounters;
 }
 
 export function healthz(ctx: OpsContext): Response {
@@ -39,7 +40,7 @@ export function stats(ctx: OpsContext): Response {
     tables,
     ingest: {
       bytes_in_flight: ctx.pipeline.bytesInFlight,
-      websocket_connections: ctx.connections(),
+      websocket_connections: ctx.ws.open, websocket_pauses: ctx.ws.pauses, websocket_backpressure_closes: ctx.ws.backpressureCloses,
       failed: ctx.pipeline.failed?.message ?? null,
       dedup_ids: ctx.dedup.size, dedup_bytes: ctx.dedup.byteSize,
     },

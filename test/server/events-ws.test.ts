@@ -53,16 +53,31 @@ describe("GET /v1/events/ws", () => {
   });
 
   test("a flood is slowed or cut off, never buffered without bound, and every ack holds", async () => {
-    await using srv = await startCaracalProcess({ env: { CARACAL_WS_INFLIGHT_BYTES_MAX: String(256 * 1024) } });
+    await using srv = await startCaracalProcess({ env: { CARACAL_LIMITS_WS_INFLIGHT_BYTES_MAX: String(256 * 1024) } });
     const c = await connect(srv.url);
     const frame = ndjson(Array.from({ length: 200 }, (_, i) => event(i, { text: "x".repeat(200) })));
     const frames = 200;
     for (let f = 0; f < frames; f++) c.ws.send(frame.replaceAll('"e-', `"f${f}-`));
     const outcome = await Promise.race([c.next(frames).then(() => ({ code: 0, reason: "all acked" })), c.closed]);
+    console.log(`ws flood: ${outcome.code === 0 ? "every frame acknowledged" : `closed ${outcome.code} ${outcome.reason}`} after ${c.acks.length} acks`);
     const accepted = c.acks.reduce((s, a) => s + (a.accepted ?? 0), 0);
     const s = await getStats(srv.url);
     // Either every frame was acknowledged (the server paused reading) or it closed with 1013.
-    expect([outcome.code === 0 || outcome.code === 1013, s.tables.events.rows >= accepted, s.memory.rss_bytes < 1024 ** 3]).toEqual([true, true, true]);
+    const pushedBack = s.ingest.websocket_pauses + s.ingest.websocket_backpressure_closes > 0;
+    expect([outcome.code === 0 || outcome.code === 1013, pushedBack, s.tables.events.rows >= accepted, s.memory.rss_bytes < 1024 ** 3]).toEqual([true, true, true, true]);
     if (c.ws.readyState === WebSocket.OPEN) c.ws.close();
+  });
+
+  test("under a budget a few reads deep, the server pauses and resumes reading and acknowledges every frame", async () => {
+    await using srv = await startCaracalProcess({ env: { CARACAL_LIMITS_WS_INFLIGHT_BYTES_MAX: String(4 * 1024 * 1024) } });
+    const c = await connect(srv.url);
+    const frame = ndjson(Array.from({ length: 200 }, (_, i) => event(i, { text: "x".repeat(200) })));
+    const frames = 150;  // ~8.5 MB sent at once, twice the budget
+    for (let f = 0; f < frames; f++) c.ws.send(frame.replaceAll('"e-', `"g${f}-`));
+    const acks = await c.next(frames);
+    const s = await getStats(srv.url);
+    expect({ acked: acks.filter((a) => a.accepted === 200).length, paused: s.ingest.websocket_pauses > 0, rows: s.tables.events.rows, inFlight: s.ingest.bytes_in_flight })
+      .toEqual({ acked: frames, paused: true, rows: frames * 200, inFlight: 0 });
+    c.ws.close();
   });
 });

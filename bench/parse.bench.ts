@@ -6,15 +6,19 @@
 //
 //   bun bench/parse.bench.ts            BENCH_SECONDS (default 3) per measurement, SEED (default 42)
 //
-// Measured 2026-11-25, bun 1.4.5, one core of a shared 2-core VM (load ~1.9; +-10% run to run),
-// seed 42, NDJSON 359 B/event, MessagePack 296 B/event:
-//   ndjson   floor 0.96-1.05 M/s | parseBody 0.75-0.88 | + validate and build 0.37-0.41 | ingestBody 0.31-0.35 M/s = 0.31-0.35x
-//   msgpack  floor 0.65-0.68 M/s | parseBody 0.58-0.61 | + validate and build 0.27-0.32 | ingestBody 0.21-0.25 M/s = 0.32-0.37x
-// Where an NDJSON event's ~3 us go: JSON.parse ~1.0 us (the floor), decode + split + sink ~0.15,
-// validation ~0.5 (for-in over ~15 keys, conversions, Bun.hash of the id ~0.04, props stringify),
-// BatchBuilder.setString/setNumber ~0.55-0.7 (~35 ns per value), BatchBuilder.finish ~0.3. The 0.8x
-// target is out of reach while building the batch alone costs ~0.9x of the floor; see
-// server/ingest/README.md for what was tried.
+// Measured 2026-11-25, bun 1.4.5, one core of a shared 2-core VM (+-10% run to run), seed 42,
+// NDJSON 359 B/event, MessagePack 296 B/event, median of 3 runs:
+//   ndjson   floor 1.04 M/s | parseBody 0.87 | + validate and build 0.41 | ingestBody 0.365 M/s (2.74 us/event) = 0.35x
+//   msgpack  floor 0.69 M/s | parseBody 0.60 | + validate and build 0.31 | ingestBody 0.277 M/s (3.61 us/event) = 0.40x
+// (before finish() encoded dictionaries into one buffer: ndjson 0.329 M/s = 0.31x, msgpack 0.255 M/s.)
+// Where an NDJSON event's ~2.7 us go: JSON.parse ~1.0 us (the floor), decode + split + sink ~0.15,
+// validation ~0.45 (for-in over ~15 keys, conversions, Bun.hash of the id ~0.04, props stringify),
+// BatchBuilder.setString/setNumber ~0.55 (of which the per-column dictionary Map ~0.4),
+// BatchBuilder.finish ~0.09. Also tried, no gain (2026-11-25): a last-value check, a typed table on
+// sampled characters, a cross-batch Map, an object or Map.getOrInsert for the dictionaries; skipping
+// the event_id dictionary; Buffer.utf8Slice for the body. Dropping the dictionary Map entirely saves
+// ~0.4 us/event: ~2 us/event needs a parser that builds no JS strings. server/ingest/README.md has
+// the earlier attempts (its Speed figures predate the finish() change).
 
 import { Packr, Unpackr } from "msgpackr";
 import { BatchBuilder } from "../engine/core/batch-codec.ts";

@@ -227,7 +227,15 @@ export class BatchBuilder {
     const n = this.rowCount;
     const tableBytes = utf8.encode(this.table);
     const validityBytes = (n + 7) >> 3;
-    const parts = this.cols.map((c) => encodeColumnParts(c, n, validityBytes));
+    // Every dictionary is encoded into heapScratch, one after another, before anything is written:
+    // the output's size depends on them. heapScratch does not move once they are all in.
+    const parts: ColumnParts[] = [];
+    let heapAt = 0;
+    for (const c of this.cols) {
+      const p = encodeColumnParts(c, n, validityBytes, heapAt);
+      parts.push(p);
+      heapAt += p.heapBytes;
+    }
     let size = pad8(12 + tableBytes.length);
     for (const p of parts) size += p.size;
     const out = new Uint8Array(size);
@@ -240,6 +248,7 @@ export class BatchBuilder {
     let at = pad8(12 + tableBytes.length);
     for (const p of parts) at = p.write(out, view, at);
     assert(at === size, `batch size ${at} != ${size}`);
+    if (heapScratch.length > HEAP_SCRATCH_KEEP_BYTES_MAX) heapScratch = new Uint8Array(HEAP_SCRATCH_BYTES);
     return out;
   }
 }
@@ -250,29 +259,72 @@ function allocNum(type: ColumnType, cap: number): Float64Array | Int32Array | Ui
   return new Float64Array(cap);
 }
 
-function encodeColumnParts(c: ColumnBuild, n: number, validityBytes: number) {
+// The UTF-8 of every dictionary of the batch being finished, column after column: one growing
+// buffer instead of a Uint8Array per distinct string (TextEncoder.encode allocates each time).
+// A huge batch may grow it; finish() then lets it go rather than keep that memory for the worker's life.
+const HEAP_SCRATCH_BYTES = 1 << 16, HEAP_SCRATCH_KEEP_BYTES_MAX = 1 << 22;
+let heapScratch = new Uint8Array(HEAP_SCRATCH_BYTES);
+
+/**
+ * Encodes `list` into heapScratch at `at` and fills `offsets` (relative to `at`); returns the bytes
+ * written. Fast path: the strings joined, one encodeInto. When the output has one byte per UTF-16
+ * unit the text is ASCII, so each string's byte offset is its character offset. Otherwise each
+ * string is encoded alone, as joining could pair a trailing high surrogate with the next string's
+ * low surrogate, which encoding each alone turns into two U+FFFD.
+ */
+function encodeDictionary(list: readonly string[], offsets: Uint32Array, at: number): number {
+  const joined = list.join("");
+  ensureHeapScratch(at + joined.length * 3);
+  const { read, written } = utf8.encodeInto(joined, heapScratch.subarray(at));
+  assert(read === joined.length, "heap scratch too small");
+  let total = 0;
+  if (written === joined.length) {
+    for (let i = 0; i < list.length; i++) { offsets[i] = total; total += list[i]!.length; }
+  } else {
+    for (let i = 0; i < list.length; i++) {
+      offsets[i] = total;
+      total += utf8.encodeInto(list[i]!, heapScratch.subarray(at + total)).written;
+    }
+  }
+  offsets[list.length] = total;
+  return total;
+}
+
+function ensureHeapScratch(bytes: number): void {
+  if (bytes <= heapScratch.length) return;
+  const next = new Uint8Array(Math.max(bytes, heapScratch.length * 2));
+  next.set(heapScratch);
+  heapScratch = next;
+}
+
+/** True when bits [0, n) of `validity` are all set: whole bytes first, then the tail's bits. */
+function allSet(validity: Uint8Array, n: number): boolean {
+  const whole = n >> 3;
+  for (let i = 0; i < whole; i++) if (validity[i] !== 0xff) return false;
+  const rest = n & 7;
+  return rest === 0 || (validity[whole]! & ((1 << rest) - 1)) === (1 << rest) - 1;
+}
+
+interface ColumnParts { size: number; heapBytes: number; write(out: Uint8Array, view: DataView, at: number): number }
+
+function encodeColumnParts(c: ColumnBuild, n: number, validityBytes: number, heapAt: number): ColumnParts {
   const name = utf8.encode(c.name);
-  let allPresent = true;
-  for (let i = 0; i < n && allPresent; i++) if ((c.validity[i >> 3]! & (1 << (i & 7))) === 0) allPresent = false;
+  const allPresent = allSet(c.validity, n);
   const head = pad8(4 + name.length) + (allPresent ? 0 : pad8(validityBytes));
   let bodySize: number;
-  let heap: Uint8Array | null = null, offsets: Uint32Array | null = null, width = 0;
+  let heapBytes = 0, offsets: Uint32Array | null = null, width = 0;
   if (c.num) {
     bodySize = pad8(n * c.num.BYTES_PER_ELEMENT);
   } else {
     const list = c.dictList!;
-    const encoded = list.map((s) => utf8.encode(s));
     offsets = new Uint32Array(list.length + 1);
-    let total = 0;
-    for (let i = 0; i < encoded.length; i++) { offsets[i] = total; total += encoded[i]!.length; }
-    offsets[list.length] = total;
-    heap = new Uint8Array(total);
-    for (let i = 0; i < encoded.length; i++) heap.set(encoded[i]!, offsets[i]!);
+    heapBytes = encodeDictionary(list, offsets, heapAt);
     width = list.length <= 0x100 ? 1 : list.length <= 0x10000 ? 2 : 4;
-    bodySize = 8 + pad8((list.length + 1) * 4 + total) + 8 + pad8(n * width);
+    bodySize = 8 + pad8((list.length + 1) * 4 + heapBytes) + 8 + pad8(n * width);
   }
   return {
     size: head + bodySize,
+    heapBytes,
     write(out: Uint8Array, view: DataView, at: number): number {
       view.setUint16(at, name.length, true);
       out.set(name, at + 2);
@@ -286,11 +338,11 @@ function encodeColumnParts(c: ColumnBuild, n: number, validityBytes: number) {
         return at + pad8(src.length);
       }
       view.setUint32(at, offsets!.length - 1, true);
-      view.setUint32(at + 4, heap!.length, true);
+      view.setUint32(at + 4, heapBytes, true);
       at += 8;
       out.set(new Uint8Array(offsets!.buffer), at);
-      out.set(heap!, at + offsets!.byteLength);
-      at = pad8(at + offsets!.byteLength + heap!.length);
+      out.set(heapScratch.subarray(heapAt, heapAt + heapBytes), at + offsets!.byteLength);
+      at = pad8(at + offsets!.byteLength + heapBytes);
       out[at] = width;
       at += 8;
       const codes = c.codes!.subarray(0, n);

@@ -82,4 +82,15 @@ describe("ingestBody", () => {
     expect({ accepted: out.accepted, hashes: out.idHashes.length, positions: out.rowPositions.at(-1), last: rowsOf(out.batch).at(-1)!.event_id })
       .toEqual({ accepted: n, hashes: n, positions: n - 1, last: String(n - 1) });
   });
+
+  test("dictionaries keep each string's own UTF-8: ASCII, non-ASCII, lone surrogates side by side, large heaps", () => {
+    // BatchBuilder.finish encodes a column's distinct strings joined: a lone high surrogate ending
+    // one value must not pair with a lone low surrogate starting the next (each is its own U+FFFD).
+    const users = ["x\\ud800", "\\udc00y", "plain", "日本語 ✓"];
+    // 40 distinct 5000-character texts: more heap than finish's first scratch buffer holds.
+    const texts = Array.from({ length: 40 }, (_, i) => `${i}`.padEnd(5000, "é"));
+    const body = utf8(texts.map((t, i) => `{"type":"t","ts":${TS},"user_id":"${users[i % 4]}","text":"${t}"}`).join("\n"));
+    const out = ingestBody(input(body));
+    expect(rowsOf(out.batch).map((r) => [r.user_id, r.text])).toEqual(texts.map((t, i) => [["x\ufffd", "\ufffdy", "plain", "日本語 ✓"][i % 4], t]));
+  });
 });

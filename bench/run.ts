@@ -9,7 +9,7 @@ const runs: [string, string[]][] = [
   ["bench/parse.bench.ts", []],
   ["bench/wal.bench.ts", []],
   ["bench/store-memory.bench.ts", [full ? "2000000" : "300000"]],
-  ["bench/ingest-http.bench.ts", ["--events", full ? "400000" : "100000"]],
+  ["bench/ingest-http.bench.ts", ["--seconds", full ? "10" : "4"]],
   ["bench/recovery.bench.ts", ["--events", full ? "10000000" : "500000"]],
 ];
 

@@ -16,17 +16,10 @@ import { encodeIngestRecord, RECORD_KIND_INGEST, type IngestRecord } from "../st
 import type { WalWriter } from "../storage/wal/wal-writer.ts";
 import { applyIngestRecord } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
-import type { BodyFormat } from "./ingest/parse-body.ts";
-import type { IngestOutput } from "./ingest/ingest-batch.ts";
+import type { BodyJob, IngestOutput } from "./ingest/ingest-batch.ts";
 
-export interface IngestRequest {
-  table: string;
-  format: BodyFormat;
-  gzip: boolean;
-  body: Uint8Array;
-  source: "http" | "ws";
-  allowEnvelope: boolean;
-}
+/** A body to ingest; the pipeline stamps its receive time. */
+export type IngestRequest = Omit<BodyJob, "receivedAt">;
 
 export interface IngestResult {
   accepted: number;
@@ -38,7 +31,7 @@ export interface IngestResult {
 }
 
 export interface Parser {
-  parse(req: IngestRequest & { receivedAt: number }): Promise<IngestOutput>;
+  parse(job: BodyJob): Promise<IngestOutput>;
 }
 
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }

@@ -17,14 +17,19 @@ import type { EventSink } from "./event-sink.ts";
 import { validatorFor, type EventValidator } from "./event-validator.ts";
 import { gunzipBody, parseBody, type BodyFormat } from "./parse-body.ts";
 
-export interface IngestInput {
-  table: TableSchema;
+/** One body to parse, as every stage names it; `table` is resolved to its schema where it is parsed. */
+export interface BodyJob {
+  table: string;
   format: BodyFormat;
   gzip: boolean;
   body: Uint8Array;
   receivedAt: number;
   source: "http" | "ws";
   allowEnvelope: boolean;
+}
+
+export interface IngestInput extends Omit<BodyJob, "table"> {
+  table: TableSchema;
 }
 
 export interface RejectedEvent { index: number; line?: number; code: RejectCode; message: string; field?: string }

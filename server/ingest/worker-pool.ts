@@ -21,7 +21,7 @@ import { assert } from "../../engine/core/assert.ts";
 import { EngineError } from "../../engine/core/errors.ts";
 import type { TableSchema } from "../../engine/core/types.ts";
 import type { IngestOutput } from "./ingest-batch.ts";
-import type { BodyFormat } from "./parse-body.ts";
+import type { BodyJob } from "./ingest-batch.ts";
 import type { ParseRequest, WorkerMessage, WorkerReply } from "./worker-protocol.ts";
 
 export interface ParseWorkerPoolOptions {
@@ -31,15 +31,8 @@ export interface ParseWorkerPoolOptions {
   workerUrl?: URL;
 }
 
-export interface ParseJob {
-  table: string;
-  format: BodyFormat;
-  gzip: boolean;
-  body: Uint8Array;
-  receivedAt: number;
-  source: "http" | "ws";
-  allowEnvelope: boolean;
-}
+/** What the pool parses: a body for a table named in the config. */
+export type ParseJob = BodyJob;
 
 interface Pending { resolve: (out: IngestOutput) => void; reject: (e: EngineError) => void }
 interface Slot { worker: Worker; pending: Map<number, Pending>; alive: boolean; ready: boolean }

@@ -2,19 +2,11 @@
 
 import type { ErrorCode } from "../../engine/core/errors.ts";
 import type { TableSchema } from "../../engine/core/types.ts";
-import type { IngestOutput } from "./ingest-batch.ts";
-import type { BodyFormat } from "./parse-body.ts";
+import type { BodyJob, IngestOutput } from "./ingest-batch.ts";
 
-export interface ParseRequest {
+export interface ParseRequest extends BodyJob {
   kind: "parse";
   id: number;
-  table: string;
-  format: BodyFormat;
-  gzip: boolean;
-  body: Uint8Array;
-  receivedAt: number;
-  source: "http" | "ws";
-  allowEnvelope: boolean;
 }
 
 export type WorkerMessage = { kind: "init"; tables: readonly TableSchema[] } | ParseRequest;

@@ -3,7 +3,8 @@
 
 export {};
 
-const args = ["test", ...process.argv.slice(2)];
+// Integration tests start real servers and child processes: a minute per test, bounded everywhere.
+const args = ["test", "--timeout", "60000", ...process.argv.slice(2)];
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
 let passed = 0, failed = 0, sawSummary = false;
 

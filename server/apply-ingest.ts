@@ -24,12 +24,15 @@ export function applyIngestRecord(catalog: Catalog, rec: IngestRecord): ApplyCou
   return { table: batch.table, stored, duplicates: batch.rowCount - stored - (table ? 0 : batch.rowCount), deadLetters };
 }
 
-/** Recovery only: re-remembers the ids a record stored, with the receive time it was logged with. */
+/**
+ * Recovery only: re-remembers the ids a record stored, with the receive time it was logged with.
+ * Call between dedup.beginReplay() and dedup.endReplay().
+ */
 export function rememberIds(dedup: DedupWindow, rec: IngestRecord): void {
   const h = rec.idHashes;
   for (let i = 0; i < rec.rowCount; i++) {
     if (rec.drops && (rec.drops[i >> 3]! & (1 << (i & 7))) !== 0) continue;
     const lo = h[2 * i]!, hi = h[2 * i + 1]!;
-    if (lo !== 0 || hi !== 0) dedup.checkAndAdd(lo, hi, rec.receivedAt);
+    if (lo !== 0 || hi !== 0) dedup.replayAdd(lo, hi, rec.receivedAt);
   }
 }

@@ -17,6 +17,7 @@ export async function recover(
 ): Promise<RecoveryReport> {
   const t0 = performance.now();
   let rowsStored = 0;
+  dedup.beginReplay();
   const report = await replayWal(fs, walDir, { skipCorrupt, quarantineDir }, (kind, lsn, payload) => {
     if (kind !== RECORD_KIND_INGEST) {
       throw new EngineError("wal_corrupt", `WAL record ${lsn} has unknown kind ${kind}; written by a newer Caracal?`);
@@ -25,5 +26,6 @@ export async function recover(
     rowsStored += applyIngestRecord(catalog, rec).stored;
     rememberIds(dedup, rec);
   });
+  dedup.endReplay();
   return { ...report, rowsStored, elapsedMs: Math.round(performance.now() - t0) };
 }

@@ -31,6 +31,7 @@ export class DedupWindow {
   private head = 0;
   private count = 0;
   private lastAt = -Infinity;
+  private replaying = false;
   // Table: key (lo, hi), both 0 = empty slot. A real hash of 0 is stored as lo = 1.
   private tabLo: Uint32Array;
   private tabHi: Uint32Array;
@@ -74,6 +75,41 @@ export class DedupWindow {
     this.count++;
     this.insert(lo, hi);
     return false;
+  }
+
+  /**
+   * Recovery: ids are captured in the ring only (the oldest overwritten past the count bound, no
+   * table work), and `endReplay` builds the table once from what is still inside the window. Most
+   * ids of a long log would be inserted and evicted again before the end; this skips that work.
+   */
+  beginReplay(): void {
+    assert(this.count === 0, "replay starts from an empty window");
+    this.replaying = true;
+  }
+
+  replayAdd(lo: number, hi: number, atMs: number): void {
+    assert(this.replaying, "replayAdd outside a replay");
+    if (this.maxIds === 0) return;
+    if (lo === 0 && hi === 0) lo = 1;
+    atMs = this.lastAt = Math.max(atMs, this.lastAt);
+    if (this.count === this.maxIds) { this.head = (this.head + 1) % this.ringLo.length; this.count--; }
+    else if (this.count === this.ringLo.length) this.growRing();
+    const at = (this.head + this.count) % this.ringLo.length;
+    this.ringLo[at] = lo; this.ringHi[at] = hi; this.ringAt[at] = atMs;
+    this.count++;
+  }
+
+  /**
+   * Ends a replay: drops captured ids older than the window, then fills the table. An id captured
+   * twice (possible only if the window was configured larger when the log was written) is kept
+   * once in the table; forgetting it a little early is within the window's promise.
+   */
+  endReplay(): void {
+    assert(this.replaying, "endReplay without beginReplay");
+    this.replaying = false;
+    const cutoff = this.lastAt - this.windowMs;
+    while (this.count > 0 && this.ringAt[this.head]! < cutoff) { this.head = (this.head + 1) % this.ringLo.length; this.count--; }
+    this.rebuildTable();
   }
 
   /** Removes ids seen before `cutoffMs`. */
@@ -123,6 +159,12 @@ export class DedupWindow {
   }
 
   private grow(): void {
+    this.growRing();
+    this.rebuildTable();
+  }
+
+  /** Doubles the ring (up to the count bound), oldest entry first at index 0. */
+  private growRing(): void {
     const oldCap = this.ringLo.length;
     const cap = Math.min(oldCap * 2, this.maxIds);
     const lo = new Uint32Array(cap), hi = new Uint32Array(cap), at = new Float64Array(cap);
@@ -131,10 +173,19 @@ export class DedupWindow {
       lo[n] = this.ringLo[s]!; hi[n] = this.ringHi[s]!; at[n] = this.ringAt[s]!;
     }
     this.ringLo = lo; this.ringHi = hi; this.ringAt = at; this.head = 0;
-    const tableSize = tableSizeFor(cap);
+  }
+
+  /** A fresh table sized for the ring, holding every id in the ring once. */
+  private rebuildTable(): void {
+    const tableSize = tableSizeFor(this.ringLo.length);
     this.tabLo = new Uint32Array(tableSize);
     this.tabHi = new Uint32Array(tableSize);
     this.mask = tableSize - 1;
-    for (let n = 0; n < this.count; n++) this.insert(lo[n]!, hi[n]!);
+    const cap = this.ringLo.length;
+    for (let n = 0; n < this.count; n++) {
+      const s = (this.head + n) % cap;
+      const lo = this.ringLo[s]!, hi = this.ringHi[s]!;
+      if (this.findSlot(lo, hi) < 0) this.insert(lo, hi);
+    }
   }
 }

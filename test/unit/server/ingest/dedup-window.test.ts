@@ -64,4 +64,26 @@ describe("DedupWindow", () => {
         expect(got).toEqual(want);
       }), { seed, numRuns: 300 });
   });
+
+  test("property: a window rebuilt by replay answers like the one built live", () => {
+    const seed = Number(process.env.SEED ?? 13);
+    const add = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 2 }));  // (time step, hi)
+    fc.assert(fc.property(fc.array(add, { maxLength: 300 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 400 }),
+      fc.array(fc.integer({ min: 0, max: 320 }), { maxLength: 40 }),
+      (adds, maxIds, windowMs, probes) => {
+        const live = new DedupWindow({ windowMs, maxIds });
+        const replayed = new DedupWindow({ windowMs, maxIds });
+        replayed.beginReplay();
+        let t = 0;
+        adds.forEach(([dt, hi], i) => {
+          t += dt;
+          // The log holds only ids the live window stored (kept rows), as recovery sees them.
+          if (!live.checkAndAdd(i + 1, hi, t)) replayed.replayAdd(i + 1, hi, t);
+        });
+        replayed.endReplay();
+        const later = t + 1;
+        expect([replayed.size, probes.map((p) => replayed.checkAndAdd(p, p % 3, later))])
+          .toEqual([live.size, probes.map((p) => live.checkAndAdd(p, p % 3, later))]);
+      }), { seed, numRuns: 300 });
+  });
 });

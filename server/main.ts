@@ -11,7 +11,7 @@ function usage(): string {
   const lines = [
     "Usage: caracal serve [options]",
     "",
-    "Runs the Caracal engine: ingest, storage and query over HTTP and WebSocket.",
+    "Runs the Caracal engine: event ingest over HTTP and WebSocket into a write-ahead log and a columnar store.",
     "Every option can also come from its environment variable or from the config file.",
     "",
     "Options:",

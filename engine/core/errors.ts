@@ -26,6 +26,6 @@ export class EngineError extends Error {
 export type RejectCode =
   | "not_an_object" | "invalid_json" | "invalid_msgpack" | "missing_field" | "invalid_type"
   | "invalid_number" | "invalid_timestamp" | "timestamp_out_of_range" | "value_too_long"
-  | "event_too_large" | "invalid_currency" | "too_many_events"
+  | "event_too_large" | "invalid_currency"
   // A field the table has no column for, in a table without a `props` column to keep it in.
   | "unknown_field";

@@ -95,6 +95,18 @@ describe("POST /v1/events", () => {
     expect(await rows("sensors", "device_id,temperature,props")).toEqual([{ device_id: "d1", temperature: 21.5, props: { humidity: 40 } }]);
   });
 
+  test("the rows export honours limit and refuses bad arguments", async () => {
+    const two = await fetch(`${srv.url}/v1/tables/events/rows?columns=event_id&limit=2`);
+    const lines = (await two.text()).split("\n").filter((l) => l);
+    const bad = await Promise.all(["limit=-1", "limit=1.5", "columns=nope"].map(async (q) => {
+      const r = await fetch(`${srv.url}/v1/tables/events/rows?${q}`);
+      return [r.status, ((await r.json()) as any).error.code];
+    }));
+    const missing = await fetch(`${srv.url}/v1/tables/nope/rows`);
+    expect([two.headers.get("content-type"), lines.length, Object.keys(JSON.parse(lines[0]!)), bad, missing.status])
+      .toEqual(["application/x-ndjson", 2, ["event_id"], [[400, "bad_argument"], [400, "bad_argument"], [400, "bad_argument"]], 404]);
+  });
+
   test("stats count rows, outcomes and WAL activity; healthz is ok", async () => {
     const s = await getStats(srv.url);
     const h = await fetch(`${srv.url}/healthz`);

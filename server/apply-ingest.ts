@@ -2,7 +2,7 @@
 // window. The live path and recovery both call this, in WAL order, so a restarted process holds
 // exactly what the live one did.
 
-import { decodeBatch } from "../engine/core/batch-codec.ts";
+import { decodeBatch, type DecodedBatch } from "../engine/core/batch-codec.ts";
 import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
 import type { IngestRecord } from "../storage/ingest-record.ts";
@@ -10,15 +10,19 @@ import type { DedupWindow } from "./ingest/dedup-window.ts";
 
 export interface ApplyCounts { table: string; stored: number; duplicates: number; deadLetters: number }
 
-export function applyIngestRecord(catalog: Catalog, rec: IngestRecord): ApplyCounts {
-  const batch = decodeBatch(rec.batch);
+/** The record's batches, decoded once: the live path decodes them before logging, to check room. */
+export interface DecodedRecord { batch: DecodedBatch; deadLetters: DecodedBatch | null }
+
+export function decodeRecord(rec: Pick<IngestRecord, "batch" | "deadLetters">): DecodedRecord {
+  return { batch: decodeBatch(rec.batch), deadLetters: rec.deadLetters ? decodeBatch(rec.deadLetters) : null };
+}
+
+export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord = decodeRecord(rec)): ApplyCounts {
+  const batch = decoded.batch;
   const table = catalog.get(batch.table);
   const stored = table ? table.appendBatch(batch, rec.drops) : 0;
   let deadLetters = 0;
-  if (rec.deadLetters) {
-    const dl = decodeBatch(rec.deadLetters);
-    deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(dl, null);
-  }
+  if (decoded.deadLetters) deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null);
   // A table missing from the config now (it was declared when the record was written): its rows
   // stay in the WAL and come back if the table is declared again.
   return { table: batch.table, stored, duplicates: batch.rowCount - stored - (table ? 0 : batch.rowCount), deadLetters };

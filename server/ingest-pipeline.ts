@@ -11,10 +11,12 @@
 // - Bytes in flight are bounded; past the bound the client is told to retry (503 + Retry-After).
 
 import { EngineError, type RejectCode } from "../engine/core/errors.ts";
+import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
+import { LIMITS } from "../engine/core/limits.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
 import { encodeIngestRecord, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
 import type { WalWriter } from "../storage/wal/wal-writer.ts";
-import { applyIngestRecord } from "./apply-ingest.ts";
+import { applyIngestRecord, decodeRecord, type DecodedRecord } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 import type { BodyJob, IngestOutput } from "./ingest/ingest-batch.ts";
 
@@ -36,13 +38,15 @@ export interface Parser {
 
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
 
-interface Applying { rec: IngestRecord; done: boolean }
+interface Applying { rec: IngestRecord; decoded: DecodedRecord; done: boolean; dictValues: number; dictBytes: number }
 
 export class IngestPipeline {
   private inflightBytes = 0;
   private failure: EngineError | null = null;
   private closing = false;
   private readonly applyQueue: Applying[] = [];
+  /** Dictionary values and bytes of batches logged but not yet applied: headroom for room checks. */
+  private pendingDict = { values: 0, bytes: 0 };
   private readonly idle = new Set<() => void>();
   readonly counters = new Map<string, TableCounters>();
 
@@ -69,9 +73,20 @@ export class IngestPipeline {
       const receivedAt = Date.now();
       const out = await this.parser.parse({ ...req, receivedAt });
       this.throwIfFailed();
+      // Everything that can refuse the batch runs before the first id enters the dedup window.
+      const decoded = this.checkFits(out);
       const { rec, duplicateIndexes } = this.decide(out, receivedAt);
-      const { durable } = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec));
-      const entry: Applying = { rec, done: false };
+      let durable: Promise<void>;
+      try {
+        durable = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec)).durable;
+      } catch (e) {
+        // The window now holds ids of a batch that was never logged: stop rather than diverge.
+        this.failure ??= new EngineError("wal_failed", `ingest is stopped until restart: ${(e as Error).message}`);
+        throw this.failure;
+      }
+      const entry: Applying = { rec, decoded, done: false, ...dictSize(decoded) };
+      this.pendingDict.values += entry.dictValues;
+      this.pendingDict.bytes += entry.dictBytes;
       this.applyQueue.push(entry);
       try {
         await durable;
@@ -102,6 +117,19 @@ export class IngestPipeline {
     }
   }
 
+  /** Refuses, before anything is decided or logged, a batch the WAL or the store could not take. */
+  private checkFits(out: IngestOutput): DecodedRecord {
+    const rows = out.accepted;
+    const recordBytes = 32 + rows * 8 + (((rows + 7) >> 3) + 7 & ~7) + out.batch.byteLength + (out.deadLetters?.byteLength ?? 0);
+    if (recordBytes > LIMITS.WAL_RECORD_BYTES_MAX) {
+      throw new EngineError("body_too_large", `batch would make a ${recordBytes}-byte WAL record, over ${LIMITS.WAL_RECORD_BYTES_MAX}; send smaller batches`);
+    }
+    const decoded = decodeRecord(out);
+    this.catalog.get(decoded.batch.table)?.checkRoom(decoded.batch, this.pendingDict);
+    if (decoded.deadLetters) this.catalog.get(DEAD_LETTER_TABLE)!.checkRoom(decoded.deadLetters, this.pendingDict);
+    return decoded;
+  }
+
   /** Marks rows whose client event_id is in the window; the rest are remembered. */
   private decide(out: IngestOutput, receivedAt: number): { rec: IngestRecord; duplicateIndexes: number[] } {
     const rows = out.accepted;
@@ -122,7 +150,18 @@ export class IngestPipeline {
   private drainApplyQueue(): void {
     const q = this.applyQueue;
     let i = 0;
-    while (i < q.length && q[i]!.done && !this.failure) applyIngestRecord(this.catalog, q[i++]!.rec);
+    while (i < q.length && q[i]!.done && !this.failure) {
+      const entry = q[i++]!;
+      this.pendingDict.values -= entry.dictValues;
+      this.pendingDict.bytes -= entry.dictBytes;
+      try {
+        applyIngestRecord(this.catalog, entry.rec, entry.decoded);
+      } catch (e) {
+        // Logged but not applied: the live store no longer matches the log. Refuse everything until
+        // a restart replays the log (checkFits makes this a should-never-happen).
+        this.failure = new EngineError("wal_failed", `ingest is stopped until restart: a logged batch did not apply: ${(e as Error).message}`);
+      }
+    }
     if (i > 0) q.splice(0, i);
   }
 
@@ -145,4 +184,13 @@ export class IngestPipeline {
       this.idle.add(done);
     });
   }
+}
+
+/** Distinct string values and their bytes in a record's batches: an upper bound of what it adds. */
+function dictSize(d: DecodedRecord): { dictValues: number; dictBytes: number } {
+  let dictValues = 0, dictBytes = 0;
+  for (const b of d.deadLetters ? [d.batch, d.deadLetters] : [d.batch]) {
+    for (const c of b.columns) if (c.dictOffsets) { dictValues += c.dictOffsets.length - 1; dictBytes += c.dictHeap!.byteLength; }
+  }
+  return { dictValues, dictBytes };
 }

@@ -93,6 +93,17 @@ export class StringDictionary {
     return this.insert(bytes, start, end, h);
   }
 
+  /**
+   * Why `values` more distinct values of `bytes` UTF-8 bytes in all might not fit, or null when they
+   * fit. An upper bound (some values may already be here): ingest checks it before logging a batch,
+   * so a batch in the WAL never fails to apply.
+   */
+  roomFor(values: number, bytes: number): string | null {
+    if (this.count + values > this.codesMax) return `${this.count} values + up to ${values} more exceed ${this.codesMax}`;
+    if (this.heapUsed + bytes > this.bytesMax) return `${this.heapUsed} bytes + up to ${bytes} more exceed ${this.bytesMax}`;
+    return null;
+  }
+
   /** The code of `s`, or -1 when the dictionary does not hold it. Never inserts. */
   find(s: string): number {
     if (this.scratch.length < s.length * 3) this.scratch = new Uint8Array(s.length * 3);

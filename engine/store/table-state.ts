@@ -16,6 +16,8 @@ export interface TableOptions {
   readonly segmentRows?: number;
   /** Overrides LIMITS.SEGMENT_HEAP_BYTES_MAX (tests trigger the limit with a small value). */
   readonly segmentHeapBytesMax?: number;
+  /** Overrides LIMITS.DICTIONARY_BYTES_MAX for every string column (tests trigger the limit). */
+  readonly dictionaryBytesMax?: number;
 }
 
 export interface StoreColumn {
@@ -49,7 +51,7 @@ export function createTableState(schema: TableSchema, options: TableOptions = {}
     byName.set(def.name, i);
     const str = isStringType(def.type);
     if (def.unique && !str) bad(`column ${def.name} is unique but not a string`);
-    return { def, type: def.type, unique: !!def.unique, dict: str && !def.unique ? new StringDictionary() : null };
+    return { def, type: def.type, unique: !!def.unique, dict: str && !def.unique ? new StringDictionary({ bytesMax: options.dictionaryBytesMax }) : null };
   });
   const timeIndex = byName.get(schema.timeColumn) ?? -1;
   if (timeIndex < 0 || schema.columns[timeIndex]!.type !== ColumnType.TIMESTAMP) {

@@ -6,6 +6,7 @@
 // run on the caller's thread; an append does bounded work (its rows plus about one column of sealing).
 
 import type { DecodedBatch } from "../core/batch-codec.ts";
+import { EngineError } from "../core/errors.ts";
 import type { TableSchema } from "../core/types.ts";
 import { ENCODING_NAMES } from "../column/column-chunk.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
@@ -74,6 +75,21 @@ export class Table {
 
   columnIndex(name: string): number {
     return this.t.byName.get(name) ?? -1;
+  }
+
+  /**
+   * Throws store_limit when appending `batch` could overflow a dictionary, counting `headroom` more
+   * values and bytes for batches decided but not yet appended. Nothing is changed.
+   */
+  checkRoom(batch: DecodedBatch, headroom: { values: number; bytes: number }): void {
+    for (const col of batch.columns) {
+      const dict = this.dictionary(col.name);
+      if (dict === null || col.dictOffsets === null) continue;
+      const why = dict.roomFor(col.dictOffsets.length - 1 + headroom.values, col.dictHeap!.byteLength + headroom.bytes);
+      if (why !== null) {
+        throw new EngineError("store_limit", `table ${this.schema.name}, column ${col.name}: dictionary full (${why}); the batch was not logged`);
+      }
+    }
   }
 
   /** The global dictionary of a string column (to resolve query constants); null for other columns. */

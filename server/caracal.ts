@@ -16,6 +16,9 @@ import { ParseWorkerPool } from "./ingest/worker-pool.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
 
+/** How long stop() waits for clients to take their last answers before closing connections. */
+const SHUTDOWN_GRACE_MS = 2000;
+
 export interface Running {
   readonly url: string;
   readonly recovery: RecoveryReport;
@@ -48,9 +51,13 @@ export async function startCaracal(config: Config): Promise<Running> {
       url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`,
       recovery,
       stop: () => (stopping ??= (async () => {
-        server.stop(false);          // no new connections; requests in flight run to their answer
+        // No new connections; a request in flight runs to its answer and then its connection closes.
+        const closed = server.stop(false);
         await pipeline.drain();      // every accepted body answered (after its fsync)
-        await server.stop(true);     // then close idle keep-alive and WebSocket connections
+        // Let the last answers reach the wire before anything is cut; WebSocket clients that stay
+        // connected are closed (1001) after the grace period.
+        await Promise.race([closed, Bun.sleep(SHUTDOWN_GRACE_MS)]);
+        await server.stop(true);
         await wal.close();
         await pool.close();
         unlock();

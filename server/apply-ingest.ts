@@ -35,8 +35,10 @@ export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: 
 export function rememberIds(dedup: DedupWindow, rec: IngestRecord): void {
   const h = rec.idHashes;
   for (let i = 0; i < rec.rowCount; i++) {
-    if (rec.drops && (rec.drops[i >> 3]! & (1 << (i & 7))) !== 0) continue;
     const lo = h[2 * i]!, hi = h[2 * i + 1]!;
-    if (lo !== 0 || hi !== 0) dedup.replayAdd(lo, hi, rec.receivedAt);
+    if (lo === 0 && hi === 0) continue;
+    // A dropped row moved the live window's clock too (checkAndAdd clamps time on every id).
+    if (rec.drops && (rec.drops[i >> 3]! & (1 << (i & 7))) !== 0) dedup.replayTime(rec.receivedAt);
+    else dedup.replayAdd(lo, hi, rec.receivedAt);
   }
 }

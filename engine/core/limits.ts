@@ -24,6 +24,8 @@ export const LIMITS = {
   WS_SEND_BUFFER_BYTES_MAX: 4 * 1024 * 1024,
   /** Open WebSocket connections. */
   WS_CONNECTIONS_MAX: 1024,
+  /** A parse job unanswered for this long is given up and its worker replaced (a parser stuck on input). */
+  PARSE_JOB_DEADLINE_MS: 30_000,
   /** WAL segment size before rotation. */
   WAL_SEGMENT_BYTES: 64 * 1024 * 1024,
   /** Largest WAL record payload; a record is one ingest batch. */

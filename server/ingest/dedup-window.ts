@@ -87,6 +87,11 @@ export class DedupWindow {
     this.replaying = true;
   }
 
+  /** Replay of a row the live window saw but dropped as a duplicate: only its time counts. */
+  replayTime(atMs: number): void {
+    if (this.maxIds !== 0) this.lastAt = Math.max(atMs, this.lastAt);
+  }
+
   replayAdd(lo: number, hi: number, atMs: number): void {
     assert(this.replaying, "replayAdd outside a replay");
     if (this.maxIds === 0) return;

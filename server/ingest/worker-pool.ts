@@ -18,10 +18,10 @@
 //   bun build --compile --root . server/main.ts server/ingest/parse-worker.ts --outfile dist/caracal
 
 import { assert } from "../../engine/core/assert.ts";
+import { LIMITS } from "../../engine/core/limits.ts";
 import { EngineError } from "../../engine/core/errors.ts";
 import type { TableSchema } from "../../engine/core/types.ts";
-import type { IngestOutput } from "./ingest-batch.ts";
-import type { BodyJob } from "./ingest-batch.ts";
+import type { BodyJob, IngestOutput } from "./ingest-batch.ts";
 import type { ParseRequest, WorkerMessage, WorkerReply } from "./worker-protocol.ts";
 
 export interface ParseWorkerPoolOptions {
@@ -29,12 +29,14 @@ export interface ParseWorkerPoolOptions {
   tables: readonly TableSchema[];
   /** The worker script; tests substitute one that can be made to crash. */
   workerUrl?: URL;
+  /** A job not answered within this is given up: its worker is replaced (a parser stuck on input). */
+  jobDeadlineMs?: number;
 }
 
 /** What the pool parses: a body for a table named in the config. */
 export type ParseJob = BodyJob;
 
-interface Pending { resolve: (out: IngestOutput) => void; reject: (e: EngineError) => void }
+interface Pending { resolve: (out: IngestOutput) => void; reject: (e: EngineError) => void; sentAt: number }
 interface Slot { worker: Worker; pending: Map<number, Pending>; alive: boolean; ready: boolean }
 
 export class ParseWorkerPool {
@@ -45,6 +47,8 @@ export class ParseWorkerPool {
   private nextId = 1;
   private turn = 0;
   private closed = false;
+  private readonly jobDeadlineMs: number;
+  private readonly watchdog: ReturnType<typeof setInterval>;
   /** Workers replaced after dying; for metrics and tests. */
   restarts = 0;
 
@@ -54,6 +58,20 @@ export class ParseWorkerPool {
     this.tableNames = new Set(opts.tables.map((t) => t.name));
     this.url = opts.workerUrl ?? defaultWorkerUrl();
     for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn());
+    this.jobDeadlineMs = opts.jobDeadlineMs ?? LIMITS.PARSE_JOB_DEADLINE_MS;
+    // Without it one body a parser cannot finish would hold its request, its bytes and shutdown forever.
+    this.watchdog = setInterval(() => this.checkDeadlines(), Math.min(1000, this.jobDeadlineMs / 2));
+    this.watchdog.unref();
+  }
+
+  private checkDeadlines(): void {
+    const now = performance.now();
+    for (const slot of this.slots) {
+      const oldest = slot.pending.values().next().value;  // Maps iterate in insertion order
+      if (slot.alive && oldest && now - oldest.sentAt > this.jobDeadlineMs) {
+        this.onDeath(slot, `no answer within ${this.jobDeadlineMs} ms`);
+      }
+    }
   }
 
   parse(job: ParseJob): Promise<IngestOutput> {
@@ -65,7 +83,7 @@ export class ParseWorkerPool {
     const id = this.nextId++;
     const msg: ParseRequest = { kind: "parse", id, ...job };
     return new Promise<IngestOutput>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, { resolve, reject, sentAt: performance.now() });
       if (slot.pending.size === 1) slot.worker.ref();
       try {
         slot.worker.postMessage(msg, [transferable(msg)]);
@@ -80,6 +98,7 @@ export class ParseWorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.watchdog);
     const stopped = this.slots.filter((slot) => slot.alive).map((slot) => {
       slot.alive = false;
       this.failAll(slot, new EngineError("shutting_down", "parse workers are stopping; the batch was not ingested"));

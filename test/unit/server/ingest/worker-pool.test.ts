@@ -70,6 +70,25 @@ describe("ParseWorkerPool: worker crashes", () => {
     }
   });
 
+  test("a job not answered by its deadline fails, and a new worker takes the next one", async () => {
+    const pool = new ParseWorkerPool({
+      workers: 1, jobDeadlineMs: 300,
+      tables: [EVENTS_SCHEMA, streamSchema("hang", [])],
+      workerUrl: new URL("./fixtures/crashing-parse-worker.ts", import.meta.url),
+    });
+    try {
+      await pool.parse(job('{"type":"a"}'));  // the worker is up and ready
+      const stuck = await settle(pool.parse(job("{}", { table: "hang" })));
+      const after = await pool.parse(job('{"type":"b"}'));
+      expect({ stuck, after: after.accepted, restarts: pool.restarts }).toEqual({
+        stuck: { code: "internal", message: "parse worker died (no answer within 300 ms); the batch was not ingested and may be resent" },
+        after: 1, restarts: 1,
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("a worker that cannot start fails its requests without respawning in a loop", async () => {
     const pool = new ParseWorkerPool({ workers: 1, tables: [EVENTS_SCHEMA], workerUrl: new URL("./fixtures/no-such-worker.ts", import.meta.url) });
     try {

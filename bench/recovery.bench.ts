@@ -8,11 +8,13 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
+import { DEAD_LETTER_SCHEMA, EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
+import { Catalog } from "../engine/store/catalog.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
 import { encodeIngestRecord, RECORD_KIND_INGEST } from "../storage/ingest-record.ts";
 import { WalWriter } from "../storage/wal/wal-writer.ts";
 import { ingestBody } from "../server/ingest/ingest-batch.ts";
+import { decodeRecord } from "../server/apply-ingest.ts";
 import { startCaracalProcess, tempDataDir } from "../test/helpers/caracal-process.ts";
 import { eventStream } from "./data.ts";
 
@@ -29,13 +31,20 @@ try {
   let lines: string[] = [];
   let receivedAt = Date.parse("2025-03-01T00:00:00Z");
   let pending: Promise<void>[] = [];
+  // Dictionary codes are assigned as live ingest assigns them (in log order); only the maps are kept.
+  const codes = new Catalog();
+  codes.create(EVENTS_SCHEMA, { segmentRows: 1024 });
+  codes.create(DEAD_LETTER_SCHEMA);
   for (const e of eventStream(Number(values.seed), TOTAL)) {
     lines.push(JSON.stringify(e));
     if (lines.length < BATCH) continue;
     receivedAt = Math.max(receivedAt, e.ts);
     const out = ingestBody({ table: EVENTS_SCHEMA, format: "ndjson", gzip: false, body: enc.encode(lines.join("\n")), receivedAt, source: "http", allowEnvelope: false });
     const idHashes = new Uint32Array(out.idHashes.buffer, out.idHashes.byteOffset, out.accepted * 2);
-    pending.push(wal.append(RECORD_KIND_INGEST, encodeIngestRecord({ receivedAt, rowCount: out.accepted, idHashes, drops: null, batch: out.batch, deadLetters: out.deadLetters })).durable);
+    const decoded = decodeRecord(out);
+    const maps = codes.get("events")!.mapDictionaries(decoded.batch);
+    const deadLetterMaps = decoded.deadLetters ? codes.get("_dead_letters")!.mapDictionaries(decoded.deadLetters) : [];
+    pending.push(wal.append(RECORD_KIND_INGEST, encodeIngestRecord({ receivedAt, rowCount: out.accepted, idHashes, drops: null, batch: out.batch, deadLetters: out.deadLetters, maps, deadLetterMaps })).durable);
     if (pending.length >= 64) { await Promise.all(pending); pending = []; }
     lines = [];
   }

@@ -17,12 +17,22 @@ export function decodeRecord(rec: Pick<IngestRecord, "batch" | "deadLetters">): 
   return { batch: decodeBatch(rec.batch), deadLetters: rec.deadLetters ? decodeBatch(rec.deadLetters) : null };
 }
 
+/**
+ * Recovery only, before applying: re-inserts the dictionary values the record gave new codes, so
+ * the record's code maps mean what they meant when it was logged.
+ */
+export function restoreDictionaries(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord): void {
+  catalog.get(decoded.batch.table)?.restoreDictionaries(decoded.batch, rec.maps);
+  if (decoded.deadLetters) catalog.get(DEAD_LETTER_TABLE)!.restoreDictionaries(decoded.deadLetters, rec.deadLetterMaps);
+}
+
+/** Appends the record's rows using its code maps: no string is looked up here. */
 export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord = decodeRecord(rec)): ApplyCounts {
   const batch = decoded.batch;
   const table = catalog.get(batch.table);
-  const stored = table ? table.appendBatch(batch, rec.drops) : 0;
+  const stored = table ? table.appendBatch(batch, rec.drops, rec.maps) : 0;
   let deadLetters = 0;
-  if (decoded.deadLetters) deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null);
+  if (decoded.deadLetters) deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null, rec.deadLetterMaps);
   // A table missing from the config now (it was declared when the record was written): its rows
   // stay in the WAL and come back if the table is declared again.
   return { table: batch.table, stored, duplicates: batch.rowCount - stored - (table ? 0 : batch.rowCount), deadLetters };

@@ -14,7 +14,7 @@ import { EngineError, type RejectCode } from "../engine/core/errors.ts";
 import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
-import { encodeIngestRecord, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
+import { encodeIngestRecord, ingestRecordBytes, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
 import type { WalWriter } from "../storage/wal/wal-writer.ts";
 import { applyIngestRecord, decodeRecord, type DecodedRecord } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
@@ -38,15 +38,15 @@ export interface Parser {
 
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
 
-interface Applying { rec: IngestRecord; decoded: DecodedRecord; done: boolean; dictValues: number; dictBytes: number }
+interface Applying { rec: IngestRecord; decoded: DecodedRecord; done: boolean }
 
 export class IngestPipeline {
   private inflightBytes = 0;
   private failure: EngineError | null = null;
   private closing = false;
   private readonly applyQueue: Applying[] = [];
-  /** Dictionary values and bytes of batches logged but not yet applied: headroom for room checks. */
-  private pendingDict = { values: 0, bytes: 0 };
+  /** WAL failures already known; a new one must stop ingest before anything else is appended. */
+  private walFailuresSeen: number;
   private readonly idle = new Set<() => void>();
   readonly counters = new Map<string, TableCounters>();
 
@@ -56,7 +56,9 @@ export class IngestPipeline {
     private readonly catalog: Catalog,
     private readonly dedup: DedupWindow,
     private readonly inflightBytesMax: number,
-  ) {}
+  ) {
+    this.walFailuresSeen = wal.stats().failures;
+  }
 
   get bytesInFlight(): number { return this.inflightBytes; }
   get failed(): EngineError | null { return this.failure; }
@@ -75,18 +77,23 @@ export class IngestPipeline {
       this.throwIfFailed();
       // Everything that can refuse the batch runs before the first id enters the dedup window.
       const decoded = this.checkFits(out);
-      const { rec, duplicateIndexes } = this.decide(out, receivedAt);
+      // Codes are handed out in WAL order and the log records them, so a record may only follow
+      // records that are in the log: after any WAL failure, nothing more is appended.
+      if (this.wal.stats().failures !== this.walFailuresSeen) {
+        this.failure ??= new EngineError("wal_failed", "write-ahead log failed; ingest is stopped until restart");
+        throw this.failure;
+      }
       let durable: Promise<void>;
+      let rec: IngestRecord, duplicateIndexes: number[];
       try {
+        ({ rec, duplicateIndexes } = this.decide(out, decoded, receivedAt));
         durable = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec)).durable;
       } catch (e) {
-        // The window now holds ids of a batch that was never logged: stop rather than diverge.
+        // The window or a dictionary now holds what a batch never logged brought: stop rather than diverge.
         this.failure ??= new EngineError("wal_failed", `ingest is stopped until restart: ${(e as Error).message}`);
         throw this.failure;
       }
-      const entry: Applying = { rec, decoded, done: false, ...dictSize(decoded) };
-      this.pendingDict.values += entry.dictValues;
-      this.pendingDict.bytes += entry.dictBytes;
+      const entry: Applying = { rec, decoded, done: false };
       this.applyQueue.push(entry);
       try {
         await durable;
@@ -120,18 +127,26 @@ export class IngestPipeline {
   /** Refuses, before anything is decided or logged, a batch the WAL or the store could not take. */
   private checkFits(out: IngestOutput): DecodedRecord {
     const rows = out.accepted;
-    const recordBytes = 32 + rows * 8 + (((rows + 7) >> 3) + 7 & ~7) + out.batch.byteLength + (out.deadLetters?.byteLength ?? 0);
+    // A code map takes 4 bytes per batch-dictionary value, which the batch's own offsets also take:
+    // the batches' sizes bound the maps' size.
+    const batches = out.batch.byteLength + (out.deadLetters?.byteLength ?? 0);
+    const recordBytes = ingestRecordBytes(rows, out.batch.byteLength, out.deadLetters?.byteLength ?? 0, batches + 16);
     if (recordBytes > LIMITS.WAL_RECORD_BYTES_MAX) {
       throw new EngineError("body_too_large", `batch would make a ${recordBytes}-byte WAL record, over ${LIMITS.WAL_RECORD_BYTES_MAX}; send smaller batches`);
     }
     const decoded = decodeRecord(out);
-    this.catalog.get(decoded.batch.table)?.checkRoom(decoded.batch, this.pendingDict);
-    if (decoded.deadLetters) this.catalog.get(DEAD_LETTER_TABLE)!.checkRoom(decoded.deadLetters, this.pendingDict);
+    // Values enter the dictionaries when the batch is decided, so there is nothing pending to add.
+    const none = { values: 0, bytes: 0 };
+    this.catalog.get(decoded.batch.table)?.checkRoom(decoded.batch, none);
+    if (decoded.deadLetters) this.catalog.get(DEAD_LETTER_TABLE)!.checkRoom(decoded.deadLetters, none);
     return decoded;
   }
 
-  /** Marks rows whose client event_id is in the window; the rest are remembered. */
-  private decide(out: IngestOutput, receivedAt: number): { rec: IngestRecord; duplicateIndexes: number[] } {
+  /**
+   * Marks rows whose client event_id is in the window (the rest are remembered) and gives every
+   * string value its global dictionary code. Runs in the same synchronous step as the WAL append.
+   */
+  private decide(out: IngestOutput, decoded: DecodedRecord, receivedAt: number): { rec: IngestRecord; duplicateIndexes: number[] } {
     const rows = out.accepted;
     const hashes = new Uint32Array(out.idHashes.buffer, out.idHashes.byteOffset, rows * 2);
     let drops: Uint8Array | null = null;
@@ -144,7 +159,9 @@ export class IngestPipeline {
         duplicateIndexes.push(out.rowPositions[i]!);
       }
     }
-    return { rec: { receivedAt, rowCount: rows, idHashes: hashes, drops, batch: out.batch, deadLetters: out.deadLetters }, duplicateIndexes };
+    const maps = this.catalog.get(decoded.batch.table)?.mapDictionaries(decoded.batch) ?? decoded.batch.columns.map(() => null);
+    const deadLetterMaps = decoded.deadLetters ? this.catalog.get(DEAD_LETTER_TABLE)!.mapDictionaries(decoded.deadLetters) : [];
+    return { rec: { receivedAt, rowCount: rows, idHashes: hashes, drops, batch: out.batch, deadLetters: out.deadLetters, maps, deadLetterMaps }, duplicateIndexes };
   }
 
   private drainApplyQueue(): void {
@@ -152,8 +169,6 @@ export class IngestPipeline {
     let i = 0;
     while (i < q.length && q[i]!.done && !this.failure) {
       const entry = q[i++]!;
-      this.pendingDict.values -= entry.dictValues;
-      this.pendingDict.bytes -= entry.dictBytes;
       try {
         applyIngestRecord(this.catalog, entry.rec, entry.decoded);
       } catch (e) {
@@ -186,11 +201,3 @@ export class IngestPipeline {
   }
 }
 
-/** Distinct string values and their bytes in a record's batches: an upper bound of what it adds. */
-function dictSize(d: DecodedRecord): { dictValues: number; dictBytes: number } {
-  let dictValues = 0, dictBytes = 0;
-  for (const b of d.deadLetters ? [d.batch, d.deadLetters] : [d.batch]) {
-    for (const c of b.columns) if (c.dictOffsets) { dictValues += c.dictOffsets.length - 1; dictBytes += c.dictHeap!.byteLength; }
-  }
-  return { dictValues, dictBytes };
-}

@@ -7,7 +7,7 @@ import type { Catalog } from "../engine/store/catalog.ts";
 import type { FileSystem } from "../storage/fs/file-system.ts";
 import { decodeIngestRecord, RECORD_KIND_INGEST } from "../storage/ingest-record.ts";
 import { replayWal, type ReplayReport } from "../storage/wal/wal-reader.ts";
-import { applyIngestRecord, rememberIds } from "./apply-ingest.ts";
+import { applyIngestRecord, decodeRecord, rememberIds, restoreDictionaries } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 
 export interface RecoveryReport extends ReplayReport { rowsStored: number; elapsedMs: number }
@@ -23,7 +23,9 @@ export async function recover(
       throw new EngineError("wal_corrupt", `WAL record ${lsn} has unknown kind ${kind}; written by a newer Caracal?`);
     }
     const rec = decodeIngestRecord(payload);
-    rowsStored += applyIngestRecord(catalog, rec).stored;
+    const decoded = decodeRecord(rec);
+    restoreDictionaries(catalog, rec, decoded);
+    rowsStored += applyIngestRecord(catalog, rec, decoded).stored;
     rememberIds(dedup, rec);
   });
   dedup.endReplay();

@@ -1,17 +1,24 @@
 // The WAL record of one ingest batch. It carries everything needed to rebuild the live state
 // exactly: the accepted rows, the 64-bit hash of each row's client event_id (0 = generated id), the
 // rows the de-duplication window dropped (decided live, so replay never re-decides under a changed
-// config), and the dead letters that came in the same body.
+// config), the global dictionary code each batch-dictionary value was given (so replay appends
+// codes without looking strings up, and a code always means the same string), and the dead letters
+// that came in the same body, with their codes too.
 //
-//   +----------------------- header, 32 bytes ------------------------+
-//   | u32 version | u32 rowCount | f64 receivedAt | u32 flags |        |
-//   | u32 batchBytes | u32 deadLetterBytes | u32 reserved                |
-//   +-----------------------------------------------------------------+
-//   | rowCount x u64 id hashes                                         |
-//   | drop bitmap, ceil(rowCount/8) bytes padded to 8  (flags & DROPS) |
-//   | batch (engine/core/batch-codec.ts), batchBytes                   |
-//   | dead-letter batch, deadLetterBytes            (flags & DEAD)     |
-//   +-----------------------------------------------------------------+
+//   +----------------------- header, 40 bytes ----------------------------------+
+//   | u32 version (2) | u32 rowCount | f64 receivedAt | u32 flags | u32 batchBytes |
+//   | u32 deadLetterBytes | u32 mapBytes | u32 deadLetterMapBytes | u32 reserved    |
+//   +---------------------------------------------------------------------------+
+//   | rowCount x u64 id hashes                                                   |
+//   | drop bitmap, ceil(rowCount/8) bytes padded to 8            (flags & DROPS) |
+//   | batch (engine/core/batch-codec.ts), batchBytes                             |
+//   | dead-letter batch, deadLetterBytes                          (flags & DEAD) |
+//   | code maps of the batch, mapBytes                                           |
+//   | code maps of the dead-letter batch, deadLetterMapBytes                     |
+//   +---------------------------------------------------------------------------+
+//
+//   code maps: u32 columnCount, then per batch column u32 count and count x u32 global codes (count
+//   0: the column has no global dictionary), padded to 8 bytes.
 //
 // Every part is a multiple of 8 bytes, so batches inside a replayed segment stay 8-aligned and
 // decode without copying.
@@ -19,10 +26,13 @@
 import { EngineError } from "../engine/core/errors.ts";
 
 export const RECORD_KIND_INGEST = 1;
-const VERSION = 1;
-const HEADER_BYTES = 32;
+const VERSION = 2;
+const HEADER_BYTES = 40;
 const HAS_DROPS = 1;
 const HAS_DEAD_LETTERS = 2;
+
+/** Per batch column, its batch-dictionary code -> global code map; null for other columns. */
+export type CodeMaps = readonly (Uint32Array | null)[];
 
 export interface IngestRecord {
   readonly receivedAt: number;
@@ -33,15 +43,49 @@ export interface IngestRecord {
   readonly drops: Uint8Array | null;
   readonly batch: Uint8Array;
   readonly deadLetters: Uint8Array | null;
+  readonly maps: CodeMaps;
+  readonly deadLetterMaps: CodeMaps;
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
+
+export function encodeCodeMaps(maps: CodeMaps): Uint8Array {
+  let words = 1;
+  for (const m of maps) words += 1 + (m?.length ?? 0);
+  const out = new Uint32Array(pad8(words * 4) / 4);
+  out[0] = maps.length;
+  let at = 1;
+  for (const m of maps) {
+    out[at++] = m?.length ?? 0;
+    if (m) { out.set(m, at); at += m.length; }
+  }
+  return new Uint8Array(out.buffer);
+}
+
+export function decodeCodeMaps(bytes: Uint8Array): CodeMaps {
+  const fail = (): never => { throw new EngineError("wal_corrupt", `ingest record: code maps do not add up (${bytes.byteLength} bytes)`); };
+  if (bytes.byteLength < 4) fail();
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  const columns = words[0]!;
+  const maps: (Uint32Array | null)[] = [];
+  let at = 1;
+  for (let c = 0; c < columns; c++) {
+    if (at >= words.length) fail();
+    const n = words[at++]!;
+    if (at + n > words.length) fail();
+    maps.push(n === 0 ? null : words.subarray(at, at + n));
+    at += n;
+  }
+  return maps;
+}
 
 /** The record as parts for a gathered write; nothing is concatenated. */
 export function encodeIngestRecord(r: IngestRecord): Uint8Array[] {
   if (r.batch.byteLength % 8 !== 0 || (r.deadLetters && r.deadLetters.byteLength % 8 !== 0)) {
     throw new Error("assertion failed: batches are padded to 8 bytes");
   }
+  const maps = encodeCodeMaps(r.maps);
+  const deadMaps = r.deadLetters ? encodeCodeMaps(r.deadLetterMaps) : new Uint8Array(0);
   const header = new Uint8Array(HEADER_BYTES);
   const v = new DataView(header.buffer);
   v.setUint32(0, VERSION, true);
@@ -50,6 +94,8 @@ export function encodeIngestRecord(r: IngestRecord): Uint8Array[] {
   v.setUint32(16, (r.drops ? HAS_DROPS : 0) | (r.deadLetters ? HAS_DEAD_LETTERS : 0), true);
   v.setUint32(20, r.batch.byteLength, true);
   v.setUint32(24, r.deadLetters?.byteLength ?? 0, true);
+  v.setUint32(28, maps.byteLength, true);
+  v.setUint32(32, deadMaps.byteLength, true);
   const parts = [header, new Uint8Array(r.idHashes.buffer, r.idHashes.byteOffset, r.rowCount * 8)];
   if (r.drops) {
     const d = new Uint8Array(pad8((r.rowCount + 7) >> 3));
@@ -58,7 +104,14 @@ export function encodeIngestRecord(r: IngestRecord): Uint8Array[] {
   }
   parts.push(r.batch);
   if (r.deadLetters) parts.push(r.deadLetters);
+  parts.push(maps);
+  if (deadMaps.byteLength) parts.push(deadMaps);
   return parts;
+}
+
+/** Bytes the encoded record's payload will take, without encoding it. */
+export function ingestRecordBytes(rowCount: number, batchBytes: number, deadLetterBytes: number, mapBytesBound: number): number {
+  return HEADER_BYTES + rowCount * 8 + pad8((rowCount + 7) >> 3) + batchBytes + deadLetterBytes + mapBytesBound;
 }
 
 export function decodeIngestRecord(payload: Uint8Array): IngestRecord {
@@ -75,9 +128,11 @@ export function decodeIngestRecord(payload: Uint8Array): IngestRecord {
   const flags = v.getUint32(16, true);
   const batchBytes = v.getUint32(20, true);
   const deadBytes = v.getUint32(24, true);
+  const mapBytes = v.getUint32(28, true);
+  const deadMapBytes = v.getUint32(32, true);
   const dropBytes = flags & HAS_DROPS ? pad8((rowCount + 7) >> 3) : 0;
   let at = HEADER_BYTES;
-  if (at + rowCount * 8 + dropBytes + batchBytes + deadBytes !== payload.byteLength) fail("part lengths do not add up");
+  if (at + rowCount * 8 + dropBytes + batchBytes + deadBytes + mapBytes + deadMapBytes !== payload.byteLength) fail("part lengths do not add up");
   const idHashes = new Uint32Array(payload.buffer, payload.byteOffset + at, rowCount * 2);
   at += rowCount * 8;
   const drops = dropBytes ? payload.subarray(at, at + dropBytes) : null;
@@ -85,5 +140,9 @@ export function decodeIngestRecord(payload: Uint8Array): IngestRecord {
   const batch = payload.subarray(at, at + batchBytes);
   at += batchBytes;
   const deadLetters = flags & HAS_DEAD_LETTERS ? payload.subarray(at, at + deadBytes) : null;
-  return { receivedAt, rowCount, idHashes, drops, batch, deadLetters };
+  at += deadBytes;
+  const maps = decodeCodeMaps(payload.subarray(at, at + mapBytes));
+  at += mapBytes;
+  const deadLetterMaps = deadLetters ? decodeCodeMaps(payload.subarray(at, at + deadMapBytes)) : [];
+  return { receivedAt, rowCount, idHashes, drops, batch, deadLetters, maps, deadLetterMaps };
 }

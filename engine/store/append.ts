@@ -22,9 +22,57 @@ const UNMAPPED = 0xffff_ffff;
 let selection = new Uint32Array(1024);
 let sourceOf = new Int32Array(64);
 const codeMaps: Uint32Array[] = [];
+/** The map each table column uses for this batch: its scratch in codeMaps, or one the caller gave. */
+const activeMaps: Uint32Array[] = [];
 
-/** Appends the rows whose bit in `drop` is clear (drop null = all rows); returns the rows appended. */
-export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array | null): number {
+/**
+ * Batch-dictionary code -> global code, per batch column (null where the column has no global
+ * dictionary). Ingest assigns these before logging a batch and logs them with it, so replay appends
+ * without looking a single string up (see restoreDictionaries).
+ */
+export type DictMaps = readonly (Uint32Array | null)[];
+
+/** Maps every value of every batch dictionary to a global code, inserting the new ones in order. */
+export function mapDictionaries(t: TableState, batch: DecodedBatch): DictMaps {
+  return batch.columns.map((b) => {
+    const c = t.byName.get(b.name);
+    const dict = c === undefined ? null : t.columns[c]!.dict;
+    if (dict === null || b.dictOffsets === null) return null;
+    const offsets = b.dictOffsets, heap = b.dictHeap!, n = offsets.length - 1;
+    const map = new Uint32Array(n);
+    for (let l = 0; l < n; l++) map[l] = dict.codeOfBytes(heap, offsets[l]!, offsets[l + 1]!);
+    return map;
+  });
+}
+
+/**
+ * Replay: puts back the values `maps` gave new codes, in order, so every global code means what it
+ * meant when the batch was logged. New codes must continue the dictionary exactly (mapDictionaries
+ * hands them out in batch-dictionary order); anything else means the log and the store disagree.
+ */
+export function restoreDictionaries(t: TableState, batch: DecodedBatch, maps: DictMaps): void {
+  batch.columns.forEach((b, j) => {
+    const map = maps[j];
+    const c = t.byName.get(b.name);
+    const dict = c === undefined ? null : t.columns[c]!.dict;
+    if (!map || dict === null) return;
+    const offsets = b.dictOffsets!, heap = b.dictHeap!;
+    for (let l = 0; l < map.length; l++) {
+      const g = map[l]!;
+      if (g < dict.size) continue;
+      const got = g === dict.size ? dict.codeOfBytes(heap, offsets[l]!, offsets[l + 1]!) : -1;
+      if (got !== g) {
+        throw new EngineError("wal_corrupt", `table ${t.schema.name}, column ${b.name}: logged code ${g} does not continue the dictionary of ${dict.size} values`);
+      }
+    }
+  });
+}
+
+/**
+ * Appends the rows whose bit in `drop` is clear (drop null = all rows); returns the rows appended.
+ * With `maps` (from mapDictionaries, or logged), strings are not looked up again.
+ */
+export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array | null, maps: DictMaps | null = null): number {
   resolveColumns(t, batch);
   let kept = batch.rowCount;
   let sel: Uint32Array | null = null;
@@ -36,7 +84,7 @@ export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array
     for (let r = 0; r < batch.rowCount; r++) if ((drop[r >> 3]! & (1 << (r & 7))) === 0) sel[kept++] = r;
   }
   if (kept === 0) return 0;
-  prepareCodeMaps(t, batch);
+  prepareCodeMaps(t, batch, maps);
   for (let done = 0; done < kept; ) {
     const seg = writableSegment(t);
     const at = seg.rowCount, n = Math.min(seg.capacity - at, kept - done);
@@ -44,7 +92,7 @@ export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array
       for (let c = 0; c < t.columns.length; c++) {
         const j = sourceOf[c]!, raw = seg.raw[c]!;
         if (j < 0) appendNulls(raw, at, n);
-        else appendColumn(t.columns[c]!, batch.columns[j]!, sel, done, n, raw, at, codeMaps[c]!);
+        else appendColumn(t.columns[c]!, batch.columns[j]!, sel, done, n, raw, at, activeMaps[c]!);
       }
     } catch (e) {
       // A limit hit half-way (dictionary or heap full): leave the tail as it was before these rows,
@@ -77,14 +125,21 @@ function resolveColumns(t: TableState, batch: DecodedBatch): void {
   }
 }
 
-function prepareCodeMaps(t: TableState, batch: DecodedBatch): void {
+function prepareCodeMaps(t: TableState, batch: DecodedBatch, maps: DictMaps | null): void {
   while (codeMaps.length < t.columns.length) codeMaps.push(new Uint32Array(0));
   for (let c = 0; c < t.columns.length; c++) {
     const j = sourceOf[c]!;
     if (j < 0 || t.columns[c]!.dict === null) continue;
     const distinct = batch.columns[j]!.dictOffsets!.length - 1;
+    const given = maps?.[j];
+    if (given) {
+      assert(given.length === distinct, `code map of ${given.length} for a dictionary of ${distinct}`);
+      activeMaps[c] = given;  // read only: every entry is mapped, so appendCodes never writes to it
+      continue;
+    }
     if (codeMaps[c]!.length < distinct) codeMaps[c] = new Uint32Array(Math.max(distinct, 256));
     codeMaps[c]!.fill(UNMAPPED, 0, distinct);
+    activeMaps[c] = codeMaps[c]!;
   }
 }
 

@@ -10,7 +10,7 @@ import { EngineError } from "../core/errors.ts";
 import type { TableSchema } from "../core/types.ts";
 import { ENCODING_NAMES } from "../column/column-chunk.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
-import { appendBatch } from "./append.ts";
+import { appendBatch, mapDictionaries, restoreDictionaries, type DictMaps } from "./append.ts";
 import { scanTable, type ScanBatch, type ScanOptions } from "./scan.ts";
 import { sealAll, sealSome } from "./seal.ts";
 import { createTableState, type TableOptions, type TableState } from "./table-state.ts";
@@ -19,6 +19,7 @@ export type { Vector } from "../column/vector.ts";
 export type { ScanBatch, ScanOptions, ScanStats } from "./scan.ts";
 export { newScanStats } from "./scan.ts";
 export type { TableOptions } from "./table-state.ts";
+export type { DictMaps } from "./append.ts";
 
 export interface ColumnMemory {
   readonly name: string;
@@ -57,10 +58,20 @@ export class Table {
    * columns match schema columns by name; a schema column missing from the batch is null, a batch
    * column the schema lacks is ignored, a type mismatch is EngineError("internal").
    */
-  appendBatch(batch: DecodedBatch, drop: Uint8Array | null): number {
-    const n = appendBatch(this.t, batch, drop);
+  appendBatch(batch: DecodedBatch, drop: Uint8Array | null, maps: DictMaps | null = null): number {
+    const n = appendBatch(this.t, batch, drop, maps);
     sealSome(this.t, n);
     return n;
+  }
+
+  /** Global codes for the batch's string values, new values inserted now (see append.ts). */
+  mapDictionaries(batch: DecodedBatch): DictMaps {
+    return mapDictionaries(this.t, batch);
+  }
+
+  /** Replay: re-inserts the values a logged map gave new codes, checking they get the same codes. */
+  restoreDictionaries(batch: DecodedBatch, maps: DictMaps): void {
+    restoreDictionaries(this.t, batch, maps);
   }
 
   /** Closes the tail now, even if not full, and seals every pending column (checkpoint, shutdown, benches). */

@@ -44,6 +44,11 @@ export interface WalStats {
   fsyncMsTotal: number;
   /** Groups written: one writev each (two when a group crosses a rotation). */
   groupCommits: number;
+  /**
+   * Failed writes or syncs, counted the moment they happen (before any promise settles): a caller
+   * whose later records depend on earlier ones checks it before appending.
+   */
+  failures: number;
 }
 
 export interface WalWriterOptions {
@@ -81,7 +86,7 @@ export class WalWriter {
   private syncWanted = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly counters: WalStats = {
-    segments: 0, bytes: 0, records: 0, fsyncs: 0, lastFsyncMs: 0, fsyncMsTotal: 0, groupCommits: 0,
+    segments: 0, bytes: 0, records: 0, fsyncs: 0, lastFsyncMs: 0, fsyncMsTotal: 0, groupCommits: 0, failures: 0,
   };
 
   private constructor(
@@ -238,6 +243,7 @@ export class WalWriter {
 
   /** After a failed write: cut the segment back to `goodSize` and give up every lsn from `failedLsn` on. */
   private async undoWrite(g: Group, err: EngineError, goodSize: number, failedLsn: number): Promise<void> {
+    this.counters.failures++;
     const path = this.file.path;
     try {
       await this.file.close();
@@ -296,6 +302,7 @@ export class WalWriter {
 
   /** Stops the writer for good; returns the error the failing operation's records reject with. */
   private poison(e: unknown): EngineError {
+    this.counters.failures++;
     const err = asEngineError(e, this.file.path);
     this.failure ??= new EngineError("wal_failed", `write-ahead log stopped after an I/O failure (${err.message}); restart to recover`, { cause: err.code });
     return err;

@@ -31,17 +31,27 @@ const inlineParser: Parser = {
   parse: async (req) => ingestBody({ ...req, table: EVENTS_SCHEMA }),
 };
 
+/** Dictionary-encoded values derived from the id: a wrong global code shows up as a wrong value. */
+const userOf = (id: string) => `user-${Number(id.slice(3)) % 97}`;
+const campaignOf = (id: string) => `campaign-${Number(id.slice(3)) % 13}`;
+
+/** The stored event_ids; throws when a row's dictionary values are not the ones its id implies. */
 function storedIds(catalog: Catalog): string[] {
   const ids: string[] = [];
-  for (const b of catalog.get("events")!.scan({ columns: ["event_id"] })) {
-    const v = b.vectors[0]!;
-    for (let i = 0; i < b.rowCount; i++) ids.push(v.strings ? v.strings(i) : v.dict!.get(v.codes![i]!));
+  for (const b of catalog.get("events")!.scan({ columns: ["event_id", "user_id", "campaign"] })) {
+    const [id, user, campaign] = b.vectors;
+    for (let i = 0; i < b.rowCount; i++) {
+      const e = id!.strings!(i);
+      const got = [user!.dict!.get(user!.codes![i]!), campaign!.dict!.get(campaign!.codes![i]!)];
+      if (got[0] !== userOf(e) || got[1] !== campaignOf(e)) throw new Error(`row ${e} holds ${got.join(", ")}, expected ${userOf(e)}, ${campaignOf(e)}`);
+      ids.push(e);
+    }
   }
   return ids;
 }
 
 function body(ids: string[], rng: Rng): Uint8Array {
-  const lines = ids.map((id) => JSON.stringify({ event_id: id, type: "click", user_id: `u${id.length}` }));
+  const lines = ids.map((id) => JSON.stringify({ event_id: id, type: "click", user_id: userOf(id), campaign: campaignOf(id) }));
   if (rng.bool(0.2)) lines.splice(rng.int(0, lines.length), 0, "{broken");  // a dead letter rides along
   return new TextEncoder().encode(lines.join("\n"));
 }

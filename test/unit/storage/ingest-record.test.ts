@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { decodeIngestRecord, encodeIngestRecord } from "../../../storage/ingest-record.ts";
+import { decodeCodeMaps, decodeIngestRecord, encodeCodeMaps, encodeIngestRecord } from "../../../storage/ingest-record.ts";
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -19,17 +19,29 @@ test("property: ingest records round-trip with and without drops and dead letter
       const idHashes = new Uint32Array(rows * 2).map((_, i) => (i * 2654435761) >>> 0);
       const drops = withDrops && rows > 0 ? new Uint8Array((rows + 7) >> 3).map((_, i) => i * 37) : null;
       if (drops && rows % 8) drops[drops.length - 1]! &= (1 << (rows % 8)) - 1;
-      const rec = { receivedAt, rowCount: rows, idHashes, drops, batch, deadLetters: dead };
+      const maps = [new Uint32Array([3, 1, 4]), null, new Uint32Array(rows)];
+      const deadLetterMaps = dead ? [null, new Uint32Array([9])] : [];
+      const rec = { receivedAt, rowCount: rows, idHashes, drops, batch, deadLetters: dead, maps, deadLetterMaps };
       const parts = encodeIngestRecord(rec);
       expect(parts.every((p) => p.byteLength % 8 === 0)).toBe(true);
       const back = decodeIngestRecord(concat(parts));
-      expect({ ...back, idHashes: [...back.idHashes], drops: back.drops && [...back.drops.subarray(0, drops?.length)], batch: [...back.batch], deadLetters: back.deadLetters && [...back.deadLetters] })
-        .toEqual({ ...rec, idHashes: [...idHashes], drops: drops && [...drops], batch: [...batch], deadLetters: dead && [...dead] });
+      const plain = (m: readonly (Uint32Array | null)[]) => m.map((x) => x && x.length ? [...x] : null);
+      expect({ ...back, idHashes: [...back.idHashes], drops: back.drops && [...back.drops.subarray(0, drops?.length)], batch: [...back.batch], deadLetters: back.deadLetters && [...back.deadLetters], maps: plain(back.maps), deadLetterMaps: plain(back.deadLetterMaps) })
+        .toEqual({ ...rec, idHashes: [...idHashes], drops: drops && [...drops], batch: [...batch], deadLetters: dead && [...dead], maps: plain(maps), deadLetterMaps: plain(deadLetterMaps) });
     }), { seed, numRuns: 300 });
 });
 
+test("code maps round-trip, and maps that overrun their bytes are wal_corrupt", () => {
+  const maps = [null, new Uint32Array([7, 0, 2 ** 29]), null, new Uint32Array([1])];
+  const bytes = encodeCodeMaps(maps);
+  expect([bytes.byteLength % 8, decodeCodeMaps(bytes).map((m) => m && [...m])]).toEqual([0, [null, [7, 0, 2 ** 29], null, [1]]]);
+  const overrun = bytes.slice();
+  new Uint32Array(overrun.buffer)[2] = 1000;
+  expect(() => decodeCodeMaps(overrun)).toThrow(/code maps do not add up/);
+});
+
 test("a record whose parts do not add up is wal_corrupt", () => {
-  const parts = encodeIngestRecord({ receivedAt: 1, rowCount: 1, idHashes: new Uint32Array(2), drops: null, batch: new Uint8Array(8), deadLetters: null });
+  const parts = encodeIngestRecord({ receivedAt: 1, rowCount: 1, idHashes: new Uint32Array(2), drops: null, batch: new Uint8Array(8), deadLetters: null, maps: [], deadLetterMaps: [] });
   const whole = concat(parts);
   expect(() => decodeIngestRecord(whole.subarray(0, whole.length - 8))).toThrow(/part lengths do not add up/);
   expect(() => decodeIngestRecord(whole.subarray(0, 16))).toThrow(/shorter than its header/);

@@ -135,10 +135,9 @@ export class IngestPipeline {
       throw new EngineError("body_too_large", `batch would make a ${recordBytes}-byte WAL record, over ${LIMITS.WAL_RECORD_BYTES_MAX}; send smaller batches`);
     }
     const decoded = decodeRecord(out);
-    // Values enter the dictionaries when the batch is decided, so there is nothing pending to add.
-    const none = { values: 0, bytes: 0 };
-    this.catalog.get(decoded.batch.table)?.checkRoom(decoded.batch, none);
-    if (decoded.deadLetters) this.catalog.get(DEAD_LETTER_TABLE)!.checkRoom(decoded.deadLetters, none);
+    // Values enter the dictionaries when the batch is decided (decide), so the state now is the bound.
+    this.catalog.get(decoded.batch.table)?.checkRoom(decoded.batch);
+    if (decoded.deadLetters) this.catalog.get(DEAD_LETTER_TABLE)!.checkRoom(decoded.deadLetters);
     return decoded;
   }
 

@@ -88,15 +88,12 @@ export class Table {
     return this.t.byName.get(name) ?? -1;
   }
 
-  /**
-   * Throws store_limit when appending `batch` could overflow a dictionary, counting `headroom` more
-   * values and bytes for batches decided but not yet appended. Nothing is changed.
-   */
-  checkRoom(batch: DecodedBatch, headroom: { values: number; bytes: number }): void {
+  /** Throws store_limit when mapping `batch`'s strings could overflow a dictionary. Changes nothing. */
+  checkRoom(batch: DecodedBatch): void {
     for (const col of batch.columns) {
       const dict = this.dictionary(col.name);
       if (dict === null || col.dictOffsets === null) continue;
-      const why = dict.roomFor(col.dictOffsets.length - 1 + headroom.values, col.dictHeap!.byteLength + headroom.bytes);
+      const why = dict.roomFor(col.dictOffsets.length - 1, col.dictHeap!.byteLength);
       if (why !== null) {
         throw new EngineError("store_limit", `table ${this.schema.name}, column ${col.name}: dictionary full (${why}); the batch was not logged`);
       }

@@ -148,6 +148,15 @@ export class DedupWindow {
     this.tabLo[i] = lo; this.tabHi[i] = hi;
   }
 
+  /** One probe walk for both the membership test and the insert (rebuilding after replay). */
+  private insertIfAbsent(lo: number, hi: number): void {
+    let i = this.home(lo, hi);
+    for (; this.tabLo[i] !== 0 || this.tabHi[i] !== 0; i = (i + 1) & this.mask) {
+      if (this.tabLo[i] === lo && this.tabHi[i] === hi) return;
+    }
+    this.tabLo[i] = lo; this.tabHi[i] = hi;
+  }
+
   /** Backward-shift deletion keeps probe chains intact without tombstones. */
   private remove(lo: number, hi: number): void {
     let i = this.findSlot(lo, hi);
@@ -189,8 +198,7 @@ export class DedupWindow {
     const cap = this.ringLo.length;
     for (let n = 0; n < this.count; n++) {
       const s = (this.head + n) % cap;
-      const lo = this.ringLo[s]!, hi = this.ringHi[s]!;
-      if (this.findSlot(lo, hi) < 0) this.insert(lo, hi);
+      this.insertIfAbsent(this.ringLo[s]!, this.ringHi[s]!);
     }
   }
 }

@@ -32,9 +32,9 @@ export class DedupWindow {
   private count = 0;
   private lastAt = -Infinity;
   private replaying = false;
-  // Table: key (lo, hi), both 0 = empty slot. A real hash of 0 is stored as lo = 1.
-  private tabLo: Uint32Array;
-  private tabHi: Uint32Array;
+  // Table: slot i is (tab[2i], tab[2i+1]) = (lo, hi), both 0 = empty. Interleaved so that a probe
+  // touches one cache line. A real hash of 0 is stored as lo = 1.
+  private tab: Uint32Array;
   private mask: number;
 
   constructor(opts: { windowMs: number; maxIds: number }) {
@@ -45,15 +45,14 @@ export class DedupWindow {
     this.ringHi = new Uint32Array(cap);
     this.ringAt = new Float64Array(cap);
     const size = tableSizeFor(cap);
-    this.tabLo = new Uint32Array(size);
-    this.tabHi = new Uint32Array(size);
+    this.tab = new Uint32Array(size * 2);
     this.mask = size - 1;
   }
 
   get size(): number { return this.count; }
 
   get byteSize(): number {
-    return this.ringLo.byteLength + this.ringHi.byteLength + this.ringAt.byteLength + this.tabLo.byteLength + this.tabHi.byteLength;
+    return this.ringLo.byteLength + this.ringHi.byteLength + this.ringAt.byteLength + this.tab.byteLength;
   }
 
   /**
@@ -135,41 +134,45 @@ export class DedupWindow {
   }
 
   private findSlot(lo: number, hi: number): number {
+    const tab = this.tab;
     for (let i = this.home(lo, hi); ; i = (i + 1) & this.mask) {
-      const l = this.tabLo[i]!, h = this.tabHi[i]!;
+      const l = tab[2 * i]!, h = tab[2 * i + 1]!;
       if (l === lo && h === hi) return i;
       if (l === 0 && h === 0) return -1;
     }
   }
 
   private insert(lo: number, hi: number): void {
+    const tab = this.tab;
     let i = this.home(lo, hi);
-    while (this.tabLo[i] !== 0 || this.tabHi[i] !== 0) i = (i + 1) & this.mask;
-    this.tabLo[i] = lo; this.tabHi[i] = hi;
+    while (tab[2 * i] !== 0 || tab[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    tab[2 * i] = lo; tab[2 * i + 1] = hi;
   }
 
   /** One probe walk for both the membership test and the insert (rebuilding after replay). */
   private insertIfAbsent(lo: number, hi: number): void {
+    const tab = this.tab;
     let i = this.home(lo, hi);
-    for (; this.tabLo[i] !== 0 || this.tabHi[i] !== 0; i = (i + 1) & this.mask) {
-      if (this.tabLo[i] === lo && this.tabHi[i] === hi) return;
+    for (; tab[2 * i] !== 0 || tab[2 * i + 1] !== 0; i = (i + 1) & this.mask) {
+      if (tab[2 * i] === lo && tab[2 * i + 1] === hi) return;
     }
-    this.tabLo[i] = lo; this.tabHi[i] = hi;
+    tab[2 * i] = lo; tab[2 * i + 1] = hi;
   }
 
   /** Backward-shift deletion keeps probe chains intact without tombstones. */
   private remove(lo: number, hi: number): void {
     let i = this.findSlot(lo, hi);
     if (i < 0) return;
+    const tab = this.tab;
     for (let j = (i + 1) & this.mask; ; j = (j + 1) & this.mask) {
-      const l = this.tabLo[j]!, h = this.tabHi[j]!;
+      const l = tab[2 * j]!, h = tab[2 * j + 1]!;
       if (l === 0 && h === 0) break;
       const k = this.home(l, h);
       // Move j back to i when its home does not lie cyclically in (i, j].
       const inRange = i <= j ? i < k && k <= j : i < k || k <= j;
-      if (!inRange) { this.tabLo[i] = l; this.tabHi[i] = h; i = j; }
+      if (!inRange) { tab[2 * i] = l; tab[2 * i + 1] = h; i = j; }
     }
-    this.tabLo[i] = 0; this.tabHi[i] = 0;
+    tab[2 * i] = 0; tab[2 * i + 1] = 0;
   }
 
   private grow(): void {
@@ -192,8 +195,7 @@ export class DedupWindow {
   /** A fresh table sized for the ring, holding every id in the ring once. */
   private rebuildTable(): void {
     const tableSize = tableSizeFor(this.ringLo.length);
-    this.tabLo = new Uint32Array(tableSize);
-    this.tabHi = new Uint32Array(tableSize);
+    this.tab = new Uint32Array(tableSize * 2);
     this.mask = tableSize - 1;
     const cap = this.ringLo.length;
     for (let n = 0; n < this.count; n++) {

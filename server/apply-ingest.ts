@@ -5,6 +5,7 @@
 import { decodeBatch, type DecodedBatch } from "../engine/core/batch-codec.ts";
 import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
+import type { DictMaps } from "../engine/store/table.ts";
 import type { IngestRecord } from "../storage/ingest-record.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 
@@ -17,22 +18,37 @@ export function decodeRecord(rec: Pick<IngestRecord, "batch" | "deadLetters">): 
   return { batch: decodeBatch(rec.batch), deadLetters: rec.deadLetters ? decodeBatch(rec.deadLetters) : null };
 }
 
+/** The code maps an apply may use; null: look strings up. */
+export interface UsableMaps { maps: DictMaps | null; deadLetterMaps: DictMaps | null }
+
 /**
- * Recovery only, before applying: re-inserts the dictionary values the record gave new codes, so
- * the record's code maps mean what they meant when it was logged.
+ * Recovery only, before applying: re-inserts the dictionary values the record gave new codes, so its
+ * code maps mean what they meant when it was logged, and returns the maps it is safe to use. A table
+ * whose logged codes stop lining up (a record before this one was quarantined) is listed in
+ * `distrusted` and replayed from then on by looking strings up: codes live only in memory, so
+ * either way gives a correct store.
  */
-export function restoreDictionaries(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord): void {
-  catalog.get(decoded.batch.table)?.restoreDictionaries(decoded.batch, rec.maps);
-  if (decoded.deadLetters) catalog.get(DEAD_LETTER_TABLE)!.restoreDictionaries(decoded.deadLetters, rec.deadLetterMaps);
+export function restoreDictionaries(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord, distrusted: Set<string>): UsableMaps {
+  const restore = (batch: DecodedBatch, maps: DictMaps | null): DictMaps | null => {
+    const table = catalog.get(batch.table);
+    if (!maps || !table || distrusted.has(batch.table)) return null;
+    if (table.restoreDictionaries(batch, maps)) return maps;
+    distrusted.add(batch.table);
+    return null;
+  };
+  return {
+    maps: restore(decoded.batch, rec.maps),
+    deadLetterMaps: decoded.deadLetters ? restore(decoded.deadLetters, rec.deadLetterMaps) : null,
+  };
 }
 
-/** Appends the record's rows using its code maps: no string is looked up here. */
-export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord = decodeRecord(rec)): ApplyCounts {
+/** Appends the record's rows, with its code maps where given (then no string is looked up). */
+export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord, use: UsableMaps): ApplyCounts {
   const batch = decoded.batch;
   const table = catalog.get(batch.table);
-  const stored = table ? table.appendBatch(batch, rec.drops, rec.maps) : 0;
+  const stored = table ? table.appendBatch(batch, rec.drops, use.maps) : 0;
   let deadLetters = 0;
-  if (decoded.deadLetters) deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null, rec.deadLetterMaps);
+  if (decoded.deadLetters) deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null, use.deadLetterMaps);
   // A table missing from the config now (it was declared when the record was written): its rows
   // stay in the WAL and come back if the table is declared again.
   return { table: batch.table, stored, duplicates: batch.rowCount - stored - (table ? 0 : batch.rowCount), deadLetters };

@@ -169,7 +169,7 @@ export class IngestPipeline {
     while (i < q.length && q[i]!.done && !this.failure) {
       const entry = q[i++]!;
       try {
-        applyIngestRecord(this.catalog, entry.rec, entry.decoded);
+        applyIngestRecord(this.catalog, entry.rec, entry.decoded, entry.rec);
       } catch (e) {
         // Logged but not applied: the live store no longer matches the log. Refuse everything until
         // a restart replays the log (checkFits makes this a should-never-happen).

@@ -41,7 +41,8 @@ async function serve(args: string[]): Promise<void> {
   const r = running.recovery;
   console.error(`recovered ${r.rowsStored} rows from ${r.records} WAL records in ${r.elapsedMs} ms` +
     (r.tornTail ? `; truncated a torn tail of ${r.tornTail.bytesDropped} bytes in ${r.tornTail.file}` : "") +
-    (r.quarantined.length ? `; quarantined ${r.quarantined.length} corrupt records` : ""));
+    (r.quarantined.length ? `; quarantined ${r.quarantined.length} corrupt records` : "") +
+    (r.codesDistrusted.length ? `; replayed ${r.codesDistrusted.join(", ")} by string look-up after the quarantine` : ""));
   let exiting = false;
   const shutdown = (signal: string) => {
     if (exiting) return;

@@ -10,13 +10,19 @@ import { replayWal, type ReplayReport } from "../storage/wal/wal-reader.ts";
 import { applyIngestRecord, decodeRecord, rememberIds, restoreDictionaries } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 
-export interface RecoveryReport extends ReplayReport { rowsStored: number; elapsedMs: number }
+export interface RecoveryReport extends ReplayReport {
+  rowsStored: number;
+  elapsedMs: number;
+  /** Tables replayed by looking strings up because their logged codes stopped lining up. */
+  codesDistrusted: string[];
+}
 
 export async function recover(
   fs: FileSystem, walDir: string, quarantineDir: string, skipCorrupt: boolean, catalog: Catalog, dedup: DedupWindow,
 ): Promise<RecoveryReport> {
   const t0 = performance.now();
   let rowsStored = 0;
+  const distrusted = new Set<string>();
   dedup.beginReplay();
   const report = await replayWal(fs, walDir, { skipCorrupt, quarantineDir }, (kind, lsn, payload) => {
     if (kind !== RECORD_KIND_INGEST) {
@@ -24,10 +30,10 @@ export async function recover(
     }
     const rec = decodeIngestRecord(payload);
     const decoded = decodeRecord(rec);
-    restoreDictionaries(catalog, rec, decoded);
-    rowsStored += applyIngestRecord(catalog, rec, decoded).stored;
+    const use = restoreDictionaries(catalog, rec, decoded, distrusted);
+    rowsStored += applyIngestRecord(catalog, rec, decoded, use).stored;
     rememberIds(dedup, rec);
   });
   dedup.endReplay();
-  return { ...report, rowsStored, elapsedMs: Math.round(performance.now() - t0) };
+  return { ...report, rowsStored, elapsedMs: Math.round(performance.now() - t0), codesDistrusted: [...distrusted] };
 }

@@ -18,7 +18,8 @@
 //   +---------------------------------------------------------------------------+
 //
 //   code maps: u32 columnCount, then per batch column u32 count and count x u32 global codes (count
-//   0: the column has no global dictionary), padded to 8 bytes.
+//   0: the column has no global dictionary), padded to 8 bytes; 0 bytes = no maps (replay looks
+//   the strings up). Version 1 records (a 32-byte header, no maps) are still read.
 //
 // Every part is a multiple of 8 bytes, so batches inside a replayed segment stay 8-aligned and
 // decode without copying.
@@ -28,6 +29,7 @@ import { EngineError } from "../engine/core/errors.ts";
 export const RECORD_KIND_INGEST = 1;
 const VERSION = 2;
 const HEADER_BYTES = 40;
+const V1_HEADER_BYTES = 32;
 const HAS_DROPS = 1;
 const HAS_DEAD_LETTERS = 2;
 
@@ -43,8 +45,9 @@ export interface IngestRecord {
   readonly drops: Uint8Array | null;
   readonly batch: Uint8Array;
   readonly deadLetters: Uint8Array | null;
-  readonly maps: CodeMaps;
-  readonly deadLetterMaps: CodeMaps;
+  /** null: none logged (a version 1 record); replay then looks strings up. */
+  readonly maps: CodeMaps | null;
+  readonly deadLetterMaps: CodeMaps | null;
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
@@ -84,8 +87,9 @@ export function encodeIngestRecord(r: IngestRecord): Uint8Array[] {
   if (r.batch.byteLength % 8 !== 0 || (r.deadLetters && r.deadLetters.byteLength % 8 !== 0)) {
     throw new Error("assertion failed: batches are padded to 8 bytes");
   }
-  const maps = encodeCodeMaps(r.maps);
-  const deadMaps = r.deadLetters ? encodeCodeMaps(r.deadLetterMaps) : new Uint8Array(0);
+  const none = new Uint8Array(0);
+  const maps = r.maps ? encodeCodeMaps(r.maps) : none;
+  const deadMaps = r.deadLetters && r.deadLetterMaps ? encodeCodeMaps(r.deadLetterMaps) : none;
   const header = new Uint8Array(HEADER_BYTES);
   const v = new DataView(header.buffer);
   v.setUint32(0, VERSION, true);
@@ -104,7 +108,7 @@ export function encodeIngestRecord(r: IngestRecord): Uint8Array[] {
   }
   parts.push(r.batch);
   if (r.deadLetters) parts.push(r.deadLetters);
-  parts.push(maps);
+  if (maps.byteLength) parts.push(maps);
   if (deadMaps.byteLength) parts.push(deadMaps);
   return parts;
 }
@@ -122,16 +126,18 @@ export function decodeIngestRecord(payload: Uint8Array): IngestRecord {
   if (payload.byteOffset % 8 !== 0) payload = payload.slice();
   const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const version = v.getUint32(0, true);
-  if (version !== VERSION) fail(`unknown version ${version}`);
+  if (version !== VERSION && version !== 1) fail(`unknown version ${version}`);
+  const headerBytes = version === 1 ? V1_HEADER_BYTES : HEADER_BYTES;
   const rowCount = v.getUint32(4, true);
   const receivedAt = v.getFloat64(8, true);
   const flags = v.getUint32(16, true);
   const batchBytes = v.getUint32(20, true);
   const deadBytes = v.getUint32(24, true);
-  const mapBytes = v.getUint32(28, true);
-  const deadMapBytes = v.getUint32(32, true);
+  const mapBytes = version === 1 ? 0 : v.getUint32(28, true);
+  const deadMapBytes = version === 1 ? 0 : v.getUint32(32, true);
   const dropBytes = flags & HAS_DROPS ? pad8((rowCount + 7) >> 3) : 0;
-  let at = HEADER_BYTES;
+  if (batchBytes % 8 || deadBytes % 8 || mapBytes % 8 || deadMapBytes % 8) fail("a part is not a multiple of 8 bytes");
+  let at = headerBytes;
   if (at + rowCount * 8 + dropBytes + batchBytes + deadBytes + mapBytes + deadMapBytes !== payload.byteLength) fail("part lengths do not add up");
   const idHashes = new Uint32Array(payload.buffer, payload.byteOffset + at, rowCount * 2);
   at += rowCount * 8;
@@ -141,8 +147,8 @@ export function decodeIngestRecord(payload: Uint8Array): IngestRecord {
   at += batchBytes;
   const deadLetters = flags & HAS_DEAD_LETTERS ? payload.subarray(at, at + deadBytes) : null;
   at += deadBytes;
-  const maps = decodeCodeMaps(payload.subarray(at, at + mapBytes));
+  const maps = mapBytes ? decodeCodeMaps(payload.subarray(at, at + mapBytes)) : null;
   at += mapBytes;
-  const deadLetterMaps = deadLetters ? decodeCodeMaps(payload.subarray(at, at + deadMapBytes)) : [];
+  const deadLetterMaps = deadLetters && deadMapBytes ? decodeCodeMaps(payload.subarray(at, at + deadMapBytes)) : null;
   return { receivedAt, rowCount, idHashes, drops, batch, deadLetters, maps, deadLetterMaps };
 }

@@ -46,27 +46,38 @@ export function mapDictionaries(t: TableState, batch: DecodedBatch): DictMaps {
   });
 }
 
-/**
- * Replay: puts back the values `maps` gave new codes, in order, so every global code means what it
- * meant when the batch was logged. New codes must continue the dictionary exactly (mapDictionaries
- * hands them out in batch-dictionary order); anything else means the log and the store disagree.
- */
-export function restoreDictionaries(t: TableState, batch: DecodedBatch, maps: DictMaps): void {
+/** Throws wal_corrupt unless `maps` has one entry per batch column, each as long as its dictionary. */
+export function checkMaps(t: TableState, batch: DecodedBatch, maps: DictMaps): void {
+  const bad = (why: string): never => { throw new EngineError("wal_corrupt", `table ${t.schema.name}: logged code maps ${why}`); };
+  if (maps.length !== batch.columns.length) bad(`cover ${maps.length} columns, the batch has ${batch.columns.length}`);
   batch.columns.forEach((b, j) => {
     const map = maps[j];
+    if (map && (b.dictOffsets === null || map.length !== b.dictOffsets.length - 1)) bad(`for ${b.name} do not match its dictionary`);
+  });
+}
+
+/**
+ * Replay: puts back the values `maps` gave new codes, in order, so every global code means what it
+ * meant when the batch was logged (mapDictionaries hands new codes out in batch-dictionary order).
+ * Returns false when a new code does not continue the dictionary: a record before this one is
+ * missing (quarantined with --wal-skip-corrupt). The caller then stops trusting logged codes for
+ * this table and appends by looking strings up, which is always right: codes live only in memory.
+ */
+export function restoreDictionaries(t: TableState, batch: DecodedBatch, maps: DictMaps): boolean {
+  checkMaps(t, batch, maps);
+  for (let j = 0; j < batch.columns.length; j++) {
+    const b = batch.columns[j]!, map = maps[j];
     const c = t.byName.get(b.name);
     const dict = c === undefined ? null : t.columns[c]!.dict;
-    if (!map || dict === null) return;
+    if (!map || dict === null) continue;
     const offsets = b.dictOffsets!, heap = b.dictHeap!;
     for (let l = 0; l < map.length; l++) {
       const g = map[l]!;
       if (g < dict.size) continue;
-      const got = g === dict.size ? dict.codeOfBytes(heap, offsets[l]!, offsets[l + 1]!) : -1;
-      if (got !== g) {
-        throw new EngineError("wal_corrupt", `table ${t.schema.name}, column ${b.name}: logged code ${g} does not continue the dictionary of ${dict.size} values`);
-      }
+      if (g !== dict.size || dict.codeOfBytes(heap, offsets[l]!, offsets[l + 1]!) !== g) return false;
     }
-  });
+  }
+  return true;
 }
 
 /**
@@ -85,7 +96,17 @@ export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array
     for (let r = 0; r < batch.rowCount; r++) if ((drop[r >> 3]! & (1 << (r & 7))) === 0) sel[kept++] = r;
   }
   if (kept === 0) return 0;
+  if (maps !== null) checkMaps(t, batch, maps);
   prepareCodeMaps(t, batch, maps);
+  try {
+    return appendKept(t, batch, sel, kept);
+  } finally {
+    // A given map may be a view into a whole WAL segment read at recovery: do not keep it alive.
+    activeMaps.length = 0;
+  }
+}
+
+function appendKept(t: TableState, batch: DecodedBatch, sel: Uint32Array | null, kept: number): number {
   for (let done = 0; done < kept; ) {
     const seg = writableSegment(t);
     const at = seg.rowCount, n = Math.min(seg.capacity - at, kept - done);

@@ -69,9 +69,9 @@ export class Table {
     return mapDictionaries(this.t, batch);
   }
 
-  /** Replay: re-inserts the values a logged map gave new codes, checking they get the same codes. */
-  restoreDictionaries(batch: DecodedBatch, maps: DictMaps): void {
-    restoreDictionaries(this.t, batch, maps);
+  /** Replay: re-inserts the values a logged map gave new codes; false when they do not line up. */
+  restoreDictionaries(batch: DecodedBatch, maps: DictMaps): boolean {
+    return restoreDictionaries(this.t, batch, maps);
   }
 
   /** Closes the tail now, even if not full, and seals every pending column (checkpoint, shutdown, benches). */

@@ -50,6 +50,7 @@ export function stats(ctx: OpsContext): Response {
     },
     recovery: {
       records: r.records, rows: r.rowsStored, elapsed_ms: r.elapsedMs, torn_tail: r.tornTail, quarantined: r.quarantined,
+      codes_distrusted: r.codesDistrusted,
     },
     memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed },
   });

@@ -20,12 +20,12 @@ test("property: ingest records round-trip with and without drops and dead letter
       const drops = withDrops && rows > 0 ? new Uint8Array((rows + 7) >> 3).map((_, i) => i * 37) : null;
       if (drops && rows % 8) drops[drops.length - 1]! &= (1 << (rows % 8)) - 1;
       const maps = [new Uint32Array([3, 1, 4]), null, new Uint32Array(rows)];
-      const deadLetterMaps = dead ? [null, new Uint32Array([9])] : [];
+      const deadLetterMaps = dead ? [null, new Uint32Array([9])] : null;
       const rec = { receivedAt, rowCount: rows, idHashes, drops, batch, deadLetters: dead, maps, deadLetterMaps };
       const parts = encodeIngestRecord(rec);
       expect(parts.every((p) => p.byteLength % 8 === 0)).toBe(true);
       const back = decodeIngestRecord(concat(parts));
-      const plain = (m: readonly (Uint32Array | null)[]) => m.map((x) => x && x.length ? [...x] : null);
+      const plain = (m: readonly (Uint32Array | null)[] | null) => m && m.map((x) => x && x.length ? [...x] : null);
       expect({ ...back, idHashes: [...back.idHashes], drops: back.drops && [...back.drops.subarray(0, drops?.length)], batch: [...back.batch], deadLetters: back.deadLetters && [...back.deadLetters], maps: plain(back.maps), deadLetterMaps: plain(back.deadLetterMaps) })
         .toEqual({ ...rec, idHashes: [...idHashes], drops: drops && [...drops], batch: [...batch], deadLetters: dead && [...dead], maps: plain(maps), deadLetterMaps: plain(deadLetterMaps) });
     }), { seed, numRuns: 300 });
@@ -45,4 +45,16 @@ test("a record whose parts do not add up is wal_corrupt", () => {
   const whole = concat(parts);
   expect(() => decodeIngestRecord(whole.subarray(0, whole.length - 8))).toThrow(/part lengths do not add up/);
   expect(() => decodeIngestRecord(whole.subarray(0, 16))).toThrow(/shorter than its header/);
+});
+
+test("a version 1 record (no code maps) is still read, with maps null", () => {
+  const v2 = encodeIngestRecord({ receivedAt: 5, rowCount: 1, idHashes: new Uint32Array([7, 8]), drops: null, batch: new Uint8Array(8).fill(3), deadLetters: null, maps: null, deadLetterMaps: null });
+  const whole = concat(v2);
+  // Version 1: the same parts behind a 32-byte header without the map lengths.
+  const v1 = new Uint8Array(whole.length - 8);
+  v1.set(whole.subarray(0, 28));
+  v1.set(whole.subarray(40), 32);
+  new DataView(v1.buffer).setUint32(0, 1, true);
+  const back = decodeIngestRecord(v1);
+  expect([back.receivedAt, [...back.idHashes], [...back.batch], back.maps, back.deadLetterMaps]).toEqual([5, [7, 8], [3, 3, 3, 3, 3, 3, 3, 3], null, null]);
 });

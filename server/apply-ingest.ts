@@ -9,8 +9,6 @@ import type { DictMaps } from "../engine/store/table.ts";
 import type { IngestRecord } from "../storage/ingest-record.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 
-export interface ApplyCounts { table: string; stored: number; duplicates: number; deadLetters: number }
-
 /** The record's batches, decoded once: the live path decodes them before logging, to check room. */
 export interface DecodedRecord { batch: DecodedBatch; deadLetters: DecodedBatch | null }
 
@@ -42,16 +40,16 @@ export function restoreDictionaries(catalog: Catalog, rec: IngestRecord, decoded
   };
 }
 
-/** Appends the record's rows, with its code maps where given (then no string is looked up). */
-export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord, use: UsableMaps): ApplyCounts {
-  const batch = decoded.batch;
-  const table = catalog.get(batch.table);
-  const stored = table ? table.appendBatch(batch, rec.drops, use.maps) : 0;
-  let deadLetters = 0;
-  if (decoded.deadLetters) deadLetters = catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null, use.deadLetterMaps);
-  // A table missing from the config now (it was declared when the record was written): its rows
-  // stay in the WAL and come back if the table is declared again.
-  return { table: batch.table, stored, duplicates: batch.rowCount - stored - (table ? 0 : batch.rowCount), deadLetters };
+/**
+ * Appends the record's rows, with its code maps where given (then no string is looked up), and
+ * returns how many rows it stored. A table missing from the config now (declared when the record
+ * was written) stores nothing: its rows stay in the WAL and come back if it is declared again.
+ */
+export function applyIngestRecord(catalog: Catalog, rec: IngestRecord, decoded: DecodedRecord, use: UsableMaps): number {
+  const table = catalog.get(decoded.batch.table);
+  const stored = table ? table.appendBatch(decoded.batch, rec.drops, use.maps) : 0;
+  if (decoded.deadLetters) catalog.get(DEAD_LETTER_TABLE)!.appendBatch(decoded.deadLetters, null, use.deadLetterMaps);
+  return stored;
 }
 
 /**

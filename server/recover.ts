@@ -31,7 +31,7 @@ export async function recover(
     const rec = decodeIngestRecord(payload);
     const decoded = decodeRecord(rec);
     const use = restoreDictionaries(catalog, rec, decoded, distrusted);
-    rowsStored += applyIngestRecord(catalog, rec, decoded, use).stored;
+    rowsStored += applyIngestRecord(catalog, rec, decoded, use);
     rememberIds(dedup, rec);
   });
   dedup.endReplay();

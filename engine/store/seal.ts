@@ -50,7 +50,7 @@ export function sealAll(t: TableState): void {
  * on a key sealed before it, and keys are the high-cardinality columns (session_id before country).
  * Dictionary sizes only grow and are the same on replay, so the order is deterministic.
  */
-function sealOrder(t: TableState): Int32Array {
+export function sealOrder(t: TableState): Int32Array {
   const size = (c: number) => t.columns[c]!.dict?.size ?? -1;
   const order = t.columns.map((_, c) => c).sort((a, b) => size(b) - size(a) || a - b);
   return Int32Array.from(order);

@@ -26,8 +26,8 @@ export class Segment {
   timeMin = Infinity;
   timeMax = -Infinity;
 
-  constructor(readonly capacity: number, columns: readonly ColumnSpec[], heapBytesMax: number) {
-    this.raw = columns.map((c) => new TailColumn(c.type, c.unique, capacity, heapBytesMax));
+  constructor(readonly capacity: number, columns: readonly ColumnSpec[], heapBytesMax: number, raw?: TailColumn[]) {
+    this.raw = raw ?? columns.map((c) => new TailColumn(c.type, c.unique, capacity, heapBytesMax));
     this.chunks = columns.map(() => null);
   }
 

@@ -41,6 +41,8 @@ export interface TableState {
   ignoredColumns: number;
   /** Key-column readers used while a segment seals (seal-mapped.ts); emptied when it is sealed. */
   readonly sealReaders: Map<number, ColumnReader>;
+  /** False during recovery: frozen segments go to the seal worker instead (seal-offload.ts). */
+  sealInline: boolean;
 }
 
 export function createTableState(schema: TableSchema, options: TableOptions = {}): TableState {
@@ -64,6 +66,6 @@ export function createTableState(schema: TableSchema, options: TableOptions = {}
   return {
     schema, columns, byName, timeIndex, segmentRows,
     heapBytesMax: options.segmentHeapBytesMax ?? LIMITS.SEGMENT_HEAP_BYTES_MAX,
-    segments: [], firstUnsealed: 0, rowCount: 0, ignoredColumns: 0, sealReaders: new Map(),
+    segments: [], firstUnsealed: 0, rowCount: 0, ignoredColumns: 0, sealReaders: new Map(), sealInline: true,
   };
 }

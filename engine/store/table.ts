@@ -12,6 +12,7 @@ import { ENCODING_NAMES } from "../column/column-chunk.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
 import { appendBatch, mapDictionaries, restoreDictionaries, type DictMaps } from "./append.ts";
 import { scanTable, type ScanBatch, type ScanOptions } from "./scan.ts";
+import type { SealOffload } from "./seal-offload.ts";
 import { sealAll, sealSome } from "./seal.ts";
 import { createTableState, type TableOptions, type TableState } from "./table-state.ts";
 
@@ -60,7 +61,7 @@ export class Table {
    */
   appendBatch(batch: DecodedBatch, drop: Uint8Array | null, maps: DictMaps | null = null): number {
     const n = appendBatch(this.t, batch, drop, maps);
-    sealSome(this.t, n);
+    if (this.t.sealInline) sealSome(this.t, n);
     return n;
   }
 
@@ -72,6 +73,18 @@ export class Table {
   /** Replay: re-inserts the values a logged map gave new codes; false when they do not line up. */
   restoreDictionaries(batch: DecodedBatch, maps: DictMaps): boolean {
     return restoreDictionaries(this.t, batch, maps);
+  }
+
+  /**
+   * Recovery: while `offload` is given, frozen segments are sealed by its worker (handOverFrozen after
+   * each append); null seals on this thread again. Await offload.drain() before anything scans.
+   */
+  sealWith(offload: SealOffload | null): void {
+    this.t.sealInline = offload === null;
+  }
+
+  handOverFrozen(offload: SealOffload): void {
+    offload.handOver(this.t);
   }
 
   /** Closes the tail now, even if not full, and seals every pending column (checkpoint, shutdown, benches). */

@@ -11,6 +11,11 @@ import { EngineError } from "../core/errors.ts";
 import { ColumnType, isStringType } from "../core/types.ts";
 import { bitmapBytes } from "../column/validity.ts";
 
+export interface TailParts {
+  validity: Uint8Array; nullCount: number; f64: Float64Array | null; i32: Int32Array | null; u8: Uint8Array | null;
+  codes: Uint32Array | null; heap: Uint8Array | null; offsets: Uint32Array | null;
+}
+
 export class TailColumn {
   readonly validity: Uint8Array;
   nullCount = 0;
@@ -33,6 +38,18 @@ export class TailColumn {
       // Sized for ids of about 40 bytes (a UUID is 36): growing by copies cost ~4% of replay.
       this.heap = new Uint8Array(Math.min(capacity * 40, 4 << 20, heapBytesMax));
     } else if (isStringType(type)) this.codes = new Uint32Array(capacity);
+  }
+
+  /** The arrays, to hand a frozen column to the seal worker (seal-offload.ts). */
+  parts(): TailParts {
+    return { validity: this.validity, nullCount: this.nullCount, f64: this.f64, i32: this.i32, u8: this.u8, codes: this.codes, heap: this.heap, offsets: this.offsets };
+  }
+
+  /** A column over arrays received from another thread (the seal worker's side of parts()). */
+  static adopt(type: ColumnType, unique: boolean, p: TailParts): TailColumn {
+    const col = new TailColumn(type, unique, 0, 0);
+    Object.assign(col, p);
+    return col;
   }
 
   byteSize(): number {

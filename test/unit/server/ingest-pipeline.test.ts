@@ -49,3 +49,25 @@ test("a logged batch that fails to apply stops ingest once, without re-applying 
     .toEqual({ first: { ok: 1 }, second: { error: "wal_failed" }, third: { error: "wal_failed" }, rows: 1, failed: "wal_failed" });
   await wal.close();
 });
+
+test("past the in-flight byte bound a batch is refused as overloaded, and accepted again once the queue drains", async () => {
+  const fs = new SimFileSystem(new Rng(2));
+  await fs.mkdirp("/wal");
+  const wal = await WalWriter.open(fs, "/wal", { policy: { kind: "batch" }, nextLsn: 0 });
+  const catalog = new Catalog();
+  catalog.create(EVENTS_SCHEMA);
+  catalog.create(DEAD_LETTER_SCHEMA);
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  // The first body is held in the "parser" until released, so its bytes stay in flight.
+  const parser = { parse: async (job: Parameters<typeof ingestBody>[0] & { table: unknown }) => { await held; return ingestBody({ ...job, table: EVENTS_SCHEMA }); } };
+  const pipeline = new IngestPipeline(parser as never, wal, catalog, new DedupWindow({ windowMs: 1e9, maxIds: 100 }), 100);
+  const body = (id: string) => new TextEncoder().encode(JSON.stringify({ event_id: id, type: "click", url: "x".repeat(60) }));
+  const send = (id: string) => pipeline.ingest({ table: "events", format: "ndjson", gzip: false, source: "http", allowEnvelope: false, body: body(id) })
+    .then((r) => r.accepted, (e) => e.code as string);
+  const first = send("a");
+  const second = await send("b");
+  release();
+  expect([await first, second, await send("c")]).toEqual([1, "overloaded", 1]);
+  await wal.close();
+});

@@ -5,7 +5,10 @@
 
 import { EngineError } from "../core/errors.ts";
 import type { ColumnChunk } from "../column/column-chunk.ts";
-import { sealOrder } from "./seal.ts";
+import { sealOrder, sealSegment } from "./seal.ts";
+
+/** Segments handed over and not back yet, at most: about 10 MB of raw arrays each. */
+const PENDING_MAX = 16;
 import type { SealJob, SealReply } from "./seal-worker.ts";
 import type { TableState } from "./table-state.ts";
 
@@ -39,6 +42,7 @@ export class SealOffload {
     for (; index < t.segments.length && t.segments[index]!.frozen; index++) {
       const seg = t.segments[index]!;
       if (seg.sealed || seg.sealedColumns > 0) continue;  // sealed on this thread already
+      if (this.pending.size >= PENDING_MAX) { sealSegment(t, seg); continue; }  // the worker is behind
       const raw = seg.raw.map((r) => r!.parts());
       const id = this.nextId++;
       const job: SealJob = { id, schema: t.schema, segmentRows: t.segmentRows, rowCount: seg.rowCount, order: sealOrder(t), raw };

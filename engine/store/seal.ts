@@ -38,6 +38,13 @@ export function sealSome(t: TableState, rowsAppended: number): void {
   }
 }
 
+/** Seals every column of one frozen segment now, on this thread. */
+export function sealSegment(t: TableState, seg: Segment): void {
+  seg.sealOrder ??= sealOrder(t);
+  while (!seg.sealed) sealColumn(t, seg, seg.sealOrder[seg.sealedColumns]!);
+  t.sealReaders.clear();
+}
+
 /** Freezes the tail (when it holds rows) and seals every pending column. */
 export function sealAll(t: TableState): void {
   const last = t.segments[t.segments.length - 1];

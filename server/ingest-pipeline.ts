@@ -57,7 +57,7 @@ export class IngestPipeline {
     private readonly dedup: DedupWindow,
     private readonly inflightBytesMax: number,
   ) {
-    this.walFailuresSeen = wal.stats().failures;
+    this.walFailuresSeen = wal.failures;
   }
 
   get bytesInFlight(): number { return this.inflightBytes; }
@@ -79,7 +79,7 @@ export class IngestPipeline {
       const decoded = this.checkFits(out);
       // Codes are handed out in WAL order and the log records them, so a record may only follow
       // records that are in the log: after any WAL failure, nothing more is appended.
-      if (this.wal.stats().failures !== this.walFailuresSeen) {
+      if (this.wal.failures !== this.walFailuresSeen) {
         this.failure ??= new EngineError("wal_failed", "write-ahead log failed; ingest is stopped until restart");
         throw this.failure;
       }

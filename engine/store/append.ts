@@ -46,8 +46,8 @@ export function mapDictionaries(t: TableState, batch: DecodedBatch): DictMaps {
   });
 }
 
-/** Throws wal_corrupt unless `maps` has one entry per batch column, each as long as its dictionary. */
-export function checkMaps(t: TableState, batch: DecodedBatch, maps: DictMaps): void {
+/** Throws wal_corrupt unless logged `maps` have one entry per batch column, each as long as its dictionary. */
+function checkMaps(t: TableState, batch: DecodedBatch, maps: DictMaps): void {
   const bad = (why: string): never => { throw new EngineError("wal_corrupt", `table ${t.schema.name}: logged code maps ${why}`); };
   if (maps.length !== batch.columns.length) bad(`cover ${maps.length} columns, the batch has ${batch.columns.length}`);
   batch.columns.forEach((b, j) => {
@@ -82,7 +82,8 @@ export function restoreDictionaries(t: TableState, batch: DecodedBatch, maps: Di
 
 /**
  * Appends the rows whose bit in `drop` is clear (drop null = all rows); returns the rows appended.
- * With `maps` (from mapDictionaries, or logged), strings are not looked up again.
+ * With `maps` (from mapDictionaries, or logged ones restoreDictionaries accepted), strings are not
+ * looked up again.
  */
 export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array | null, maps: DictMaps | null = null): number {
   resolveColumns(t, batch);
@@ -96,7 +97,7 @@ export function appendBatch(t: TableState, batch: DecodedBatch, drop: Uint8Array
     for (let r = 0; r < batch.rowCount; r++) if ((drop[r >> 3]! & (1 << (r & 7))) === 0) sel[kept++] = r;
   }
   if (kept === 0) return 0;
-  if (maps !== null) checkMaps(t, batch, maps);
+  // Maps were checked where they came from (restoreDictionaries) or built here (mapDictionaries).
   prepareCodeMaps(t, batch, maps);
   try {
     return appendKept(t, batch, sel, kept);

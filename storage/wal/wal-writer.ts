@@ -144,6 +144,11 @@ export class WalWriter {
     return { lsn, durable: g.done.promise };
   }
 
+  /** WalStats.failures without copying the other counters (read before every ingest append). */
+  get failures(): number {
+    return this.counters.failures;
+  }
+
   stats(): WalStats {
     return { ...this.counters };
   }

@@ -71,3 +71,25 @@ test("past the in-flight byte bound a batch is refused as overloaded, and accept
   expect([await first, second, await send("c")]).toEqual([1, "overloaded", 1]);
   await wal.close();
 });
+
+test("after a failed WAL write nothing more is appended: the batch gets disk_full, later ones wal_failed", async () => {
+  const fs = new SimFileSystem(new Rng(3));
+  await fs.mkdirp("/wal");
+  const wal = await WalWriter.open(fs, "/wal", { policy: { kind: "batch" }, nextLsn: 0 });
+  const catalog = new Catalog();
+  catalog.create(EVENTS_SCHEMA);
+  catalog.create(DEAD_LETTER_SCHEMA);
+  const parser = { parse: async (job: Parameters<typeof ingestBody>[0] & { table: unknown }) => ingestBody({ ...job, table: EVENTS_SCHEMA }) };
+  const pipeline = new IngestPipeline(parser as never, wal, catalog, new DedupWindow({ windowMs: 1e9, maxIds: 100 }), 1 << 30);
+  const send = (id: string) => pipeline.ingest({
+    table: "events", format: "ndjson", gzip: false, source: "http", allowEnvelope: false,
+    body: new TextEncoder().encode(JSON.stringify({ event_id: id, type: "click", campaign: `c-${id}` })),
+  }).then((r) => r.accepted, (e) => e.code as string);
+  const ok = await send("a");
+  fs.failNextWrites(1, "disk_full");
+  const full = await send("b");
+  const after = await send("c");
+  expect({ ok, full, after, records: wal.stats().records, failures: wal.failures, rows: catalog.get("events")!.rowCount })
+    .toEqual({ ok: 1, full: "disk_full", after: "wal_failed", records: 1, failures: 1, rows: 1 });
+  await wal.close();
+});

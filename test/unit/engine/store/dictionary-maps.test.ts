@@ -37,5 +37,5 @@ test("a logged map whose new codes skip one does not line up; a map of the wrong
   const skips = t.restoreDictionaries(batches[1]!, [null, new Uint32Array([2, 1]), new Uint32Array([0, 3])]);
   expect([fits, skips]).toEqual([true, false]);
   expect(() => t.restoreDictionaries(batches[1]!, [null, new Uint32Array([2, 1])])).toThrow(/cover 2 columns, the batch has 3/);
-  expect(() => t.appendBatch(batches[1]!, null, [null, new Uint32Array([2]), new Uint32Array([0, 2])])).toThrow(/for user do not match its dictionary/);
+  expect(() => t.restoreDictionaries(batches[1]!, [null, new Uint32Array([2]), new Uint32Array([0, 2])])).toThrow(/for user do not match its dictionary/);
 });

@@ -9,7 +9,10 @@ export type ErrorCode =
   | "overloaded" | "shutting_down" | "wal_failed" | "disk_full"
   // storage
   | "wal_corrupt" | "wal_io" | "store_limit"
-  | "not_found" | "method_not_allowed" | "internal";
+  | "not_found" | "method_not_allowed" | "internal"
+  // SQL: a syntax error, a statement DuckDB cannot bind (unknown column...), a refused statement or
+  // file access, and the per-query limits
+  | "sql_syntax" | "sql_error" | "sql_forbidden" | "query_timeout" | "result_too_large" | "query_memory";
 
 export class EngineError extends Error {
   readonly code: ErrorCode;

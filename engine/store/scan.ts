@@ -19,6 +19,12 @@ export interface ScanOptions {
   readonly timeMin?: number;
   /** Exclusive upper bound on the time column, used to skip segments. */
   readonly timeMax?: number;
+  /**
+   * Rows before this table row index are not wanted: segments wholly before it are skipped. The first
+   * batch may still start before it (batches start at multiples of 8), so consumers skip rows whose
+   * index (batch.firstRow + i) is below it.
+   */
+  readonly fromRow?: number;
   /** Counters the scan adds to as it goes. */
   readonly stats?: ScanStats;
 }
@@ -31,6 +37,8 @@ export interface ScanStats {
 
 export interface ScanBatch {
   rowCount: number;
+  /** Table row index of the batch's row 0. */
+  firstRow: number;
   /** In the order of ScanOptions.columns. */
   readonly vectors: readonly Vector[];
 }
@@ -55,20 +63,25 @@ function* batches(t: TableState, opts: ScanOptions, readers: ColumnReader[]): Ge
   const stats = opts.stats ?? newScanStats();
   const prune = opts.timeMin !== undefined || opts.timeMax !== undefined;
   const lo = opts.timeMin ?? -Infinity, hi = opts.timeMax ?? Infinity;
-  const batch: ScanBatch = { rowCount: 0, vectors: readers.map((r) => r.vector) };
+  const batch: ScanBatch = { rowCount: 0, firstRow: 0, vectors: readers.map((r) => r.vector) };
+  const fromRow = opts.fromRow ?? 0;
+  let segFirstRow = t.rowBase;
   for (let s = 0; s < segments.length; s++) {
-    const seg = segments[s]!, n = rows[s]!;
-    if (n === 0) continue;
+    const seg = segments[s]!, n = rows[s]!, base = segFirstRow;
+    segFirstRow += n;
+    if (n === 0 || base + n <= fromRow) continue;
     // Bounds read now, not at the snapshot: they only widen as rows arrive, so skipping stays safe.
     if (prune && (seg.timeMax < lo || seg.timeMin >= hi)) {
       stats.segmentsSkipped++;
       continue;
     }
     stats.segmentsScanned++;
-    for (let start = 0; start < n; start += LIMITS.SCAN_BATCH_ROWS) {
+    const first = fromRow > base ? (fromRow - base) & ~7 : 0;
+    for (let start = first; start < n; start += LIMITS.SCAN_BATCH_ROWS) {
       const count = Math.min(LIMITS.SCAN_BATCH_ROWS, n - start);
       for (const r of readers) r.load(seg, start, count);
       batch.rowCount = count;
+      batch.firstRow = base + start;
       stats.rowsScanned += count;
       yield batch;
     }

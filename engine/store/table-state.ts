@@ -2,7 +2,7 @@
 // Table only delegates. Built and validated once from the schema: everything after trusts it.
 //
 // Invariants: segments are in row order; every segment but the last is frozen; segments before
-// firstUnsealed are fully sealed; rowCount is the sum of segment row counts.
+// firstUnsealed are fully sealed; rowCount - rowBase is the sum of segment row counts.
 
 import { EngineError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
@@ -37,6 +37,12 @@ export interface TableState {
   readonly heapBytesMax: number;
   readonly segments: Segment[];
   firstUnsealed: number;
+  /**
+   * Table row index of the first row still in memory: rows before it were compacted to Parquet and
+   * evicted (storage/compaction). Row indexes are stable for the life of the data directory.
+   */
+  rowBase: number;
+  /** Row index one past the last row (rowBase + the rows in segments). */
   rowCount: number;
   ignoredColumns: number;
   /** Key-column readers used while a segment seals (seal-mapped.ts); emptied when it is sealed. */
@@ -66,6 +72,6 @@ export function createTableState(schema: TableSchema, options: TableOptions = {}
   return {
     schema, columns, byName, timeIndex, segmentRows,
     heapBytesMax: options.segmentHeapBytesMax ?? LIMITS.SEGMENT_HEAP_BYTES_MAX,
-    segments: [], firstUnsealed: 0, rowCount: 0, ignoredColumns: 0, sealReaders: new Map(), sealInline: true,
+    segments: [], firstUnsealed: 0, rowBase: 0, rowCount: 0, ignoredColumns: 0, sealReaders: new Map(), sealInline: true,
   };
 }

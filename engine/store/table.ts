@@ -41,8 +41,14 @@ export class Table {
     this.t = createTableState(schema, options);
   }
 
+  /** Row index one past the last row appended (rows ever appended, counting those evicted). */
   get rowCount(): number {
     return this.t.rowCount;
+  }
+
+  /** Row index of the first row still in memory; rows before it live only in Parquet. */
+  get rowBase(): number {
+    return this.t.rowBase;
   }
 
   get segmentCount(): number {

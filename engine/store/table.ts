@@ -13,6 +13,7 @@ import type { StringDictionary } from "../column/string-dictionary.ts";
 import { appendBatch, mapDictionaries, restoreDictionaries, type DictMaps } from "./append.ts";
 import { scanTable, type ScanBatch, type ScanOptions } from "./scan.ts";
 import type { SealOffload } from "./seal-offload.ts";
+import { evictBefore, sealedRowEnd, startAtRow } from "./evict.ts";
 import { sealAll, sealSome } from "./seal.ts";
 import { createTableState, type TableOptions, type TableState } from "./table-state.ts";
 
@@ -49,6 +50,26 @@ export class Table {
   /** Row index of the first row still in memory; rows before it live only in Parquet. */
   get rowBase(): number {
     return this.t.rowBase;
+  }
+
+  /** Rows in memory (the rest, below rowBase, were compacted to Parquet and evicted). */
+  get memoryRowCount(): number {
+    return this.t.rowCount - this.t.rowBase;
+  }
+
+  /** Row index one past the leading run of sealed segments: what compaction may write out. */
+  get sealedRowEnd(): number {
+    return sealedRowEnd(this.t);
+  }
+
+  /** Recovery, before any append: row indexes start at `row` (rows below it are in Parquet only). */
+  startAtRow(row: number): void {
+    startAtRow(this.t, row);
+  }
+
+  /** Drops leading sealed segments that end by `row` and that `evictable` accepts; returns rows dropped. */
+  evictBefore(row: number, evictable: (timeMax: number, rowCount: number) => boolean): number {
+    return evictBefore(this.t, row, evictable);
   }
 
   get segmentCount(): number {

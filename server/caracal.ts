@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
 import { Catalog } from "../engine/store/catalog.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
+import { Compactor } from "../storage/parquet/compactor.ts";
+import { WalMarks } from "../storage/parquet/wal-marks.ts";
 import { WalWriter } from "../storage/wal/wal-writer.ts";
 import type { Config } from "./config.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
@@ -14,7 +16,11 @@ import { startHttp } from "./http.ts";
 import { DedupWindow } from "./ingest/dedup-window.ts";
 import { ParseWorkerPool } from "./ingest/worker-pool.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
+import { CompactionTimer } from "./compaction-timer.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
+
+/** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
+const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
 
 /** How long stop() waits for clients to take their last answers before closing connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -35,15 +41,25 @@ export async function startCaracal(config: Config): Promise<Running> {
     for (const schema of config.tables) catalog.create(schema);
     catalog.create(DEAD_LETTER_SCHEMA);
     const dedup = new DedupWindow({ windowMs: config.dedupWindowMs, maxIds: config.dedupMaxIds });
-    const recovery = await recover(realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup);
+    const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
+    let pipeline: IngestPipeline | null = null;
+    const compactor = await Compactor.open(realFileSystem, join(config.dataDir, "parquet"), walDir, catalog, marks, {
+      hotWindowMs: config.hotWindowMs, hotBytesMax: config.hotMemoryBytesMax, minRows: config.compactionMinRows,
+      snapshotDedup: () => pipeline!.snapshotDedup(), dedupSnapshotIntervalMs: DEDUP_SNAPSHOT_INTERVAL_MS,
+    });
+    const recovery = await recover(
+      realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
+    );
     const wal = await WalWriter.open(realFileSystem, walDir, {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
+      onSegment: (lsn) => marks.segmentStarted(lsn),
     });
     const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
-    const pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax);
+    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn));
+    const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const server = startHttp(config.host, config.port, {
       pipeline, catalog, wal, dedup, recovery, startedAt: Date.now(),
-      tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax,
+      tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
     });
     let stopping: Promise<void> | null = null;
@@ -58,6 +74,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         // connected are closed (1001) after the grace period.
         await Promise.race([closed, Bun.sleep(SHUTDOWN_GRACE_MS)]);
         await server.stop(true);
+        await compaction.stop();
         await wal.close();
         await pool.close();
         unlock();

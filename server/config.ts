@@ -29,6 +29,12 @@ const fileSchema = z.strictObject({
     window_ms: z.number().int().min(0).optional(),
     max_ids: z.number().int().min(0).optional(),
   }).optional(),
+  storage: z.strictObject({
+    hot_window_ms: z.number().int().min(0).optional(),
+    hot_memory_bytes_max: z.number().int().min(0).optional(),
+    compaction_interval_ms: z.number().int().min(100).optional(),
+    compaction_min_rows: z.number().int().min(1).optional(),
+  }).optional(),
   limits: z.strictObject({
     body_bytes_max: z.number().int().min(1024).optional(),
     ingest_inflight_bytes_max: z.number().int().min(1024).optional(),
@@ -52,6 +58,12 @@ export interface Config {
   readonly bodyBytesMax: number;
   readonly ingestInflightBytesMax: number;
   readonly wsInflightBytesMax: number;
+  /** Compacted rows stay in memory while newer than this... */
+  readonly hotWindowMs: number;
+  /** ...and while the store's memory is under this. */
+  readonly hotMemoryBytesMax: number;
+  readonly compactionIntervalMs: number;
+  readonly compactionMinRows: number;
   readonly tables: readonly TableSchema[];
 }
 
@@ -75,10 +87,11 @@ export function parseFsync(text: string): FsyncPolicy {
 
 /**
  * Nested file settings can also come from the environment: `limits.body_bytes_max` is
- * CARACAL_LIMITS_BODY_BYTES_MAX, and so on for every key of `wal`, `dedup` and `limits`.
+ * CARACAL_LIMITS_BODY_BYTES_MAX, and so on for every key of `wal`, `dedup`, `storage` and `limits`.
  */
 const NESTED_NUMERIC = {
   wal: ["segment_bytes"], dedup: ["window_ms", "max_ids"],
+  storage: ["hot_window_ms", "hot_memory_bytes_max", "compaction_interval_ms", "compaction_min_rows"],
   limits: ["body_bytes_max", "ingest_inflight_bytes_max", "ws_inflight_bytes_max"],
 } as const;
 
@@ -172,6 +185,10 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     bodyBytesMax: file.limits?.body_bytes_max ?? LIMITS.BODY_BYTES_MAX,
     ingestInflightBytesMax: file.limits?.ingest_inflight_bytes_max ?? LIMITS.INGEST_INFLIGHT_BYTES_MAX,
     wsInflightBytesMax: file.limits?.ws_inflight_bytes_max ?? LIMITS.WS_INFLIGHT_BYTES_MAX,
+    hotWindowMs: file.storage?.hot_window_ms ?? LIMITS.HOT_WINDOW_MS,
+    hotMemoryBytesMax: file.storage?.hot_memory_bytes_max ?? LIMITS.HOT_MEMORY_BYTES_MAX,
+    compactionIntervalMs: file.storage?.compaction_interval_ms ?? LIMITS.COMPACTION_INTERVAL_MS,
+    compactionMinRows: file.storage?.compaction_min_rows ?? LIMITS.SEGMENT_ROWS,
     tables: buildTables(file.tables),
   });
 }

@@ -7,7 +7,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, malformed_body: 400, bad_argument: 400, bad_config: 400,
   unsupported_media_type: 415, body_too_large: 413, unknown_table: 404, not_found: 404, method_not_allowed: 405,
   overloaded: 503, shutting_down: 503, wal_failed: 503, disk_full: 507,
-  wal_corrupt: 500, wal_io: 500, store_limit: 507, internal: 500,
+  wal_corrupt: 500, data_corrupt: 500, wal_io: 500, store_limit: 507, internal: 500,
   sql_syntax: 400, sql_error: 400, sql_forbidden: 403, query_timeout: 504, result_too_large: 422, query_memory: 422,
 };
 

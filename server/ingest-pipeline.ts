@@ -14,7 +14,7 @@ import { EngineError, type RejectCode } from "../engine/core/errors.ts";
 import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
-import { encodeIngestRecord, ingestRecordBytes, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
+import { encodeIngestRecord, ingestRecordBytes, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
 import type { WalWriter } from "../storage/wal/wal-writer.ts";
 import { applyIngestRecord, decodeRecord, type DecodedRecord } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
@@ -38,7 +38,7 @@ export interface Parser {
 
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
 
-interface Applying { rec: IngestRecord; decoded: DecodedRecord; done: boolean }
+interface Applying { rec: IngestRecord; decoded: DecodedRecord; lsn: number; done: boolean }
 
 export class IngestPipeline {
   private inflightBytes = 0;
@@ -56,6 +56,8 @@ export class IngestPipeline {
     private readonly catalog: Catalog,
     private readonly dedup: DedupWindow,
     private readonly inflightBytesMax: number,
+    /** Called with each record's lsn just before it is applied to the store (compaction's WAL marks). */
+    private readonly beforeApply: (lsn: number) => void = () => {},
   ) {
     this.walFailuresSeen = wal.failures;
   }
@@ -83,17 +85,17 @@ export class IngestPipeline {
         this.failure ??= new EngineError("wal_failed", "write-ahead log failed; ingest is stopped until restart");
         throw this.failure;
       }
-      let durable: Promise<void>;
+      let durable: Promise<void>, lsn: number;
       let rec: IngestRecord, duplicateIndexes: number[];
       try {
         ({ rec, duplicateIndexes } = this.decide(out, decoded, receivedAt));
-        durable = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec)).durable;
+        ({ durable, lsn } = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec)));
       } catch (e) {
         // The window or a dictionary now holds what a batch never logged brought: stop rather than diverge.
         this.failure ??= new EngineError("wal_failed", `ingest is stopped until restart: ${(e as Error).message}`);
         throw this.failure;
       }
-      const entry: Applying = { rec, decoded, done: false };
+      const entry: Applying = { rec, decoded, lsn, done: false };
       this.applyQueue.push(entry);
       try {
         await durable;
@@ -169,6 +171,7 @@ export class IngestPipeline {
     while (i < q.length && q[i]!.done && !this.failure) {
       const entry = q[i++]!;
       try {
+        this.beforeApply(entry.lsn);
         applyIngestRecord(this.catalog, entry.rec, entry.decoded, entry.rec);
       } catch (e) {
         // Logged but not applied: the live store no longer matches the log. Refuse everything until
@@ -187,6 +190,23 @@ export class IngestPipeline {
     let c = this.counters.get(table);
     if (!c) this.counters.set(table, (c = { accepted: 0, rejected: 0, duplicates: 0, batches: 0 }));
     return c;
+  }
+
+  /**
+   * Logs the de-duplication window as it stands after every batch decided so far, and resolves with
+   * the record's lsn once it is durable. Compaction calls this before deleting log segments: replay
+   * from any later point then still knows the ids those segments held.
+   */
+  async snapshotDedup(): Promise<number> {
+    this.throwIfFailed();
+    const { lsn, durable } = this.wal.append(RECORD_KIND_DEDUP_SNAPSHOT, [this.dedup.snapshot()]);
+    try {
+      await durable;
+    } catch (e) {
+      this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
+      throw this.failure;
+    }
+    return lsn;
   }
 
   /** Refuses new batches and resolves once every batch in flight has been answered. */

@@ -1,13 +1,21 @@
 // Start-up recovery: replays the WAL into an empty store and de-duplication window. A torn tail
 // (a write cut short by a crash) is truncated and reported; corruption elsewhere stops start-up
 // unless the operator asked to quarantine it (see storage/wal/wal-reader.ts).
+//
+// With Parquet history (storage/parquet/compactor.ts) replay starts at the manifest's walStart: the
+// tables start at the row indexes recorded there, and log segments before it (left by a crash between
+// the manifest commit and their deletion) are deleted first; their rows are all in Parquet.
 
 import { EngineError } from "../engine/core/errors.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
 import { SealOffload } from "../engine/store/seal-offload.ts";
 import type { FileSystem } from "../storage/fs/file-system.ts";
-import { decodeIngestRecord, RECORD_KIND_INGEST } from "../storage/ingest-record.ts";
+import { decodeIngestRecord, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST } from "../storage/ingest-record.ts";
+import type { WalStart } from "../storage/parquet/manifest.ts";
+import type { WalMarks } from "../storage/parquet/wal-marks.ts";
 import { replayWal, type ReplayReport } from "../storage/wal/wal-reader.ts";
+import { listSegments } from "../storage/wal/segment-file.ts";
+import { removeSegmentsBefore } from "../storage/wal/wal-truncate.ts";
 import { applyIngestRecord, decodeRecord, rememberIds, restoreDictionaries } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 
@@ -20,8 +28,16 @@ export interface RecoveryReport extends ReplayReport {
 
 export async function recover(
   fs: FileSystem, walDir: string, quarantineDir: string, skipCorrupt: boolean, catalog: Catalog, dedup: DedupWindow,
+  start: WalStart | null = null, marks: WalMarks | null = null,
 ): Promise<RecoveryReport> {
   const t0 = performance.now();
+  const startLsn = start?.lsn ?? 0;
+  if (start !== null) {
+    for (const t of catalog.list()) t.startAtRow(start.rows[t.schema.name] ?? 0);
+    await removeSegmentsBefore(fs, walDir, startLsn);
+    marks?.seed({ lsn: startLsn, rows: start.rows });
+  }
+  for (const seg of await listSegments(fs, walDir)) if (seg.firstLsn >= startLsn) marks?.segmentStarted(seg.firstLsn);
   let rowsStored = 0;
   const distrusted = new Set<string>();
   // Replay appends on this thread while a worker seals the segments it fills (the other core).
@@ -32,9 +48,16 @@ export async function recover(
   let report: ReplayReport;
   try {
     report = await replayWal(fs, walDir, { skipCorrupt, quarantineDir }, (kind, lsn, payload) => {
+      if (lsn < startLsn) return;
+      if (kind === RECORD_KIND_DEDUP_SNAPSHOT) {
+        marks?.beforeApply(lsn);
+        dedup.replayRestore(payload);
+        return;
+      }
       if (kind !== RECORD_KIND_INGEST) {
         throw new EngineError("wal_corrupt", `WAL record ${lsn} has unknown kind ${kind}; written by a newer Caracal?`);
       }
+      marks?.beforeApply(lsn);
       const rec = decodeIngestRecord(payload);
       const decoded = decodeRecord(rec);
       const use = restoreDictionaries(catalog, rec, decoded, distrusted);
@@ -48,5 +71,7 @@ export async function recover(
     for (const t of tables) t.sealWith(null);
   }
   dedup.endReplay();
+  // No record left after walStart (the log was emptied by hand): lsns must still not go backwards.
+  report.nextLsn = Math.max(report.nextLsn, startLsn);
   return { ...report, rowsStored, elapsedMs: Math.round(performance.now() - t0), codesDistrusted: [...distrusted] };
 }

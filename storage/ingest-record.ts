@@ -27,6 +27,8 @@
 import { EngineError } from "../engine/core/errors.ts";
 
 export const RECORD_KIND_INGEST = 1;
+/** The de-duplication window's ids at that point of the log (server/ingest/dedup-window.ts snapshot()). */
+export const RECORD_KIND_DEDUP_SNAPSHOT = 2;
 const VERSION = 2;
 const HEADER_BYTES = 40;
 const V1_HEADER_BYTES = 32;

@@ -8,7 +8,7 @@ export type ErrorCode =
   // ingest overload and durability
   | "overloaded" | "shutting_down" | "wal_failed" | "disk_full"
   // storage
-  | "wal_corrupt" | "wal_io" | "store_limit"
+  | "wal_corrupt" | "wal_io" | "store_limit" | "data_corrupt"
   | "not_found" | "method_not_allowed" | "internal"
   // SQL: a syntax error, a statement DuckDB cannot bind (unknown column...), a refused statement or
   // file access, and the per-query limits

@@ -50,6 +50,12 @@ export const LIMITS = {
   DICTIONARY_CODES_MAX: 1 << 29,
   /** Bytes of a unique column's values in one segment: offsets into the segment heap are u32. */
   SEGMENT_HEAP_BYTES_MAX: 0xffff_ffff,
+  /** Compacted rows whose segment is older than this leave memory (they stay queryable from Parquet). */
+  HOT_WINDOW_MS: 24 * 60 * 60 * 1000,
+  /** Store memory past which compacted rows leave memory whatever their age. */
+  HOT_MEMORY_BYTES_MAX: 8 * 1024 * 1024 * 1024,
+  /** How often compaction looks for sealed segments to write to Parquet. */
+  COMPACTION_INTERVAL_MS: 10_000,
   /** Earliest accepted event time (2000-01-01): earlier values are almost always epoch seconds. */
   TS_MIN_MS: 946_684_800_000,
   /** Latest accepted event time, relative to receive time. */

@@ -20,14 +20,17 @@ export function sealedRowEnd(t: TableState): number {
 }
 
 /**
- * Drops leading sealed segments that end at or before `row` and for which `evictable(timeMax, rows)`
+ * Drops leading sealed segments that end at or before `row` and for which `evictable(timeMax, bytes)`
  * says yes; stops at the first that stays (rows leave in order). Returns the rows dropped.
  */
-export function evictBefore(t: TableState, row: number, evictable: (timeMax: number, rowCount: number) => boolean): number {
+export function evictBefore(t: TableState, row: number, evictable: (timeMax: number, bytes: number) => boolean): number {
   let dropped = 0, n = 0;
   while (n < t.firstUnsealed) {
     const seg = t.segments[n]!;
-    if (t.rowBase + dropped + seg.rowCount > row || !evictable(seg.timeMax, seg.rowCount)) break;
+    if (t.rowBase + dropped + seg.rowCount > row) break;
+    let bytes = 0;
+    for (let c = 0; c < t.columns.length; c++) bytes += seg.columnBytes(c);
+    if (!evictable(seg.timeMax, bytes)) break;
     dropped += seg.rowCount;
     n++;
   }

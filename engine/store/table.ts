@@ -68,7 +68,7 @@ export class Table {
   }
 
   /** Drops leading sealed segments that end by `row` and that `evictable` accepts; returns rows dropped. */
-  evictBefore(row: number, evictable: (timeMax: number, rowCount: number) => boolean): number {
+  evictBefore(row: number, evictable: (timeMax: number, bytes: number) => boolean): number {
     return evictBefore(this.t, row, evictable);
   }
 

@@ -116,6 +116,42 @@ export class DedupWindow {
     this.rebuildTable();
   }
 
+  /**
+   * The ids in the window, oldest first, as bytes for a WAL record (compaction logs one before it
+   * deletes log segments, so the ids those segments held are not forgotten by a restart):
+   *   count u32 | pad u32 | lastAt f64 | lo u32 x count | hi u32 x count | at f64 x count
+   */
+  snapshot(): Uint8Array {
+    const n = this.count, cap = this.ringLo.length;
+    const out = new Uint8Array(16 + n * 16);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, n, true);
+    dv.setFloat64(8, this.lastAt, true);
+    const lo = new Uint32Array(out.buffer, 16, n), hi = new Uint32Array(out.buffer, 16 + 4 * n, n);
+    const at = new Float64Array(out.buffer, 16 + 8 * n, n);
+    for (let i = 0; i < n; i++) {
+      const j = (this.head + i) % cap;
+      lo[i] = this.ringLo[j]!; hi[i] = this.ringHi[j]!; at[i] = this.ringAt[j]!;
+    }
+    return out;
+  }
+
+  /** Replay of a snapshot record: the window becomes exactly the snapshot's ids (it holds every earlier one). */
+  replayRestore(bytes: Uint8Array): void {
+    assert(this.replaying, "replayRestore outside a replay");
+    const copy = bytes.slice();
+    const dv = new DataView(copy.buffer);
+    const n = dv.getUint32(0, true);
+    if (copy.byteLength !== 16 + n * 16) throw new Error(`dedup snapshot of ${copy.byteLength} bytes does not hold ${n} ids`);
+    const lo = new Uint32Array(copy.buffer, 16, n), hi = new Uint32Array(copy.buffer, 16 + 4 * n, n);
+    const at = new Float64Array(copy.buffer, 16 + 8 * n, n);
+    this.head = 0;
+    this.count = 0;
+    this.lastAt = -Infinity;
+    for (let i = 0; i < n; i++) this.replayAdd(lo[i]!, hi[i]!, at[i]!);
+    this.lastAt = Math.max(this.lastAt, dv.getFloat64(8, true));
+  }
+
   /** Removes ids seen before `cutoffMs`. */
   evictOlderThan(cutoffMs: number): void {
     while (this.count > 0 && this.ringAt[this.head]! < cutoffMs) this.evictOldest();

@@ -1,5 +1,6 @@
 // GET /healthz and GET /v1/stats: what an operator or a load balancer asks of the process.
 
+import type { Compactor } from "../../storage/parquet/compactor.ts";
 import type { Catalog } from "../../engine/store/catalog.ts";
 import type { WalWriter } from "../../storage/wal/wal-writer.ts";
 import type { DedupWindow } from "../ingest/dedup-window.ts";
@@ -16,6 +17,7 @@ export interface OpsContext {
   recovery: RecoveryReport;
   startedAt: number;
   ws: WsCounters;
+  compactor?: Compactor;
 }
 
 export function healthz(ctx: OpsContext): Response {
@@ -28,8 +30,10 @@ export function stats(ctx: OpsContext): Response {
   const tables: Record<string, unknown> = {};
   for (const t of ctx.catalog.stats()) {
     const c = ctx.pipeline.counters.get(t.name);
+    const h = ctx.compactor?.history(t.name);
     tables[t.name] = {
-      rows: t.rows, memory_bytes: t.memoryBytes, segments: t.segments,
+      rows: t.rows, rows_in_memory: ctx.catalog.get(t.name)!.memoryRowCount,
+      rows_in_parquet: h?.compactedRows ?? 0, parquet_files: h?.files.length ?? 0, memory_bytes: t.memoryBytes, segments: t.segments,
       accepted: c?.accepted ?? 0, rejected: c?.rejected ?? 0, duplicates: c?.duplicates ?? 0, batches: c?.batches ?? 0,
     };
   }
@@ -52,6 +56,11 @@ export function stats(ctx: OpsContext): Response {
       records: r.records, rows: r.rowsStored, elapsed_ms: r.elapsedMs, torn_tail: r.tornTail, quarantined: r.quarantined,
       codes_distrusted: r.codesDistrusted,
     },
+    compaction: ctx.compactor ? {
+      runs: ctx.compactor.totals.runs, files_written: ctx.compactor.totals.filesWritten, rows_compacted: ctx.compactor.totals.rowsCompacted,
+      rows_evicted: ctx.compactor.totals.rowsEvicted, wal_segments_removed: ctx.compactor.totals.walSegmentsRemoved,
+      last_run_ms: ctx.compactor.totals.lastRunMs, wal_start_lsn: ctx.compactor.walStart?.lsn ?? 0,
+    } : null,
     memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed },
   });
 }

@@ -7,6 +7,7 @@
 export interface HistoryFile {
   /** Absolute path of the Parquet file. */
   readonly path: string;
+  /** First row of the compaction run that wrote the file (its rows are a subset of that run). */
   readonly firstRow: number;
   readonly rowCount: number;
   /** Bounds of the table's time column over the file's rows (ms); NaN-free. */
@@ -22,6 +23,15 @@ export interface TableHistory {
 }
 
 export const EMPTY_HISTORY: TableHistory = { version: 0, compactedRows: 0, files: [] };
+
+/**
+ * True when rows that are only in Parquet (below the table's in-memory rowBase) may have time values
+ * in [lo, hi): the native engine, which reads memory only, must then leave the query to DuckDB.
+ */
+export function evictedOverlap(h: TableHistory, rowBase: number, lo: number, hi: number): boolean {
+  for (const f of h.files) if (f.firstRow < rowBase && f.timeMax >= lo && f.timeMin < hi) return true;
+  return false;
+}
 
 /** Where readers find each table's current history; a table never compacted has EMPTY_HISTORY. */
 export interface HistorySource {

@@ -59,6 +59,8 @@ export interface WalWriterOptions {
   nextLsn: number;
   /** Called after every segment fsync with its duration. */
   onFsync?: (ms: number) => void;
+  /** Called when a segment is created (durably), with the lsn its first record will have. */
+  onSegment?: (firstLsn: number) => void;
 }
 
 /** Smallest segment size accepted: a file header and one small record. */
@@ -96,6 +98,7 @@ export class WalWriter {
     private readonly segmentBytes: number,
     private nextLsn: number,
     private readonly onFsync: ((ms: number) => void) | undefined,
+    private readonly onSegment: ((firstLsn: number) => void) | undefined,
   ) {}
 
   /** Opens a writer that appends to a new segment named `nextLsn`. Replay the log first. */
@@ -109,7 +112,7 @@ export class WalWriter {
     if (policy.kind === "interval" && !(policy.ms > 0)) throw new EngineError("bad_argument", `wal fsync interval ${policy.ms} ms is not positive`);
     await fs.mkdirp(dir);
     await clearSegmentSlot(fs, dir, nextLsn);
-    const w = new WalWriter(fs, dir, policy, segmentBytes, nextLsn, opts.onFsync);
+    const w = new WalWriter(fs, dir, policy, segmentBytes, nextLsn, opts.onFsync, opts.onSegment);
     w.file = await w.createSegment(nextLsn);
     if (policy.kind === "interval") {
       w.timer = setInterval(() => w.requestSync(), policy.ms);
@@ -287,6 +290,7 @@ export class WalWriter {
     }
     this.counters.segments++;
     this.dirty = false;
+    this.onSegment?.(firstLsn);
     return f;
   }
 

@@ -6,40 +6,17 @@
 //
 //   bun bench/store-memory.bench.ts [events=2000000] [seed=42]
 
-import { BatchBuilder, decodeBatch } from "../engine/core/batch-codec.ts";
-import { EVENT_COLUMNS, EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
+import { decodeBatch } from "../engine/core/batch-codec.ts";
+import { EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
-import { isStringType } from "../engine/core/types.ts";
 import { Table } from "../engine/store/table.ts";
 import { eventStream, type GeneratedEvent } from "./data.ts";
+import { eventsBatch } from "./events-batch.ts";
 
 const EVENTS = Number(process.argv[2] ?? 2_000_000);
 const SEED = Number(process.argv[3] ?? 42);
 const BATCH = 1000;
 console.log(`store-memory: ${EVENTS} events, seed ${SEED}, segment ${LIMITS.SEGMENT_ROWS} rows, scan batch ${LIMITS.SCAN_BATCH_ROWS}`);
-
-const colIndex = new Map(EVENT_COLUMNS.map((c, i) => [c.name, i]));
-const TS = colIndex.get("ts")!, RECEIVED = colIndex.get("received_at")!;
-
-function buildBatch(events: GeneratedEvent[]): Uint8Array {
-  const b = new BatchBuilder(EVENTS_SCHEMA.name, EVENT_COLUMNS, events.length);
-  // The server stamps one receive time per request; a little after the newest event of the batch.
-  let received = 0;
-  for (const e of events) received = Math.max(received, e.ts);
-  received += 20;
-  for (const e of events) {
-    const row = b.addRow();
-    for (const [k, v] of Object.entries(e)) {
-      if (v === undefined || v === null) continue;
-      const c = colIndex.get(k)!;
-      if (isStringType(EVENT_COLUMNS[c]!.type)) b.setString(c, row, typeof v === "string" ? v : JSON.stringify(v));
-      else b.setNumber(c, row, v as number);
-    }
-    b.setNumber(RECEIVED, row, received);
-  }
-  void TS;
-  return b.finish();
-}
 
 function mem() {
   Bun.gc(true);
@@ -56,7 +33,7 @@ let pending: GeneratedEvent[] = [];
 const t0 = performance.now();
 const flush = () => {
   const p0 = performance.now();
-  const batch = decodeBatch(buildBatch(pending));
+  const batch = decodeBatch(eventsBatch(pending));
   const a0 = performance.now();
   table.appendBatch(batch, null);
   const a1 = performance.now();
@@ -137,6 +114,6 @@ console.log(`scan count by campaign: ${(byCampaign.rowsPerS / 1e6).toFixed(0)} M
 console.log(`result hash ${(hash >>> 0).toString(16)} ${sumRevenue.value.toFixed(2)}`);
 // An open tail is allocated at full capacity: a fixed cost per table, not per event.
 const sealedBytes = table.memoryBytes();
-table.appendBatch(decodeBatch(buildBatch([...eventStream(SEED + 1, 1)])), null);
+table.appendBatch(decodeBatch(eventsBatch([...eventStream(SEED + 1, 1)])), null);
 console.log(`an open tail adds ${((table.memoryBytes() - sealedBytes) / 2 ** 20).toFixed(1)} MiB (fixed, at ${LIMITS.SEGMENT_ROWS} rows capacity)`);
 if (!campaignsOk || sumRevenue.value !== expectRevenue) process.exit(1);

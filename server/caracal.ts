@@ -38,8 +38,8 @@ export async function startCaracal(config: Config): Promise<Running> {
     const walDir = join(config.dataDir, "wal");
     await realFileSystem.mkdirp(walDir);
     const catalog = new Catalog();
-    for (const schema of config.tables) catalog.create(schema);
-    catalog.create(DEAD_LETTER_SCHEMA);
+    for (const schema of config.tables) catalog.create(schema, { segmentRows: config.segmentRows });
+    catalog.create(DEAD_LETTER_SCHEMA, { segmentRows: config.segmentRows });
     const dedup = new DedupWindow({ windowMs: config.dedupWindowMs, maxIds: config.dedupMaxIds });
     const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
     let pipeline: IngestPipeline | null = null;

@@ -34,6 +34,7 @@ const fileSchema = z.strictObject({
     hot_memory_bytes_max: z.number().int().min(0).optional(),
     compaction_interval_ms: z.number().int().min(100).optional(),
     compaction_min_rows: z.number().int().min(1).optional(),
+    segment_rows: z.number().int().min(8).max(LIMITS.SEGMENT_ROWS_MAX).optional(),
   }).optional(),
   limits: z.strictObject({
     body_bytes_max: z.number().int().min(1024).optional(),
@@ -64,6 +65,8 @@ export interface Config {
   readonly hotMemoryBytesMax: number;
   readonly compactionIntervalMs: number;
   readonly compactionMinRows: number;
+  /** Rows per in-memory segment: the unit of sealing, compaction and eviction. */
+  readonly segmentRows: number;
   readonly tables: readonly TableSchema[];
 }
 
@@ -91,7 +94,7 @@ export function parseFsync(text: string): FsyncPolicy {
  */
 const NESTED_NUMERIC = {
   wal: ["segment_bytes"], dedup: ["window_ms", "max_ids"],
-  storage: ["hot_window_ms", "hot_memory_bytes_max", "compaction_interval_ms", "compaction_min_rows"],
+  storage: ["hot_window_ms", "hot_memory_bytes_max", "compaction_interval_ms", "compaction_min_rows", "segment_rows"],
   limits: ["body_bytes_max", "ingest_inflight_bytes_max", "ws_inflight_bytes_max"],
 } as const;
 
@@ -189,6 +192,7 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     hotMemoryBytesMax: file.storage?.hot_memory_bytes_max ?? LIMITS.HOT_MEMORY_BYTES_MAX,
     compactionIntervalMs: file.storage?.compaction_interval_ms ?? LIMITS.COMPACTION_INTERVAL_MS,
     compactionMinRows: file.storage?.compaction_min_rows ?? LIMITS.SEGMENT_ROWS,
+    segmentRows: file.storage?.segment_rows ?? LIMITS.SEGMENT_ROWS,
     tables: buildTables(file.tables),
   });
 }

@@ -11,6 +11,8 @@ const runs: [string, string[]][] = [
   ["bench/store-memory.bench.ts", [full ? "2000000" : "300000"]],
   ["bench/ingest-http.bench.ts", ["--seconds", full ? "10" : "4"]],
   ["bench/recovery.bench.ts", ["--events", full ? "10000000" : "500000"]],
+  ["bench/query.bench.ts", [full ? "10000000" : "1000000"]],
+  ["bench/freshness.bench.ts", [full ? "1000" : "200"]],
 ];
 
 let failed = 0;

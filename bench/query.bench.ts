@@ -77,7 +77,7 @@ for (const [name, sql] of QUERIES) {
   if ("unsupported" in nRes) throw new Error(`${name}: native declined at run time: ${nRes.unsupported}`);
   const a = nRes.rows.map((r) => r.map(norm).join("|")), b = dRes.rows.map((r) => r.map(norm).join("|"));
   if (a.join("\n") !== b.join("\n")) throw new Error(`${name}: answers differ\nnative: ${a.slice(0, 5).join(" / ")}\nduckdb: ${b.slice(0, 5).join(" / ")}`);
-  for (const line of a) hash = (Math.imul(hash, 31) + Bun.hash(line).valueOf() % 1_000_003) >>> 0;
+  for (const line of a) hash = (Math.imul(hash, 31) + Number(BigInt(Bun.hash(line)) % 1_000_003n)) >>> 0;
   const nm = median(nativeMs), dm = median(duckMs);
   logRatios.push(Math.log(dm / nm));
   console.log(`${name.padEnd(32)} ${nm.toFixed(2).padStart(9)} ${dm.toFixed(2).padStart(11)} ${(dm / nm).toFixed(2).padStart(12)}x ${String(a.length).padStart(6)}`);

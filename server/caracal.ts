@@ -18,6 +18,7 @@ import { ParseWorkerPool } from "./ingest/worker-pool.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { CompactionTimer } from "./compaction-timer.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
+import { openSqlEngine } from "./sql/sql-engine.ts";
 
 /** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
 const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
@@ -57,10 +58,13 @@ export async function startCaracal(config: Config): Promise<Running> {
     const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
+    const sql = await openSqlEngine(config, catalog, compactor);
     const server = startHttp(config.host, config.port, {
       pipeline, catalog, wal, dedup, recovery, startedAt: Date.now(),
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
+      sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
+      uploadBytesMax: config.tableUploadBytesMax,
     });
     let stopping: Promise<void> | null = null;
     return {
@@ -75,6 +79,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         await Promise.race([closed, Bun.sleep(SHUTDOWN_GRACE_MS)]);
         await server.stop(true);
         await compaction.stop();
+        await sql.close();
         await wal.close();
         await pool.close();
         unlock();

@@ -41,6 +41,14 @@ const fileSchema = z.strictObject({
     ingest_inflight_bytes_max: z.number().int().min(1024).optional(),
     ws_inflight_bytes_max: z.number().int().min(1024).optional(),
   }).optional(),
+  sql: z.strictObject({
+    timeout_ms: z.number().int().min(1).optional(),
+    max_rows: z.number().int().min(1).optional(),
+    text_bytes_max: z.number().int().min(64).optional(),
+    memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "a size such as 2GB or 512MiB").optional(),
+    threads: z.number().int().min(1).max(256).optional(),
+    upload_bytes_max: z.number().int().min(1).optional(),
+  }).optional(),
   /** `events` may gain columns; any other name declares a stream with its own schema. */
   tables: z.record(identifier, z.strictObject({ columns: columnsSpec })).optional(),
 });
@@ -67,6 +75,15 @@ export interface Config {
   readonly compactionMinRows: number;
   /** Rows per in-memory segment: the unit of sealing, compaction and eviction. */
   readonly segmentRows: number;
+  /** SQL: a query's time limit (requests may lower it), rows per answer, bytes of SQL text. */
+  readonly sqlTimeoutMs: number;
+  readonly sqlMaxRows: number;
+  readonly sqlTextBytesMax: number;
+  /** DuckDB's memory_limit ("2GB") and worker threads. */
+  readonly duckdbMemoryLimit: string;
+  readonly duckdbThreads: number;
+  /** Largest dimension-table upload. */
+  readonly tableUploadBytesMax: number;
   readonly tables: readonly TableSchema[];
 }
 
@@ -90,26 +107,32 @@ export function parseFsync(text: string): FsyncPolicy {
 
 /**
  * Nested file settings can also come from the environment: `limits.body_bytes_max` is
- * CARACAL_LIMITS_BODY_BYTES_MAX, and so on for every key of `wal`, `dedup`, `storage` and `limits`.
+ * CARACAL_LIMITS_BODY_BYTES_MAX, and so on for every key of `wal`, `dedup`, `storage`, `limits` and `sql`.
  */
 const NESTED_NUMERIC = {
   wal: ["segment_bytes"], dedup: ["window_ms", "max_ids"],
   storage: ["hot_window_ms", "hot_memory_bytes_max", "compaction_interval_ms", "compaction_min_rows", "segment_rows"],
   limits: ["body_bytes_max", "ingest_inflight_bytes_max", "ws_inflight_bytes_max"],
+  sql: ["timeout_ms", "max_rows", "text_bytes_max", "threads", "upload_bytes_max"],
 } as const;
+/** Nested settings whose values are text, taken from the environment as they are. */
+const NESTED_TEXT = { sql: ["memory_limit"] } as const;
 
-export const NESTED_ENV = Object.entries(NESTED_NUMERIC).flatMap(([group, keys]) =>
-  keys.map((k) => ({ path: `${group}.${k}`, env: `CARACAL_${group}_${k}`.toUpperCase() })));
+const envName = (group: string, key: string) => `CARACAL_${group}_${key}`.toUpperCase();
+export const NESTED_ENV = [
+  ...Object.entries(NESTED_NUMERIC).flatMap(([group, keys]) => keys.map((k) => ({ path: `${group}.${k}`, env: envName(group, k), text: false }))),
+  ...Object.entries(NESTED_TEXT).flatMap(([group, keys]) => keys.map((k) => ({ path: `${group}.${k}`, env: envName(group, k), text: true }))),
+];
 
 function withEnv(file: FileConfig, env: Record<string, string | undefined>): FileConfig {
   const out: Record<string, Record<string, unknown> | unknown> = { ...file };
-  for (const { path, env: name } of NESTED_ENV) {
+  for (const { path, env: name, text } of NESTED_ENV) {
     const v = env[name];
     if (v === undefined) continue;
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new EngineError("bad_config", `${name} must be an integer, got "${v}"`);
+    if (!text && !Number.isInteger(n)) throw new EngineError("bad_config", `${name} must be an integer, got "${v}"`);
     const [group, key] = path.split(".") as [string, string];
-    out[group] = { ...(out[group] as Record<string, unknown> | undefined), [key]: n };
+    out[group] = { ...(out[group] as Record<string, unknown> | undefined), [key]: text ? v : n };
   }
   const parsed = fileSchema.safeParse(out);
   if (!parsed.success) throw new EngineError("bad_config", `environment settings:\n${z.prettifyError(parsed.error)}`);
@@ -193,6 +216,12 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     compactionIntervalMs: file.storage?.compaction_interval_ms ?? LIMITS.COMPACTION_INTERVAL_MS,
     compactionMinRows: file.storage?.compaction_min_rows ?? LIMITS.SEGMENT_ROWS,
     segmentRows: file.storage?.segment_rows ?? LIMITS.SEGMENT_ROWS,
+    sqlTimeoutMs: file.sql?.timeout_ms ?? LIMITS.SQL_TIMEOUT_MS,
+    sqlMaxRows: file.sql?.max_rows ?? LIMITS.SQL_RESULT_ROWS_MAX,
+    sqlTextBytesMax: file.sql?.text_bytes_max ?? LIMITS.SQL_TEXT_BYTES_MAX,
+    duckdbMemoryLimit: file.sql?.memory_limit ?? LIMITS.SQL_DUCKDB_MEMORY_LIMIT,
+    duckdbThreads: file.sql?.threads ?? LIMITS.SQL_DUCKDB_THREADS,
+    tableUploadBytesMax: file.sql?.upload_bytes_max ?? LIMITS.TABLE_UPLOAD_BYTES_MAX,
     tables: buildTables(file.tables),
   });
 }

@@ -8,9 +8,11 @@ import { errorResponse } from "./errors.ts";
 import { checkTable, postEvents, type EventsRouteContext } from "./routes/events.ts";
 import { wsHandler, type WsCounters, type WsData } from "./routes/events-ws.ts";
 import { healthz, stats, type OpsContext } from "./routes/ops.ts";
+import { sqlQuery, type SqlRouteContext } from "./routes/sql.ts";
+import { deleteTable, listTables, putTable, type TablesRouteContext } from "./routes/tables.ts";
 import { tableRows } from "./routes/table-rows.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws">;
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext;
 
 export function startHttp(host: string, port: number, ctx: HttpContext): Server<WsData> {
   const ws: WsCounters = { open: 0, pauses: 0, backpressureCloses: 0 };
@@ -19,6 +21,12 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/healthz": { GET: () => healthz(ops) },
     "/v1/stats": { GET: () => stats(ops) },
     "/v1/events": { POST: (req: Request) => postEvents(req, ctx) },
+    "/v1/sql": { GET: (req: Request) => sqlQuery(req, ctx), POST: (req: Request) => sqlQuery(req, ctx) },
+    "/v1/tables": { GET: () => listTables(ctx) },
+    "/v1/tables/:name": {
+      PUT: (req: Bun.BunRequest<"/v1/tables/:name">) => putTable(req, req.params.name, ctx),
+      DELETE: (req: Bun.BunRequest<"/v1/tables/:name">) => deleteTable(req.params.name, ctx),
+    },
     "/v1/tables/:name/rows": { GET: (req: Bun.BunRequest<"/v1/tables/:name/rows">) => tableRows(req, req.params.name, ctx.catalog) },
     "/v1/events/ws": {
       GET: (req: Request, srv: Server<WsData>) => {
@@ -52,7 +60,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     hostname: host,
     port,
     // Bodies are checked against the configured limit in the handlers (clear JSON 413); this is the backstop.
-    maxRequestBodySize: Math.max(ctx.bodyBytesMax, LIMITS.BODY_BYTES_MAX) + 1024,
+    maxRequestBodySize: Math.max(ctx.bodyBytesMax, LIMITS.BODY_BYTES_MAX, ctx.uploadBytesMax) + 1024,
     routes,
     fetch: fallback,
     error: (e) => errorResponse(e),

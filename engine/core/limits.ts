@@ -60,4 +60,16 @@ export const LIMITS = {
   TS_MIN_MS: 946_684_800_000,
   /** Latest accepted event time, relative to receive time. */
   TS_FUTURE_SKEW_MS: 24 * 60 * 60 * 1000,
+  /** A SQL query's time limit: parsing, waiting for DuckDB and running. A request may lower it, never raise it. */
+  SQL_TIMEOUT_MS: 30_000,
+  /** Rows one SQL answer may hold, in every format; past it the query fails with result_too_large. */
+  SQL_RESULT_ROWS_MAX: 100_000,
+  /** UTF-8 bytes of SQL text one request may carry (a request body may be 4 times this, for parameters). */
+  SQL_TEXT_BYTES_MAX: 100 * 1024,
+  /** DuckDB's memory_limit: past it a query spills or fails with query_memory. */
+  SQL_DUCKDB_MEMORY_LIMIT: "2GB",
+  /** DuckDB's worker threads (the rest of the cores ingest). */
+  SQL_DUCKDB_THREADS: 2,
+  /** Largest dimension-table upload (PUT /v1/tables/:name), in bytes as sent. */
+  TABLE_UPLOAD_BYTES_MAX: 256 * 1024 * 1024,
 } as const;

@@ -9,19 +9,44 @@ const CYCLES = Number(process.env.CRASH_CYCLES ?? 3);
 const PRODUCERS = 4;
 const BATCH = 200;
 
-async function storedIds(url: string): Promise<string[]> {
+/** Every stored event_id, from memory (the rows endpoint) or, with compaction, memory and Parquet (SQL). */
+type StoredIds = (url: string) => Promise<string[]>;
+
+const memoryIds: StoredIds = async (url) => {
   const res = await fetch(`${url}/v1/tables/events/rows?columns=event_id`);
   return (await res.text()).split("\n").filter((l) => l).map((l) => JSON.parse(l).event_id);
-}
+};
 
-test(`kill -9 under load, ${CYCLES} cycles: acknowledged events survive exactly once`, async () => {
+const sqlIds: StoredIds = async (url) => {
+  const res = await fetch(`${url}/v1/sql`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sql: "SELECT event_id FROM events", format: "ndjson", engine: "duckdb" }),
+  });
+  if (res.status !== 200) throw new Error(`sql ${res.status}: ${await res.text()}`);
+  return (await res.text()).split("\n").filter((l) => l).map((l) => JSON.parse(l).event_id);
+};
+
+/** Compaction every 100 ms of 512-row segments, evicted at once, 64 KiB WAL segments: kills land mid-compaction. */
+const COMPACTING = {
+  CARACAL_STORAGE_SEGMENT_ROWS: "512", CARACAL_STORAGE_COMPACTION_INTERVAL_MS: "100", CARACAL_STORAGE_COMPACTION_MIN_ROWS: "1",
+  CARACAL_STORAGE_HOT_WINDOW_MS: "0", CARACAL_WAL_SEGMENT_BYTES: "65536",
+};
+
+test(`kill -9 under load, ${CYCLES} cycles: acknowledged events survive exactly once`, () => crashCycles({}, memoryIds), 120_000);
+
+test(`kill -9 under load with compaction to Parquet, ${CYCLES} cycles: acknowledged events survive exactly once`, async () => {
+  const stats = await crashCycles(COMPACTING, sqlIds);
+  expect(stats.rowsInParquet).toBeGreaterThan(0);
+}, 120_000);
+
+async function crashCycles(env: Record<string, string>, storedIds: StoredIds): Promise<{ rowsInParquet: number }> {
   const dataDir = tempDataDir();
   const acked = new Set<string>();
   const unanswered: string[][] = [];   // batches sent without an answer: retried after the restart
   let nextBatch = 0;
   try {
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      const srv: CaracalProcess = await startCaracalProcess({ dataDir });
+      const srv: CaracalProcess = await startCaracalProcess({ dataDir, env });
       let stop = false;
       let ackedThisCycle = 0;
       const killAfter = 20 + cycle * 7;  // batches acknowledged before the crash: varies the moment
@@ -49,7 +74,7 @@ test(`kill -9 under load, ${CYCLES} cycles: acknowledged events survive exactly 
       if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.kill9();
     }
     // Final restart: deliver what is still unanswered, then check the whole history.
-    await using last = await startCaracalProcess({ dataDir });
+    await using last = await startCaracalProcess({ dataDir, env });
     const before = await storedIds(last.url);
     for (const ids of unanswered.splice(0)) {
       const res = await fetch(`${last.url}/v1/events`, { method: "POST", body: ndjson(ids.map((id) => ({ event_id: id, type: "page_view" }))), headers: { "content-type": "application/x-ndjson" } });
@@ -62,9 +87,11 @@ test(`kill -9 under load, ${CYCLES} cycles: acknowledged events survive exactly 
     const missing = [...acked].filter((id) => !counts.has(id));
     const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
     const unknown = ids.filter((id) => !acked.has(id));
-    console.log(`crash test: ${CYCLES} kill -9 cycles, ${acked.size} events acknowledged, ${before.length} recovered before the final retries`);
+    console.log(`crash test${env.CARACAL_STORAGE_SEGMENT_ROWS ? " (compacting)" : ""}: ${CYCLES} kill -9 cycles, ${acked.size} events acknowledged, ${before.length} recovered before the final retries`);
     expect({ missing, doubled, unknown, total: ids.length }).toEqual({ missing: [], doubled: [], unknown: [], total: acked.size });
+    const stats = (await (await fetch(`${last.url}/v1/stats`)).json()) as { tables: { events: { rows_in_parquet: number } } };
+    return { rowsInParquet: stats.tables.events.rows_in_parquet };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-}, 120_000);
+}

@@ -1,0 +1,109 @@
+// Where row expressions read their columns: one slot per scanned column, repointed at each scan
+// batch's vectors (setBatch), and the CompileEnv whose leaves read the slots. Expressions over a
+// single dictionary-coded string column are evaluated once per distinct value instead of once per
+// row (`country = 'US'`, `lower(url) LIKE '%sale%'`, `coalesce(campaign, 'none')`): the value for a
+// code is computed the first time a row holds it and cached by code, so the cost is bounded by both
+// the rows and the dictionary. The dictionary cannot grow during a query: execution is synchronous
+// and appends run on this thread.
+
+import { ColumnType } from "../core/types.ts";
+import type { StringDictionary } from "../column/string-dictionary.ts";
+import type { ScanBatch, Table } from "../store/table.ts";
+import { columnsOf, type BExpr } from "./bound.ts";
+import { compile, type CompileEnv } from "./compile.ts";
+import type { Fn, Val } from "./functions/value.ts";
+import type { SqlValue } from "./result.ts";
+
+export interface ColumnSlot {
+  readonly type: ColumnType;
+  /** The column's global dictionary when it is dictionary-coded, else null. */
+  readonly dict: StringDictionary | null;
+  validity: Uint8Array | null;
+  f64: Float64Array | null;
+  i32: Int32Array | null;
+  u8: Uint8Array | null;
+  codes: Uint32Array | null;
+  strings: ((i: number) => string) | undefined;
+}
+
+export interface RowEnv {
+  readonly slots: readonly ColumnSlot[];
+  readonly compileEnv: CompileEnv;
+  /** Points the slots at a batch's vectors; `columns[j]` is the slot of vector j (default: all, in order). */
+  setBatch(b: ScanBatch, columns?: readonly number[]): void;
+  /** For an expression reading only dictionary column `column`: its value as a function of that column's value. */
+  perValue(e: BExpr): { column: number; f: (v: string | null) => Val } | null;
+}
+
+export function isNullAt(validity: Uint8Array | null, i: number): boolean {
+  return validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0;
+}
+
+function columnFn(s: ColumnSlot): Fn {
+  switch (s.type) {
+    case ColumnType.FLOAT64: case ColumnType.TIMESTAMP: return (i) => (isNullAt(s.validity, i) ? null : s.f64![i]!);
+    case ColumnType.INT32: return (i) => (isNullAt(s.validity, i) ? null : s.i32![i]!);
+    case ColumnType.BOOL: return (i) => (isNullAt(s.validity, i) ? null : s.u8![i] !== 0);
+    default:
+      if (s.dict !== null) { const d = s.dict; return (i) => (isNullAt(s.validity, i) ? null : d.get(s.codes![i]!)); }
+      return (i) => (isNullAt(s.validity, i) ? null : s.strings!(i));
+  }
+}
+
+/** Cache by code (the last entry, `size`, for NULL): arrays for small dictionaries, a Map for large. */
+function perCode(s: ColumnSlot, f: (v: string | null) => Val): Fn {
+  const dict = s.dict!, size = dict.size;
+  if (size < 1 << 16) {
+    const known = new Uint8Array(size + 1), vals: Val[] = new Array<Val>(size + 1).fill(null);
+    return (i) => {
+      const code = isNullAt(s.validity, i) ? size : s.codes![i]!;
+      if (known[code] === 1) return vals[code]!;
+      const v = f(code === size ? null : dict.get(code));
+      vals[code] = v;
+      known[code] = 1;
+      return v;
+    };
+  }
+  const cache = new Map<number, Val>();
+  return (i) => {
+    const code = isNullAt(s.validity, i) ? size : s.codes![i]!;
+    let v = cache.get(code);
+    if (v === undefined) { v = f(code === size ? null : dict.get(code)); cache.set(code, v); }
+    return v;
+  };
+}
+
+export function createRowEnv(table: Table, scan: readonly string[], params: readonly SqlValue[], nowMs: number): RowEnv {
+  const slots: ColumnSlot[] = scan.map((name) => ({
+    type: table.schema.columns[table.columnIndex(name)]!.type, dict: table.dictionary(name),
+    validity: null, f64: null, i32: null, u8: null, codes: null, strings: undefined,
+  }));
+  const leaves = slots.map(columnFn);
+  const perValue = (e: BExpr): { column: number; f: (v: string | null) => Val } | null => {
+    if (e.kind === "column") return null;
+    const cols = columnsOf(e);
+    if (cols.size !== 1) return null;
+    const column = cols.values().next().value!;
+    if (slots[column]!.dict === null) return null;
+    let current: Val = null;
+    const inner = compile(e, { params, nowMs, leaf: () => () => current });
+    return { column, f: (v) => { current = v; return inner(0); } };
+  };
+  const compileEnv: CompileEnv = {
+    params, nowMs,
+    leaf: (e) => leaves[(e as { column: number }).column]!,
+    takeOver(e) {
+      const p = perValue(e);
+      return p === null ? null : perCode(slots[p.column]!, p.f);
+    },
+  };
+  return {
+    slots, compileEnv, perValue,
+    setBatch(b, columns) {
+      for (let j = 0; j < b.vectors.length; j++) {
+        const s = slots[columns === undefined ? j : columns[j]!]!, v = b.vectors[j]!;
+        s.validity = v.validity; s.f64 = v.f64; s.i32 = v.i32; s.u8 = v.u8; s.codes = v.codes; s.strings = v.strings;
+      }
+    },
+  };
+}

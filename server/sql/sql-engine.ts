@@ -1,0 +1,52 @@
+// Assembles the SQL side of a process from its Config: the sandboxed DuckDB instance (it may read
+// only DATA/parquet and DATA/tables), the hot mirror of the store, the dimension tables on disk and
+// the router. The mirror's first sync starts at once in the background, so the first DuckDB query
+// after a restart finds most of the store already copied.
+
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Catalog } from "../../engine/store/catalog.ts";
+import { DuckDb } from "../../storage/duckdb.ts";
+import type { HistorySource } from "../../storage/parquet/table-history.ts";
+import type { Config } from "../config.ts";
+import { DimensionTables } from "./dimension-tables.ts";
+import { HotMirror } from "./hot-mirror.ts";
+import { nativeTables } from "./native-tables.ts";
+import type { SqlLimits } from "./sql-request.ts";
+import { SqlRouter } from "./sql-router.ts";
+
+export interface SqlEngine {
+  readonly router: SqlRouter;
+  readonly dimensions: DimensionTables;
+  readonly limits: SqlLimits;
+  close(): Promise<void>;
+}
+
+export async function openSqlEngine(config: Config, catalog: Catalog, history: HistorySource): Promise<SqlEngine> {
+  const parquetDir = resolve(join(config.dataDir, "parquet")), tablesDir = resolve(join(config.dataDir, "tables"));
+  for (const d of [parquetDir, tablesDir]) mkdirSync(d, { recursive: true });
+  const duck = await DuckDb.open({
+    // A trailing separator, so that DATA/parquet does not also admit DATA/parquet-other.
+    allowedDirectories: [`${parquetDir}/`, `${tablesDir}/`],
+    memoryLimit: config.duckdbMemoryLimit,
+    threads: config.duckdbThreads,
+    tempDirectory: resolve(join(config.dataDir, "tmp", "duckdb")),
+  });
+  try {
+    const mirror = new HotMirror(catalog, history);
+    await duck.exclusive((s) => mirror.create(s));
+    const router = new SqlRouter(duck, mirror, nativeTables(catalog, history));
+    const dimensions = new DimensionTables(duck, tablesDir, (name) => catalog.get(name) !== undefined, () => router.forget());
+    await dimensions.load();
+    // Not awaited: a query arriving meanwhile waits for the connection like any other.
+    void duck.exclusive((s) => mirror.sync(s)).then(() => router.checkpointSoon(), () => {});
+    return {
+      router, dimensions,
+      limits: { timeoutMs: config.sqlTimeoutMs, maxRows: config.sqlMaxRows, textBytesMax: config.sqlTextBytesMax },
+      close: () => duck.close(),
+    };
+  } catch (e) {
+    await duck.close();
+    throw e;
+  }
+}

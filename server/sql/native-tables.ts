@@ -4,7 +4,7 @@
 
 import type { Catalog } from "../../engine/store/catalog.ts";
 import type { NativeTable, NativeTables } from "../../engine/query/native.ts";
-import type { HistorySource } from "../../storage/parquet/table-history.ts";
+import { evictedOverlap, type HistorySource } from "../../storage/parquet/table-history.ts";
 
 export function nativeTables(catalog: Catalog, history: HistorySource): NativeTables {
   return {
@@ -15,12 +15,7 @@ export function nativeTables(catalog: Catalog, history: HistorySource): NativeTa
         table,
         /** Some history file holding rows below rowBase (evicted from memory) overlaps [lo, hi) in time. */
         historyOverlaps(lo: number, hi: number): boolean {
-          const rowBase = table.rowBase;
-          if (rowBase === 0) return false;
-          for (const f of history.history(name).files) {
-            if (f.firstRow < rowBase && f.timeMax >= lo && f.timeMin < hi) return true;
-          }
-          return false;
+          return table.rowBase > 0 && evictedOverlap(history.history(name), table.rowBase, lo, hi);
         },
       };
     },

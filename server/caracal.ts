@@ -8,6 +8,7 @@ import { DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
 import { Catalog } from "../engine/store/catalog.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
 import { Compactor } from "../storage/parquet/compactor.ts";
+import { ParquetEncoder } from "../storage/parquet/parquet-encoder.ts";
 import { WalMarks } from "../storage/parquet/wal-marks.ts";
 import { WalWriter } from "../storage/wal/wal-writer.ts";
 import type { Config } from "./config.ts";
@@ -44,9 +45,11 @@ export async function startCaracal(config: Config): Promise<Running> {
     const dedup = new DedupWindow({ windowMs: config.dedupWindowMs, maxIds: config.dedupMaxIds });
     const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
     let pipeline: IngestPipeline | null = null;
+    const encoder = new ParquetEncoder();
     const compactor = await Compactor.open(realFileSystem, join(config.dataDir, "parquet"), walDir, catalog, marks, {
       hotWindowMs: config.hotWindowMs, hotBytesMax: config.hotMemoryBytesMax, minRows: config.compactionMinRows,
       snapshotDedup: () => pipeline!.snapshotDedup(), dedupSnapshotIntervalMs: DEDUP_SNAPSHOT_INTERVAL_MS,
+      encode: encoder.encode,
     });
     const recovery = await recover(
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
@@ -79,6 +82,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         await Promise.race([closed, Bun.sleep(SHUTDOWN_GRACE_MS)]);
         await server.stop(true);
         await compaction.stop();
+        encoder.close();
         await sql.close();
         await wal.close();
         await pool.close();

@@ -21,7 +21,8 @@ import type { FileSystem } from "../fs/file-system.ts";
 import { removeSegmentsBefore } from "../wal/wal-truncate.ts";
 import { readManifest, writeManifest, writeSynced, type Manifest, type ManifestFile, type ManifestTable } from "./manifest.ts";
 import { openTree } from "./open-tree.ts";
-import { rowsToParquet } from "./rows-to-parquet.ts";
+import { encodeInline, type Encode } from "./parquet-encoder.ts";
+import { extractRows } from "./part-rows.ts";
 import { EMPTY_HISTORY, type HistorySource, type TableHistory } from "./table-history.ts";
 import type { WalMarks } from "./wal-marks.ts";
 
@@ -40,6 +41,8 @@ export interface CompactorOptions {
   readonly snapshotDedup?: () => Promise<number>;
   /** Fewest ms between two snapshots (each is 16 bytes per id in the window). */
   readonly dedupSnapshotIntervalMs?: number;
+  /** Where rows become Parquet bytes: a worker (ParquetEncoder) in the server; inline by default. */
+  readonly encode?: Encode;
 }
 
 export interface CompactionReport {
@@ -119,7 +122,7 @@ export class Compactor implements HistorySource {
 
   private async compactRun(table: Table, from: number, to: number, report: CompactionReport): Promise<void> {
     const name = table.schema.name;
-    const parts = rowsToParquet(table, from, to);
+    const parts = await (this.opts.encode ?? encodeInline)(extractRows(table, from, to));
     const files: ManifestFile[] = [];
     for (const p of parts) {
       const rel = `${name}/${p.partition}/part-${String(from).padStart(12, "0")}-${String(to).padStart(12, "0")}.parquet`;

@@ -2,6 +2,8 @@
 // The command line and the only place with process-wide side effects (signals, exit codes, stdout).
 //   caracal serve [--port N] [--host H] [--data DIR] [--config FILE] [--fsync P] [--workers N] [--wal-skip-corrupt]
 
+// First: DuckDB's native library must be loaded before anything imports the DuckDB binding.
+import "../storage/duckdb-native-lib.ts";
 import { parseArgs } from "node:util";
 import { EngineError } from "../engine/core/errors.ts";
 import { loadConfig, NESTED_ENV, OPTIONS } from "./config.ts";

@@ -25,11 +25,11 @@ export function tempDataDir(prefix = "caracal-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startCaracalProcess(opts: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<CaracalProcess> {
+export async function startCaracalProcess(opts: { dataDir?: string; args?: string[]; env?: Record<string, string>; command?: string[]; cwd?: string } = {}): Promise<CaracalProcess> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? tempDataDir();
-  const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--data", dataDir, ...(opts.args ?? [])], {
-    stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env },
+  const proc = Bun.spawn([...(opts.command ?? [process.execPath, MAIN]), "serve", "--port", "0", "--data", dataDir, ...(opts.args ?? [])], {
+    cwd: opts.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env },
   });
   let err = "";
   (async () => { for await (const c of proc.stderr) err += new TextDecoder().decode(c); })();

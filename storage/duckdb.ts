@@ -11,7 +11,8 @@
 //
 // The sandbox is set before anything else runs and then locked (lock_configuration): file access
 // only below allowedDirectories, no extension installs or loads, UTC session time zone, errors as
-// JSON (duckdb-errors.ts reads them).
+// JSON (duckdb-errors.ts reads them). Each connection also gets the ClickHouse spellings as
+// temporary macros (clickHouseMacros).
 
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import { EngineError } from "../engine/core/errors.ts";
@@ -85,6 +86,48 @@ export interface DuckSession {
   expired(): boolean;
 }
 
+/**
+ * The ClickHouse spellings analysts know, as temporary macros: a connection's own catalog, so they
+ * are created on every connection and SHOW TABLES lists nothing new. countIf needs none (DuckDB's
+ * alias of count_if). engine/query/functions/clickhouse-fns.ts expands the same calls for the native
+ * engine: change both together (test/unit/engine/query/differential-clickhouse.test.ts runs each in
+ * both). DuckDB names an output column after the call as written, lower-cased (`uniqexact(user_id)`),
+ * and refuses DISTINCT and FILTER on a macro. Against ClickHouse:
+ *   uniq(x)         approx_count_distinct, NULLs ignored: an estimate, but not ClickHouse's estimator,
+ *                   so the numbers differ (the native engine counts exactly, as for approx_count_distinct).
+ *   uniqExact(x)    count(DISTINCT x), NULLs ignored.
+ *   sumIf(x, cond)  sum(x) FILTER (WHERE cond), typed as sum is (HUGEINT for integers, where ClickHouse
+ *                   wraps in Int64). With no row where cond is true and x is not NULL it is NULL, which
+ *                   is ClickHouse's answer for a Nullable x (every column of ours may be NULL; for a
+ *                   non-Nullable x ClickHouse says 0). sum(CASE WHEN cond THEN x END) answers the same;
+ *                   FILTER skips rows rather than summing NULLs. A non-BOOLEAN cond is cast (non-zero
+ *                   is true, as ClickHouse's UInt8); the native engine declines that one.
+ *   toStartOfMinute/Hour/Day(ts)  date_trunc, typed as ts (TIMESTAMP in, TIMESTAMP out).
+ *   toStartOfInterval(ts, w)      time_bucket(w, ts, origin) with the origin chosen from w's parts
+ *                   (months; days; the time part) as ClickHouse chooses it, table in clickhouse-fns.ts:
+ *                   DuckDB's default origin would be Monday 2000-01-03 (2000-01 for months). Whole
+ *                   hours count from ts's own midnight.
+ */
+export function clickHouseMacros(): readonly string[] {
+  const part = (p: string) => `datepart('${p}', w)`;
+  const origin = [
+    `CASE WHEN ${part("year")} * 12 + ${part("month")} <> 0`,
+    `THEN CASE WHEN ${part("month")} = 0 THEN TIMESTAMP '0000-01-01' ELSE TIMESTAMP '1900-01-01' END`,
+    `WHEN ${part("day")} = 0 AND ${part("minute")} = 0 AND ${part("microseconds")} = 0 THEN date_trunc('day', t)`,
+    `WHEN ${part("day")} % 7 = 0 AND ${part("hour")} = 0 AND ${part("minute")} = 0 AND ${part("microseconds")} = 0`,
+    `THEN TIMESTAMP '1970-01-05' ELSE TIMESTAMP '1970-01-01' END`,
+  ].join(" ");
+  return [
+    "CREATE TEMP MACRO uniq(x) AS approx_count_distinct(x)",
+    "CREATE TEMP MACRO uniqExact(x) AS count(DISTINCT x)",
+    "CREATE TEMP MACRO sumIf(x, cond) AS sum(x) FILTER (WHERE cond)",
+    "CREATE TEMP MACRO toStartOfMinute(t) AS date_trunc('minute', t)",
+    "CREATE TEMP MACRO toStartOfHour(t) AS date_trunc('hour', t)",
+    "CREATE TEMP MACRO toStartOfDay(t) AS date_trunc('day', t)",
+    `CREATE TEMP MACRO toStartOfInterval(t, w) AS time_bucket(w, t, ${origin})`,
+  ];
+}
+
 function quoteString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
@@ -108,8 +151,11 @@ export class DuckDb {
     const main = await instance.connect();
     const meta = await instance.connect();
     const dirs = (opts.allowedDirectories ?? []).map(quoteString).join(", ");
-    // errors_as_json is per connection; everything else here is global.
-    for (const c of [main, meta]) await c.run("SET errors_as_json = true");
+    // errors_as_json and temporary macros are per connection; everything else here is global.
+    for (const c of [main, meta]) {
+      await c.run("SET errors_as_json = true");
+      for (const ddl of clickHouseMacros()) await c.run(ddl);
+    }
     await main.run("SET TimeZone = 'UTC'");
     if (opts.memoryLimit) await main.run(`SET memory_limit = ${quoteString(opts.memoryLimit)}`);
     if (opts.threads) await main.run(`SET threads = ${Math.max(1, Math.floor(opts.threads))}`);

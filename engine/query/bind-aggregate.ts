@@ -1,6 +1,8 @@
 // Aggregate calls -> AggSpec, typed as DuckDB types them: count -> BIGINT, sum of integers (and
 // booleans) -> HUGEINT, sum of DOUBLE -> DOUBLE, avg -> DOUBLE, min/max keep their argument's type,
-// count_if -> HUGEINT. approx_count_distinct is computed exactly (aggregates.ts says why).
+// count_if -> HUGEINT. approx_count_distinct is computed exactly (aggregates.ts says why). The
+// ClickHouse spellings arrive expanded (functions/clickhouse-fns.ts): uniq as approx_count_distinct,
+// uniqExact as count(DISTINCT), sumIf(x, cond) as sum(x) FILTER (WHERE cond); countIf is count_if.
 
 import type { FuncAst } from "./ast.ts";
 import type { AggFn, AggSpec, BExpr } from "./bound.ts";

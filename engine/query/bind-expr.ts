@@ -9,6 +9,7 @@ import { evaluateConstant } from "./compile.ts";
 import { decline } from "./decline.ts";
 import { castFn, castTarget } from "./functions/cast.ts";
 import { canonicalFunction, scalarDef } from "./functions/catalog.ts";
+import { expandClickHouse } from "./functions/clickhouse-fns.ts";
 import { TSTZ, commonType, isNumeric, isTimestamp, type SqlType } from "./sql-types.ts";
 
 export interface Scope {
@@ -95,7 +96,8 @@ function bindColumn(names: readonly string[], scope: Scope): BExpr {
   return decline(`unknown column ${names.join(".")}`);
 }
 
-function bindFunc(ast: FuncAst, scope: Scope): BExpr {
+function bindFunc(call: FuncAst, scope: Scope): BExpr {
+  const ast = expandClickHouse(call);
   if (AGGREGATES.has(ast.name)) return scope.aggregate(ast);
   if (ast.distinct || ast.filter) return decline(`DISTINCT or FILTER on scalar function ${ast.name}`);
   if (NOW.has(ast.name) && ast.args.length === 0) return { kind: "now", type: TSTZ };

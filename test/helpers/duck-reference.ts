@@ -1,7 +1,8 @@
 // The reference side of the native engine's differential tests: seeded event rows, loaded both into
 // our in-memory Table and into a DuckDB in-memory database (TimeZone=UTC, our types as DuckDB types:
 // TIMESTAMP for our ms timestamps, DOUBLE, INTEGER, BOOLEAN, VARCHAR for STRING and JSON), and DuckDB's
-// answers, output columns and parse trees for a query, in result.ts's value model.
+// answers, output columns and parse trees for a query, in result.ts's value model. The connection
+// has the ClickHouse macros storage/duckdb.ts defines (clickHouseMacros), as the server's do.
 
 import { DuckDBInstance, timestampValue, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import { BatchBuilder, decodeBatch } from "../../engine/core/batch-codec.ts";
@@ -9,6 +10,7 @@ import { EVENTS_SCHEMA } from "../../engine/core/event-schema.ts";
 import { ColumnType, COLUMN_TYPE_NAMES, isStringType, type TableSchema } from "../../engine/core/types.ts";
 import type { SqlColumn, SqlValue } from "../../engine/query/result.ts";
 import { Table } from "../../engine/store/table.ts";
+import { clickHouseMacros } from "../../storage/duckdb.ts";
 import { Rng } from "../sim/rng.ts";
 
 export type Cell = string | number | boolean | null;
@@ -89,6 +91,7 @@ export class DuckReference {
     const instance = await DuckDBInstance.create(":memory:");
     const conn = await instance.connect();
     await conn.run("SET TimeZone = 'UTC'");
+    for (const ddl of clickHouseMacros()) await conn.run(ddl);
     await conn.run(`CREATE TABLE ${schema.name} (${schema.columns.map((c) => `"${c.name}" ${duckType(c.type)}`).join(", ")})`);
     const app = await conn.createAppender(schema.name);
     for (const row of rows) {

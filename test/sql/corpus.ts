@@ -7,9 +7,10 @@
 // - `ordered: true` only when the ORDER BY fully determines the row order (ties broken down to a
 //   unique key); otherwise rows are compared as multisets. A LIMIT without a total order would make
 //   the selected rows themselves undetermined, so every LIMIT/OFFSET query is `ordered: true`.
-// - `approx: true` on queries using approx_count_distinct. Those queries alias every column, and the
-//   test's reference answer computes the exact count(DISTINCT ...) instead (DuckDB's own sketch is
-//   far too coarse to be a reference: 16% off on 20k distinct ids), within 2% relative tolerance.
+// - `approx: true` on queries using approx_count_distinct or uniq. Those queries alias every column,
+//   and the test's reference answer computes the exact count(DISTINCT ...) instead (DuckDB's own
+//   sketch is far too coarse to be a reference: 16% off on 20k distinct ids), within 2% relative
+//   tolerance.
 // - Values in filters exist in the data (dataset.ts: seed 42, 20,000 events plus edge events), so a
 //   filter selects something unless the query is meant to select nothing (section "empty").
 // - Timestamps are literals inside the data's range (2025-02-28T23:00Z..2025-03-01T00:14Z); no now().
@@ -23,7 +24,7 @@ export interface CorpusQuery {
   readonly params?: readonly unknown[];
   /** The ORDER BY fully determines row order: compared in order; otherwise as sorted multisets. */
   readonly ordered: boolean;
-  /** Numeric columns come from approx_count_distinct: compared within 2% relative tolerance. */
+  /** Numeric columns come from approx_count_distinct or uniq: compared within 2% relative tolerance. */
   readonly approx?: boolean;
   /** Beyond the native engine (joins, windows, subqueries...): only DuckDB runs it. */
   readonly duckdbOnly?: boolean;
@@ -224,6 +225,12 @@ const aggregates: CorpusQuery[] = [
   q("approx-count-distinct-per-type", "SELECT type, approx_count_distinct(session_id) AS sessions FROM events GROUP BY type", UNORDERED, { approx: true }),
   q("approx-count-distinct-filter", "SELECT approx_count_distinct(user_id) FILTER (WHERE type = 'purchase') AS buyers, approx_count_distinct(url) AS pages FROM events", UNORDERED, { approx: true }),
   q("approx-count-distinct-by-minute", "SELECT date_trunc('minute', ts) AS m, approx_count_distinct(session_id) AS sessions FROM events WHERE ts >= TIMESTAMP '2025-03-01' GROUP BY m", UNORDERED, { approx: true }),
+  // ClickHouse spellings: DuckDB macros (storage/duckdb.ts), expanded natively (functions/clickhouse-fns.ts).
+  q("clickhouse-uniq", "SELECT type, uniq(user_id) AS users, uniq(session_id) AS sessions FROM events GROUP BY type", UNORDERED, { approx: true }),
+  q("clickhouse-uniq-exact", "SELECT country, uniqExact(session_id) AS sessions, uniqexact(user_id) AS users FROM events GROUP BY country ORDER BY country NULLS FIRST", ORDERED),
+  q("clickhouse-count-if", "SELECT device, countIf(type = 'purchase') AS purchases, countIf(price > 100) AS pricey FROM events GROUP BY device ORDER BY device NULLS FIRST", ORDERED),
+  q("clickhouse-sum-if", "SELECT platform, sumIf(revenue, type = 'purchase') AS revenue, sumIf(cost, type = 'win') AS win_cost, sumIf(price, price > 1e9) AS none FROM events GROUP BY platform ORDER BY platform NULLS FIRST", ORDERED),
+  q("clickhouse-sum-if-having", "SELECT campaign, sumIf(cost, type = 'win') AS spend FROM events GROUP BY campaign HAVING uniqExact(user_id) > 10 ORDER BY spend DESC NULLS LAST, campaign LIMIT 10", ORDERED),
 ];
 
 const time: CorpusQuery[] = [
@@ -242,6 +249,10 @@ const time: CorpusQuery[] = [
   q("time-bucket-15-minutes-by-device", "SELECT time_bucket(INTERVAL '15 minutes', ts) AS b, device, count(*) AS n FROM events GROUP BY b, device ORDER BY b, device", ORDERED),
   q("time-bucket-7-minutes", "SELECT time_bucket(INTERVAL '7 minutes', ts) AS b, count(*) AS n FROM events GROUP BY b ORDER BY b", ORDERED),
   q("time-bucket-millis", "SELECT time_bucket(INTERVAL '250 milliseconds', ts) AS b, count(*) AS n FROM events WHERE ts >= TIMESTAMP '2025-03-01 00:01:00' AND ts < TIMESTAMP '2025-03-01 00:01:03' GROUP BY b ORDER BY b", ORDERED),
+  q("clickhouse-to-start-of-minute", "SELECT toStartOfMinute(ts) AS m, count(*) AS n FROM events GROUP BY m ORDER BY m", ORDERED),
+  q("clickhouse-to-start-of-hour-day", "SELECT toStartOfHour(ts) AS h, toStartOfDay(ts) AS d, count(*) AS n FROM events GROUP BY h, d ORDER BY h", ORDERED),
+  q("clickhouse-to-start-of-interval", "SELECT toStartOfInterval(ts, INTERVAL 5 MINUTE) AS b, toStartOfInterval(ts, INTERVAL 7 MINUTE) AS b7, count(*) AS n FROM events GROUP BY b, b7 ORDER BY b, b7", ORDERED),
+  q("clickhouse-to-start-of-interval-calendar", "SELECT toStartOfInterval(ts, INTERVAL 5 HOUR) AS h5, toStartOfInterval(ts, INTERVAL 1 WEEK) AS w, toStartOfInterval(ts, INTERVAL 3 DAY) AS d3, toStartOfInterval(ts, INTERVAL 1 QUARTER) AS q, toStartOfInterval(ts, INTERVAL 3 YEAR) AS y3, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5", UNORDERED),
   q("extract-minute", "SELECT extract(minute FROM ts) AS m, count(*) AS n FROM events GROUP BY m ORDER BY m", ORDERED),
   q("extract-hour-day-month-year", "SELECT extract(year FROM ts) AS y, extract(month FROM ts) AS mo, extract(day FROM ts) AS d, extract(hour FROM ts) AS h, count(*) AS n FROM events GROUP BY y, mo, d, h ORDER BY y, mo, d, h", ORDERED),
   q("extract-second", "SELECT extract(second FROM ts) AS s, count(*) AS n FROM events GROUP BY s ORDER BY s", ORDERED),
@@ -471,9 +482,9 @@ export const CORPUS: readonly CorpusQuery[] = [
 
 /**
  * The SQL whose DuckDB answer a native answer is compared with: the query itself, except that an
- * approx query's reference counts exactly (approx_count_distinct(x) -> count(DISTINCT x)), so the
- * native sketch is held to 2% of the truth rather than to DuckDB's own, coarser sketch.
+ * approx query's reference counts exactly (approx_count_distinct(x) and uniq(x) -> count(DISTINCT x)),
+ * so the native sketch is held to 2% of the truth rather than to DuckDB's own, coarser sketch.
  */
 export function referenceSql(q: Pick<CorpusQuery, "sql" | "approx">): string {
-  return q.approx ? q.sql.replace(/approx_count_distinct\(/gi, "count(DISTINCT ") : q.sql;
+  return q.approx ? q.sql.replace(/\b(approx_count_distinct|uniq)\(/gi, "count(DISTINCT ") : q.sql;
 }

@@ -92,5 +92,6 @@ export const TIME_FUNCTIONS: Record<string, ScalarDef> = {
   to_days: toInterval("day", "integer"),
   to_weeks: toInterval("week", "integer"),
   to_months: toInterval("month", "integer"),
+  to_quarters: toInterval("quarter", "integer"),
   to_years: toInterval("year", "integer"),
 };

@@ -76,26 +76,35 @@ export function partFn(part: string): (ms: number) => number {
   }
 }
 
-/** Origins of DuckDB's time_bucket without an explicit origin: a Monday for sub-month widths. */
-const ORIGIN_MS = daysFromCivil(2000, 1, 3) * MS_PER_DAY;
-const ORIGIN_MONTHS = 2000 * 12;
+/**
+ * Where time_bucket's buckets start: `ms` for widths of days and less; `months`, the origin's
+ * year * 12 + month - 1, for widths of months (DuckDB ignores the origin's day for those).
+ */
+export interface BucketOrigin {
+  readonly ms: number;
+  readonly months: number;
+}
 
-/** time_bucket(width, ts) for a constant width; mixed month-and-day widths decline. */
-export function bucketFn(width: Interval): (ms: number) => number {
+/** DuckDB's time_bucket without an explicit origin: Monday 2000-01-03, or 2000-01 for month widths. */
+const ORIGIN_MS = daysFromCivil(2000, 1, 3) * MS_PER_DAY;
+const DEFAULT_ORIGIN: BucketOrigin = { ms: ORIGIN_MS, months: 2000 * 12 };
+
+/** time_bucket(width, ts[, origin]) for a constant width; mixed month-and-day widths decline. */
+export function bucketFn(width: Interval, origin: BucketOrigin = DEFAULT_ORIGIN): (ms: number) => number {
   if (width.months !== 0) {
     if (width.days !== 0 || width.ms !== 0 || width.months < 0) return decline("time_bucket width mixing months with days");
-    const w = width.months;
+    const w = width.months, o = origin.months;
     return (ms) => {
       const c = civilFromDays(dayOf(ms));
-      const idx = yearOf(c) * 12 + monthOf(c) - 1 - ORIGIN_MONTHS;
-      const b = Math.floor(idx / w) * w + ORIGIN_MONTHS;
+      const idx = yearOf(c) * 12 + monthOf(c) - 1 - o;
+      const b = Math.floor(idx / w) * w + o;
       const y = Math.floor(b / 12);
       return daysFromCivil(y, b - y * 12 + 1, 1) * MS_PER_DAY;
     };
   }
-  const w = width.days * MS_PER_DAY + width.ms;
+  const w = width.days * MS_PER_DAY + width.ms, o = origin.ms;
   if (!(w > 0)) return decline("time_bucket width not positive");
-  return (ms) => ORIGIN_MS + Math.floor((ms - ORIGIN_MS) / w) * w;
+  return (ms) => o + Math.floor((ms - o) / w) * w;
 }
 
 /** ts + interval as DuckDB adds it: months on the calendar, then days, then the time part. */

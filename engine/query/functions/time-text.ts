@@ -48,7 +48,7 @@ export function formatDate(ms: number): string {
 
 const INTERVAL_UNITS: Record<string, [keyof Interval, number]> = {
   microsecond: ["ms", 0.001], millisecond: ["ms", 1], second: ["ms", 1000], minute: ["ms", 60_000], hour: ["ms", 3_600_000],
-  day: ["days", 1], week: ["days", 7], month: ["months", 1], year: ["months", 12],
+  day: ["days", 1], week: ["days", 7], month: ["months", 1], quarter: ["months", 3], year: ["months", 12],
 };
 
 /** An interval from text made of '<integer> <unit>' terms ('1 hour 30 minutes', '-1 day'). */

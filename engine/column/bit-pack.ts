@@ -2,10 +2,12 @@
 // Uint8/16/32Arrays (decoded by a copy); any other width packs into u32 words, LSB first:
 //
 //   value i occupies bits [i * width, (i + 1) * width) of the word stream; a value may straddle
-//   two words. Width 0 stores nothing: every value is 0.
+//   two words. Width 0 stores nothing: every value is 0. One zero word follows the last, so a
+//   reader may always take the next word too and shift instead of testing for a straddle.
 //
 // Invariant: count * width < 2^32, so bit positions stay exact in u32 arithmetic (segments are bounded
-// by LIMITS.SEGMENT_ROWS_MAX). Unpacking allocates nothing.
+// by LIMITS.SEGMENT_ROWS_MAX). Unpacking allocates nothing; packed-kernels.ts reads the words in
+// place for the scan kernels.
 
 import { assert } from "../core/assert.ts";
 
@@ -32,7 +34,7 @@ export function packInts(src: Float64Array, count: number, base: number, width: 
     for (let i = 0; i < count; i++) out[i] = src[i]! - base;
     return out;
   }
-  const words = new Uint32Array(Math.ceil((count * width) / 32));
+  const words = new Uint32Array(Math.ceil((count * width) / 32) + 1);
   let bit = 0;
   for (let i = 0; i < count; i++) {
     const v = src[i]! - base;
@@ -55,13 +57,25 @@ export function unpackInts(data: PackedData | null, width: number, start: number
     return;
   }
   const words = data as Uint32Array;
-  const mask = width === 31 ? 0x7fffffff : (1 << width) - 1;
+  const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < count; i++) {
     const w = bit >>> 5, s = bit & 31;
-    let v = words[w]! >>> s;
-    if (s + width > 32) v |= words[w + 1]! << (32 - s);
-    out[i] = v & mask;
+    // (x << (31 - s)) << 1 is x << (32 - s), and 0 when s = 0 (a shift by 32 would be no shift).
+    out[i] = ((words[w]! >>> s) | ((words[w + 1]! << (31 - s)) << 1)) & mask;
     bit += width;
   }
+}
+
+/** Value i alone (random access). */
+export function packedAt(data: PackedData | null, width: number, i: number): number {
+  if (width === 0 || data === null) return 0;
+  if (width === 8 || width === 16 || width === 32) return data[i]!;
+  const bit = i * width, w = bit >>> 5, s = bit & 31;
+  return (((data[w]! >>> s) | ((data[w + 1]! << (31 - s)) << 1)) & maskOf(width)) >>> 0;
+}
+
+/** Low `width` bits set, width < 32, as an int32 (1 << 31 would overflow into a double). */
+export function maskOf(width: number): number {
+  return width === 31 ? 0x7fffffff : (1 << width) - 1;
 }

@@ -5,6 +5,7 @@
 import { assert } from "../core/assert.ts";
 import { unpackInts } from "./bit-pack.ts";
 import { DELTA_BLOCK, Encoding, type ColumnChunk } from "./column-chunk.ts";
+import { unpackToF64, unpackToU32 } from "./packed-kernels.ts";
 
 /** Dense values [start, start + count) as float64. `tmp` is scratch of >= count + DELTA_BLOCK entries. */
 export function decodeDenseF64(c: ColumnChunk, start: number, count: number, out: Float64Array, tmp: Uint32Array): void {
@@ -16,13 +17,10 @@ export function decodeDenseF64(c: ColumnChunk, start: number, count: number, out
     case Encoding.RAW:
       out.set(c.f64!.subarray(start, start + count));
       return;
-    case Encoding.FOR: {
-      unpackInts(c.packed, c.width, start, count, tmp);
-      const base = c.base, scale = c.scale;
-      if (scale === 1) for (let i = 0; i < count; i++) out[i] = base + tmp[i]!;
-      else for (let i = 0; i < count; i++) out[i] = (base + tmp[i]!) / scale;
+    case Encoding.FOR:
+      // One fused loop: in JSC, unpacking to u32 and then converting costs 2.5 times as much.
+      unpackToF64(c.packed, c.width, start, count, c.base, c.scale, out);
       return;
-    }
     case Encoding.DELTA:
       decodeDelta(c, start, count, out, tmp);
       return;
@@ -43,9 +41,8 @@ export function decodeDenseU32(c: ColumnChunk, start: number, count: number, out
   if (c.encoding === Encoding.CONSTANT) {
     out.fill(c.base, 0, count);
   } else if (c.encoding === Encoding.FOR) {
-    unpackInts(c.packed, c.width, start, count, out);
-    const base = c.base;
-    if (base !== 0) for (let i = 0; i < count; i++) out[i] = out[i]! + base;
+    if (c.base === 0) unpackInts(c.packed, c.width, start, count, out);
+    else unpackToU32(c.packed, c.width, start, count, c.base, out);
   } else {
     decodeDenseF64(c, start, count, f64, tmp);
     out.set(f64.subarray(0, count));

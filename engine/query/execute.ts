@@ -4,7 +4,7 @@
 // sorts or cuts the rows and converts them to the declared output types. Nothing here is per row.
 
 import { LIMITS } from "../core/limits.ts";
-import { columnsOf } from "./bound.ts";
+import { columnsOf, type BExpr } from "./bound.ts";
 import { compile, evaluateConstant } from "./compile.ts";
 import { decline } from "./decline.ts";
 import type { NativePlan } from "./plan.ts";
@@ -28,6 +28,15 @@ function limitValue(plan: NativePlan, which: "limit" | "offset", opts: ExecOptio
   if (v === null) return null;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) return decline(`${which} ${String(v)}`);
   return v;
+}
+
+/** Slots the sink reads for each row it consumes: keys and aggregate arguments, or the row outputs. */
+function sinkColumns(plan: NativePlan, rowExprs: readonly BExpr[]): number[] {
+  const exprs = plan.aggregate === null ? rowExprs
+    : [...plan.aggregate.keys, ...plan.aggregate.aggs.flatMap((a) => (a.arg === null ? [] : [a.arg]))];
+  const out = new Set<number>();
+  for (const e of exprs) for (const c of columnsOf(e)) out.add(c);
+  return [...out].sort((a, b) => a - b);
 }
 
 export function execute(plan: NativePlan, nt: NativeTable, opts: ExecOptions): SqlResult {
@@ -54,9 +63,8 @@ export function execute(plan: NativePlan, nt: NativeTable, opts: ExecOptions): S
     : projectSink({ fns: rowExprs.map((e) => compile(e, env.compileEnv)), cmp, offset, limit, maxRows: opts.maxRows });
   const scannedBefore = opts.stats.rowsScanned;
   runScan({
-    table, columns: plan.scan, filterColumns: plan.where === null ? [] : [...columnsOf(plan.where)], lo, hi, env, refiners, sink,
+    table, columns: plan.scan, sinkColumns: sinkColumns(plan, rowExprs), lo, hi, env, refiners, sink,
     batchRows, deadline: opts.deadline, stats: opts.stats,
-    rowsWanted: plan.aggregate === null && cmp === null && limit !== null ? offset + limit : Infinity,
   });
   let rows = sink.finish();
   if (cmp !== null && (plan.aggregate !== null || limit === null)) rows.sort(cmp);

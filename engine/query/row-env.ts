@@ -5,10 +5,14 @@
 // code is computed the first time a row holds it and cached by code, so the cost is bounded by both
 // the rows and the dictionary. The dictionary cannot grow during a query: execution is synchronous
 // and appends run on this thread.
+//
+// Batches come from a lazy scan: a slot is empty until someone calls need() for it, which loads the
+// column for the rows asked (every row, or a selection) and remembers which; asking again for a
+// subset of those rows costs a comparison, asking for others loads the whole batch.
 
 import { ColumnType } from "../core/types.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
-import type { ScanBatch, Table } from "../store/table.ts";
+import type { CodePredicate, ScanBatch, Table } from "../store/table.ts";
 import { columnsOf, type BExpr } from "./bound.ts";
 import { compile, type CompileEnv } from "./compile.ts";
 import type { Fn, Val } from "./functions/value.ts";
@@ -29,8 +33,12 @@ export interface ColumnSlot {
 export interface RowEnv {
   readonly slots: readonly ColumnSlot[];
   readonly compileEnv: CompileEnv;
-  /** Points the slots at a batch's vectors; `columns[j]` is the slot of vector j (default: all, in order). */
-  setBatch(b: ScanBatch, columns?: readonly number[]): void;
+  /** A new batch of the scan, whose vector j is slot j; every slot is empty until need(). */
+  setBatch(b: ScanBatch): void;
+  /** Fills slot `column` for rows sel[0, n) (ascending) at least, unless it holds them already. */
+  need(column: number, sel: Int32Array, n: number): void;
+  /** Keeps, in place, the rows sel[0, n) whose dictionary code in slot `column` p keeps (ScanBatch.refine). */
+  refineCodes(column: number, p: CodePredicate, sel: Int32Array, n: number): number;
   /** For an expression reading only dictionary column `column`: its value as a function of that column's value. */
   perValue(e: BExpr): { column: number; f: (v: string | null) => Val } | null;
 }
@@ -97,13 +105,54 @@ export function createRowEnv(table: Table, scan: readonly string[], params: read
       return p === null ? null : perCode(slots[p.column]!, p.f);
     },
   };
+  const loads = createLoads(slots.length);
+  let batch: ScanBatch | null = null;
   return {
     slots, compileEnv, perValue,
-    setBatch(b, columns) {
-      for (let j = 0; j < b.vectors.length; j++) {
-        const s = slots[columns === undefined ? j : columns[j]!]!, v = b.vectors[j]!;
-        s.validity = v.validity; s.f64 = v.f64; s.i32 = v.i32; s.u8 = v.u8; s.codes = v.codes; s.strings = v.strings;
+    setBatch(b) { batch = b; loads.gen++; },
+    need(column, sel, n) {
+      const b = batch!, v = b.vectors[column]!;
+      if (!loads.load(b, column, sel, n)) return;
+      const s = slots[column]!;
+      s.validity = v.validity; s.f64 = v.f64; s.i32 = v.i32; s.u8 = v.u8; s.codes = v.codes; s.strings = v.strings;
+    },
+    refineCodes: (column, p, sel, n) => batch!.refine(column, p, sel, n),
+  };
+}
+
+/** Which rows of each slot the current batch (generation `gen`) has loaded. */
+function createLoads(columns: number) {
+  const full = new Int32Array(columns).fill(-1), part = new Int32Array(columns).fill(-1);
+  const partSel: (Int32Array | null)[] = new Array(columns).fill(null), partN = new Int32Array(columns);
+  return {
+    gen: 0,
+    /** Loads what is missing; false when slot `c` already held rows sel[0, n). */
+    load(b: ScanBatch, c: number, sel: Int32Array, n: number): boolean {
+      const gen = this.gen;
+      if (full[c] === gen) return false;
+      if (part[c] === gen) {
+        if (isSubset(sel, n, partSel[c]!, partN[c]!)) return false;
+        b.load(c, null, b.rowCount);
+        full[c] = gen;
+        return true;
       }
+      if (b.load(c, n === b.rowCount ? null : sel, n)) { full[c] = gen; return true; }
+      const keep = (partSel[c] ??= new Int32Array(sel.length));
+      keep.set(n === sel.length ? sel : sel.subarray(0, n));
+      partN[c] = n;
+      part[c] = gen;
+      return true;
     },
   };
+}
+
+/** True when every a[k] (k < n) occurs in b[0, m); both ascending. */
+function isSubset(a: Int32Array, n: number, b: Int32Array, m: number): boolean {
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    const x = a[k]!;
+    while (j < m && b[j]! < x) j++;
+    if (j === m || b[j] !== x) return false;
+  }
+  return true;
 }

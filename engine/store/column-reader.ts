@@ -1,44 +1,66 @@
-// Fills one Vector of a scan batch from one column of one segment: views straight into the raw tail
-// arrays while the column is unsealed, or a decode of the sealed chunk into scratch owned by this
-// reader (allocated once per scan, reused by every batch). A MAPPED chunk is decoded through a
-// reader of its key column. Batches start at multiples of 8 rows within their segment, so validity
-// bitmaps are handed out as views without realigning bits. Nothing is allocated per row.
+// Fills one Vector of a scan batch from one column of one segment, and owns the scratch that takes:
+// typed arrays allocated once per scan and reused by every batch, so nothing is allocated per row.
+// This class only dispatches by the column's state and encoding:
+//
+//   load      every row of the batch: read-chunk.ts (raw views, sealed decodes), read-mapped.ts
+//   loadAt    only the rows of a selection: read-sparse.ts / read-mapped.ts where the encoding has
+//             random access, else the whole batch
+//   refine    a predicate over dictionary codes without a vector: code-filter.ts
+//
+// Batches start at multiples of 8 rows within their segment, so validity bitmaps are handed out as
+// views without realigning bits.
 
 import { assert } from "../core/assert.ts";
 import { LIMITS } from "../core/limits.ts";
 import { ColumnType } from "../core/types.ts";
-import { unpackInts } from "../column/bit-pack.ts";
-import { decodeDenseF64, decodeDenseU32 } from "../column/chunk-decode.ts";
 import { DELTA_BLOCK, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { uniqueStringAt } from "../column/unique-strings.ts";
-import { bitmapBytes, countValidFrom, rankAt } from "../column/validity.ts";
+import { bitmapBytes } from "../column/validity.ts";
 import { emptyVector, type Vector } from "../column/vector.ts";
+import { refineCodes, type CodePredicate, type KeyStates } from "./code-filter.ts";
+import { loadChunk, loadRaw, loadUnique } from "./read-chunk.ts";
+import { loadMapped, loadMappedAt } from "./read-mapped.ts";
+import { loadChunkAt } from "./read-sparse.ts";
 import type { Segment } from "./segment.ts";
-import type { TailColumn } from "./tail-column.ts";
 import type { StoreColumn } from "./table-state.ts";
 
 const B = LIMITS.SCAN_BATCH_ROWS;
-const utf8d = new TextDecoder();
-const nothing = () => "";
 
-type Out = Float64Array | Int32Array | Uint8Array | Uint32Array;
+/**
+ * Random access pays per selected row about three times what a sequential decode pays per row, so a
+ * selection reads only its rows when it keeps fewer than 1 / SPARSE_MAX of the batch.
+ */
+export const SPARSE_MAX = 4;
+
+export function isSparse(m: number, n: number): boolean {
+  return m * SPARSE_MAX < n;
+}
+
+export type Out = Float64Array | Int32Array | Uint8Array | Uint32Array;
 
 export class ColumnReader {
   readonly vector: Vector;
-  private readonly out: Out | null;
-  private readonly denseF64 = new Float64Array(B);
-  private readonly denseU32: Uint32Array | null;
-  private readonly tmp = new Uint32Array(B + DELTA_BLOCK);
-  private readonly denseIndex: Int32Array | null;
-  private readonly zeros = new Uint8Array(bitmapBytes(B));
-  // MAPPED chunks: a reader of the key column, the map of the last chunk unpacked, built validity.
-  private keyReader: ColumnReader | null = null;
-  private map = new Uint32Array(0);
-  private mapOf: ColumnChunk | null = null;
-  private builtValidity: Uint8Array | null = null;
-  private readonly col: StoreColumn;
+  readonly col: StoreColumn;
+  // Scratch, shared with the read-*.ts functions.
+  readonly out: Out | null;
+  readonly denseF64 = new Float64Array(B);
+  readonly denseU32: Uint32Array | null;
+  readonly tmp = new Uint32Array(B + DELTA_BLOCK);
+  readonly denseIndex: Int32Array | null;
+  readonly zeros = new Uint8Array(bitmapBytes(B));
+  // MAPPED chunks: the key column's reader, the map of chunk mapOf unpacked to codes and validity.
+  mapOf: ColumnChunk | null = null;
+  mapCodes = new Uint32Array(0);
+  mapValid = new Uint8Array(0);
+  private mapEntries = new Uint32Array(0);
+  readonly keyStates = new Map<CodePredicate, KeyStates>();
+  private readonly keyReaders = new Map<number, ColumnReader>();
+  private built: Uint8Array | null = null;
+  // The batch whose every row the vector holds (load), so loading it again costs nothing.
+  private heldSeg: Segment | null = null;
+  private heldStart = -1;
+  private heldRows = 0;
 
-  constructor(private readonly columns: readonly StoreColumn[], private readonly c: number) {
+  constructor(private readonly columns: readonly StoreColumn[], readonly c: number) {
     const col = (this.col = columns[c]!);
     this.vector = emptyVector(col.type, col.dict);
     const t = col.type;
@@ -54,153 +76,70 @@ export class ColumnReader {
   /** Points the vector at rows [start, start + n) of the segment; start is a multiple of 8, n <= B. */
   load(seg: Segment, start: number, n: number): void {
     assert((start & 7) === 0 && n <= B, `scan batch at row ${start} of ${n} rows`);
+    if (this.holds(seg, start, n)) return;
     const chunk = seg.chunks[this.c]!;
-    if (chunk === null) this.loadRaw(seg.raw[this.c]!, start, n);
-    else if (this.col.unique) this.loadUnique(chunk, start, n);
-    else if (chunk.encoding === Encoding.MAPPED) this.loadMapped(seg, chunk, start, n);
-    else this.loadChunk(chunk, start, n);
+    if (chunk === null) loadRaw(this, seg.raw[this.c]!, start, n);
+    else if (this.col.unique) loadUnique(this, chunk, start, n);
+    else if (chunk.encoding === Encoding.MAPPED) loadMapped(this, seg, chunk, start, n);
+    else loadChunk(this, chunk, start, n);
+    this.heldSeg = seg; this.heldStart = start; this.heldRows = n;
+  }
+
+  /** True when the vector holds every row of this batch already. */
+  holds(seg: Segment, start: number, n: number): boolean {
+    return this.heldSeg === seg && this.heldStart === start && this.heldRows === n;
+  }
+
+  /**
+   * Like load, but only rows start + sel[k] (k < m, ascending) need hold their values. Returns true
+   * when every row of the batch was loaded anyway (no random access for this chunk).
+   */
+  loadAt(seg: Segment, start: number, n: number, sel: Int32Array, m: number): boolean {
+    assert((start & 7) === 0 && n <= B && m <= n, `scan batch at row ${start} of ${n} rows, ${m} selected`);
+    if (this.holds(seg, start, n)) return true;
+    const chunk = seg.chunks[this.c]!;
+    if (chunk !== null && !this.col.unique && isSparse(m, n)) {
+      this.heldSeg = null;
+      if (chunk.encoding === Encoding.MAPPED) { loadMappedAt(this, seg, chunk, start, n, sel, m); return false; }
+      if (loadChunkAt(this, chunk, start, n, sel, m)) return false;
+    }
+    this.load(seg, start, n);
+    return true;
+  }
+
+  /** Keeps, in place, the selected rows whose code `p` keeps (dictionary columns only); returns how many. */
+  refine(seg: Segment, start: number, n: number, p: CodePredicate, sel: Int32Array, m: number): number {
+    assert(this.col.dict !== null, `code predicate on column ${this.col.def.name}, which has no dictionary`);
+    return refineCodes(this, seg, start, n, p, sel, m);
+  }
+
+  /** Scratch for the unpacked entries of a map of `count` entries (code-filter.ts). */
+  mapScratch(count: number): Uint32Array {
+    if (this.mapEntries.length < count) this.mapEntries = new Uint32Array(Math.max(count, this.mapEntries.length * 2));
+    return this.mapEntries;
+  }
+
+  /** The scratch value array cut to n rows. */
+  outFor(n: number): Out {
+    return n === B ? this.out! : this.out!.subarray(0, n);
+  }
+
+  /** Scratch validity for n rows (MAPPED chunks build theirs). */
+  builtBits(n: number): Uint8Array {
+    return (this.built ??= new Uint8Array(bitmapBytes(B))).subarray(0, bitmapBytes(n));
+  }
+
+  /** A reader of the key column of a MAPPED chunk (segments may map one column through different keys). */
+  keyReaderFor(chunk: ColumnChunk): ColumnReader {
+    let r = this.keyReaders.get(chunk.keyColumn);
+    if (r === undefined) this.keyReaders.set(chunk.keyColumn, (r = new ColumnReader(this.columns, chunk.keyColumn)));
+    return r;
   }
 
   /** Bytes of scratch this reader holds (tables count the readers they keep for sealing). */
   scratchBytes(): number {
     return (this.out?.byteLength ?? 0) + this.denseF64.byteLength + (this.denseU32?.byteLength ?? 0) + this.tmp.byteLength +
-      (this.denseIndex?.byteLength ?? 0) + this.zeros.byteLength + this.map.byteLength + (this.builtValidity?.byteLength ?? 0) +
-      (this.keyReader?.scratchBytes() ?? 0);
-  }
-
-  private loadRaw(raw: TailColumn, start: number, n: number): void {
-    const v = this.vector, end = start + n;
-    v.validity = raw.nullCount === 0 ? null : raw.validity.subarray(start >> 3, bitmapBytes(end));
-    if (raw.f64 !== null) v.f64 = raw.f64.subarray(start, end);
-    else if (raw.i32 !== null) v.i32 = raw.i32.subarray(start, end);
-    else if (raw.u8 !== null) v.u8 = raw.u8.subarray(start, end);
-    else if (raw.codes !== null) v.codes = raw.codes.subarray(start, end);
-    else {
-      // Captures this heap: a later append may replace raw.heap, but never changes bytes already written.
-      const heap = raw.heap!, offsets = raw.offsets!;
-      v.strings = (i) => utf8d.decode(heap.subarray(offsets[start + i]!, offsets[start + i + 1]!));
-    }
-  }
-
-  private loadChunk(chunk: ColumnChunk, start: number, n: number): void {
-    const out = n === B ? this.out! : this.out!.subarray(0, n);
-    const v = this.vector;
-    this.setValues(out);
-    if (chunk.encoding === Encoding.ALL_NULL) {
-      v.validity = this.zeros.subarray(0, bitmapBytes(n));
-      out.fill(0);
-      return;
-    }
-    const validity = chunk.validity;
-    if (validity === null) {
-      v.validity = null;
-      if (out instanceof Float64Array) decodeDenseF64(chunk, start, n, out, this.tmp);
-      else if (out instanceof Uint32Array) decodeDenseU32(chunk, start, n, out, this.tmp, this.denseF64);
-      else { decodeDenseF64(chunk, start, n, this.denseF64, this.tmp); out.set(this.denseF64.subarray(0, n)); }
-      return;
-    }
-    v.validity = validity.subarray(start >> 3, bitmapBytes(start + n));
-    const from = rankAt(validity, chunk.rank!, start), count = countValidFrom(validity, start, n);
-    if (out instanceof Uint32Array) {
-      decodeDenseU32(chunk, from, count, this.denseU32!, this.tmp, this.denseF64);
-      scatterU32(this.denseU32!, validity, start, n, out);
-    } else if (out instanceof Float64Array) {
-      decodeDenseF64(chunk, from, count, this.denseF64, this.tmp);
-      scatterF64(this.denseF64, validity, start, n, out);
-    } else {
-      decodeDenseF64(chunk, from, count, this.denseF64, this.tmp);
-      scatterSmall(this.denseF64, validity, start, n, out);
-    }
-  }
-
-  // Codes come from the key column's codes of the same rows through the chunk's map.
-  private loadMapped(seg: Segment, chunk: ColumnChunk, start: number, n: number): void {
-    const key = (this.keyReader ??= new ColumnReader(this.columns, chunk.keyColumn));
-    key.load(seg, start, n);
-    const keyCodes = key.vector.codes!, keyValid = key.vector.validity;
-    if (this.mapOf !== chunk) {
-      if (this.map.length < chunk.keyCount) this.map = new Uint32Array(chunk.keyCount);
-      unpackInts(chunk.packed, chunk.width, 0, chunk.keyCount, this.map);
-      this.mapOf = chunk;
-    }
-    const out = n === B ? (this.out as Uint32Array) : (this.out as Uint32Array).subarray(0, n);
-    const map = this.map, keyMin = chunk.keyMin, base = chunk.base - 1, v = this.vector;
-    v.codes = out;
-    if (chunk.nullCount === 0) {
-      v.validity = null;
-      for (let i = 0; i < n; i++) out[i] = base + map[keyCodes[i]! - keyMin]!;
-      return;
-    }
-    const valid = (this.builtValidity ??= new Uint8Array(bitmapBytes(B))).subarray(0, bitmapBytes(n));
-    valid.fill(0);
-    for (let i = 0; i < n; i++) {
-      const m = keyValid === null || (keyValid[i >> 3]! & (1 << (i & 7))) !== 0 ? map[keyCodes[i]! - keyMin]! : 0;
-      if (m === 0) { out[i] = 0; continue; }
-      out[i] = base + m;
-      valid[i >> 3] = valid[i >> 3]! | (1 << (i & 7));
-    }
-    v.validity = valid;
-  }
-
-  private loadUnique(chunk: ColumnChunk, start: number, n: number): void {
-    const v = this.vector, validity = chunk.validity;
-    if (chunk.encoding === Encoding.ALL_NULL) {
-      v.validity = this.zeros.subarray(0, bitmapBytes(n));
-      v.strings = nothing;
-    } else if (validity === null) {
-      v.validity = null;
-      v.strings = (i) => uniqueStringAt(chunk, start + i);
-    } else {
-      v.validity = validity.subarray(start >> 3, bitmapBytes(start + n));
-      const index = this.denseIndex!;
-      let d = rankAt(validity, chunk.rank!, start);
-      for (let i = 0; i < n; i++) {
-        const r = start + i;
-        index[i] = (validity[r >> 3]! & (1 << (r & 7))) !== 0 ? d++ : -1;
-      }
-      v.strings = (i) => (index[i]! < 0 ? "" : uniqueStringAt(chunk, index[i]!));
-    }
-  }
-
-  private setValues(out: Out): void {
-    const v = this.vector;
-    if (out instanceof Float64Array) v.f64 = out;
-    else if (out instanceof Int32Array) v.i32 = out;
-    else if (out instanceof Uint32Array) v.codes = out;
-    else v.u8 = out;
-  }
-}
-
-/**
- * Spreads dense values over rows [start, start + n): row i takes the next value when valid. Branch
- * free (validity is often near 50/50, where a branch mispredicts constantly): a null row takes the
- * value the next valid row will take, masked to 0 for codes, left as is for floats (unspecified).
- * d <= i always, so every read is in bounds.
- */
-function scatterF64(dense: Float64Array, validity: Uint8Array, start: number, n: number, out: Float64Array): void {
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const r = start + i;
-    out[i] = dense[d]!;
-    d += (validity[r >> 3]! >> (r & 7)) & 1;
-  }
-}
-
-function scatterU32(dense: Uint32Array, validity: Uint8Array, start: number, n: number, out: Uint32Array): void {
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const r = start + i;
-    const bit = (validity[r >> 3]! >> (r & 7)) & 1;
-    out[i] = dense[d]! & -bit;
-    d += bit;
-  }
-}
-
-/** INT32 and BOOL columns (rare): a plain loop, nulls as 0. */
-function scatterSmall(dense: Float64Array, validity: Uint8Array, start: number, n: number, out: Int32Array | Uint8Array): void {
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const r = start + i;
-    out[i] = (validity[r >> 3]! & (1 << (r & 7))) !== 0 ? dense[d++]! : 0;
+      (this.denseIndex?.byteLength ?? 0) + this.zeros.byteLength + this.mapCodes.byteLength + this.mapValid.byteLength +
+      (this.built?.byteLength ?? 0) + this.mapEntries.byteLength + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
   }
 }

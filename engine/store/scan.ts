@@ -6,12 +6,21 @@
 // values from their chunks. With timeMin/timeMax it skips segments whose time-column zone map lies
 // outside [timeMin, timeMax); rows of the segments it reads are not filtered (the query engine does).
 // The ScanBatch and its vectors are reused: they are valid until the next iteration only.
+//
+// A lazy scan (ScanOptions.lazy) fills no vector by itself: the consumer loads the columns it needs
+// when it needs them (ScanBatch.load), for the whole batch or only the rows a filter kept, and can
+// filter dictionary codes without a vector (ScanBatch.refine): a WHERE reads its columns first and
+// the other columns are decoded only where rows survived.
 
 import { EngineError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Vector } from "../column/vector.ts";
+import { refineVector, type CodePredicate } from "./code-filter.ts";
 import { ColumnReader } from "./column-reader.ts";
+import type { Segment } from "./segment.ts";
 import type { TableState } from "./table-state.ts";
+
+export { DROP, KEEP, UNKNOWN, type CodePredicate } from "./code-filter.ts";
 
 export interface ScanOptions {
   readonly columns: readonly string[];
@@ -27,6 +36,8 @@ export interface ScanOptions {
   readonly fromRow?: number;
   /** Counters the scan adds to as it goes. */
   readonly stats?: ScanStats;
+  /** Vectors are filled only by ScanBatch.load (see above); default false: every vector every batch. */
+  readonly lazy?: boolean;
 }
 
 export interface ScanStats {
@@ -41,6 +52,17 @@ export interface ScanBatch {
   firstRow: number;
   /** In the order of ScanOptions.columns. */
   readonly vectors: readonly Vector[];
+  /**
+   * Lazy scans: fills vectors[j] for the rows sel[0, n) (ascending; null = every row, n = rowCount).
+   * Other rows may be left unspecified; returns true when every row was filled anyway. Eager scans
+   * filled every vector already: true.
+   */
+  load(j: number, sel: Int32Array | null, n: number): boolean;
+  /**
+   * Keeps, in place, the rows sel[0, n) (ascending) whose code in dictionary column j `p` keeps and
+   * returns how many: in a lazy scan without loading vectors[j] (see code-filter.ts).
+   */
+  refine(j: number, p: CodePredicate, sel: Int32Array, n: number): number;
 }
 
 export function newScanStats(): ScanStats {
@@ -57,13 +79,35 @@ export function scanTable(t: TableState, opts: ScanOptions): Generator<ScanBatch
   return batches(t, opts, readers);
 }
 
+/** The batch object of one scan: its methods read the segment and rows it currently stands for. */
+function makeBatch(readers: ColumnReader[], lazy: boolean) {
+  let seg: Segment | null = null, start = 0;
+  const batch: ScanBatch = {
+    rowCount: 0,
+    firstRow: 0,
+    vectors: readers.map((r) => r.vector),
+    load(j, sel, n) {
+      if (!lazy) return true;
+      const rows = batch.rowCount;
+      if (sel === null || n === rows) { readers[j]!.load(seg!, start, rows); return true; }
+      return readers[j]!.loadAt(seg!, start, rows, sel, n);
+    },
+    refine(j, p, sel, n) {
+      return lazy ? readers[j]!.refine(seg!, start, batch.rowCount, p, sel, n) : refineVector(batch.vectors[j]!, p, sel, n);
+    },
+  };
+  const at = (s: Segment, first: number) => { seg = s; start = first; };
+  return { batch, at };
+}
+
 function* batches(t: TableState, opts: ScanOptions, readers: ColumnReader[]): Generator<ScanBatch> {
   const segments = t.segments.slice();
   const rows = segments.map((s) => s.rowCount);
   const stats = opts.stats ?? newScanStats();
   const prune = opts.timeMin !== undefined || opts.timeMax !== undefined;
   const lo = opts.timeMin ?? -Infinity, hi = opts.timeMax ?? Infinity;
-  const batch: ScanBatch = { rowCount: 0, firstRow: 0, vectors: readers.map((r) => r.vector) };
+  const lazy = opts.lazy === true;
+  const { batch, at } = makeBatch(readers, lazy);
   const fromRow = opts.fromRow ?? 0;
   let segFirstRow = t.rowBase;
   for (let s = 0; s < segments.length; s++) {
@@ -79,7 +123,8 @@ function* batches(t: TableState, opts: ScanOptions, readers: ColumnReader[]): Ge
     const first = fromRow > base ? (fromRow - base) & ~7 : 0;
     for (let start = first; start < n; start += LIMITS.SCAN_BATCH_ROWS) {
       const count = Math.min(LIMITS.SCAN_BATCH_ROWS, n - start);
-      for (const r of readers) r.load(seg, start, count);
+      at(seg, start);
+      if (!lazy) for (const r of readers) r.load(seg, start, count);
       batch.rowCount = count;
       batch.firstRow = base + start;
       stats.rowsScanned += count;

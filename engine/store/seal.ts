@@ -5,7 +5,7 @@
 // which keeps up with any append rate while bounding the work done in one call to about one column.
 
 import { encodeNumbers } from "../column/chunk-encode.ts";
-import { chunkBytes, makeChunk, type ColumnChunk } from "../column/column-chunk.ts";
+import { BLOCK_ROWS, chunkBytes, Encoding, makeChunk, type ColumnChunk } from "../column/column-chunk.ts";
 import { encodeUnique } from "../column/unique-strings.ts";
 import { bitmapBytes, buildRank } from "../column/validity.ts";
 import { ColumnType } from "../core/types.ts";
@@ -83,10 +83,30 @@ export function sealColumn(t: TableState, seg: Segment, c: number): void {
     const integral = col.type !== ColumnType.FLOAT64 && col.type !== ColumnType.TIMESTAMP;
     const p = encodeNumbers(dense, nonNull, integral);
     chunk = makeChunk({ ...p, rowCount: rows, nullCount, min, max, validity, rank });
-    if (col.dict !== null) chunk = tryMapped(t, seg, c, raw, chunk, chunkBytes(chunk)) ?? chunk;
+    if (col.dict !== null) chunk = tryMapped(t, seg, c, raw, chunk, chunkBytes(chunk)) ?? withBlocks(chunk, raw, rows);
     if (c === t.timeIndex) { seg.timeMin = min; seg.timeMax = max; }
   }
   seg.setChunk(c, chunk);
+}
+
+/** A code chunk of several blocks gets its per-block zone maps (column-chunk.ts). */
+function withBlocks(chunk: ColumnChunk, raw: TailColumn, rows: number): ColumnChunk {
+  const e = chunk.encoding;
+  if (rows <= BLOCK_ROWS || (e !== Encoding.FOR && e !== Encoding.DELTA && e !== Encoding.RLE)) return chunk;
+  const blocks = new Uint32Array(2 * Math.ceil(rows / BLOCK_ROWS));
+  const codes = raw.codes!, v = chunk.validity;
+  for (let b = 0, from = 0; from < rows; b++, from += BLOCK_ROWS) {
+    let min = 0xffff_ffff, max = 0;
+    for (let r = from, end = Math.min(rows, from + BLOCK_ROWS); r < end; r++) {
+      if (v !== null && (v[r >> 3]! & (1 << (r & 7))) === 0) continue;
+      const x = codes[r]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    blocks[2 * b] = min;
+    blocks[2 * b + 1] = max;
+  }
+  return { ...chunk, blocks };
 }
 
 /** Copies the non-null values of rows [0, rows) into `dense`, as float64 (exact for every type). */

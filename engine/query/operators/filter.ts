@@ -7,9 +7,15 @@
 //   column IS [NOT] NULL                        the validity bitmap
 //   any other term over one dictionary column   a state table by code, filled on first sight
 //   anything else                               the compiled closure, === true
+//
+// Each refiner loads the columns it reads for the rows still selected (RowEnv.need), so a column
+// read by a later term is decoded only where the earlier terms kept rows. The two dictionary shapes
+// load nothing: their state table goes to the store (a CodePredicate), which tests codes where they
+// lie, through the map of a MAPPED column, and drops whole segments by zone map.
 
 import { ColumnType } from "../../core/types.ts";
-import { isRowIndependent, type BExpr } from "../bound.ts";
+import { DROP, KEEP, UNKNOWN, type CodePredicate } from "../../store/table.ts";
+import { columnsOf, isRowIndependent, type BExpr } from "../bound.ts";
 import { compile, evaluateConstant } from "../compile.ts";
 import { isNullAt, type ColumnSlot, type RowEnv } from "../row-env.ts";
 
@@ -32,10 +38,21 @@ function refinerFor(e: BExpr, env: RowEnv): Refine {
     const v = evaluateConstant(e, env.compileEnv);
     return v === true ? (_sel, n) => n : NONE;
   }
-  const fast = numericCompare(e, env) ?? dictEquality(e, env) ?? nullTest(e, env);
-  if (fast !== null) return fast;
+  const codes = dictEquality(e, env);
+  if (codes !== null) return codes;
   const p = env.perValue(e);
-  if (p !== null) return perCodeRefiner(env.slots[p.column]!, (v) => p.f(v) === true);
+  if (p !== null) return perCodeRefiner(env, p.column, (v) => p.f(v) === true);
+  const load = [...columnsOf(e)];
+  const fast = numericCompare(e, env) ?? nullTest(e, env);
+  const run: Refine = fast ?? compiledRefiner(e, env);
+  if (load.length === 1) { const c = load[0]!; return (sel, n) => { env.need(c, sel, n); return run(sel, n); }; }
+  return (sel, n) => {
+    for (const c of load) env.need(c, sel, n);
+    return run(sel, n);
+  };
+}
+
+function compiledRefiner(e: BExpr, env: RowEnv): Refine {
   const f = compile(e, env.compileEnv);
   return (sel, n) => {
     let m = 0;
@@ -87,13 +104,12 @@ function dictEquality(e: BExpr, env: RowEnv): Refine | null {
     if (typeof v === "string") { const code = s.dict.find(v); if (code >= 0) codes.push(code); }
   }
   if (codes.length === 0) return NONE;
-  if (codes.length === 1) {
-    const target = codes[0]!;
-    return (sel, n) => { const v = s.validity, a = s.codes!; let m = 0; for (let k = 0; k < n; k++) { const i = sel[k]!; if (a[i] === target && !isNullAt(v, i)) sel[m++] = i; } return m; };
-  }
-  const match = new Uint8Array(s.dict.size);
-  for (const c of codes) match[c] = 1;
-  return (sel, n) => { const v = s.validity, a = s.codes!; let m = 0; for (let k = 0; k < n; k++) { const i = sel[k]!; if (match[a[i]!] === 1 && !isNullAt(v, i)) sel[m++] = i; } return m; };
+  const state = new Uint8Array(s.dict.size + 1).fill(DROP);
+  for (const c of codes) state[c] = KEEP;
+  const kept = Uint32Array.from(new Set(codes)).sort();
+  const p: CodePredicate = { state, kept, resolve: () => DROP };
+  const column = col.column;
+  return (sel, n) => env.refineCodes(column, p, sel, n);
 }
 
 function nullTest(e: BExpr, env: RowEnv): Refine | null {
@@ -108,18 +124,12 @@ function nullTest(e: BExpr, env: RowEnv): Refine | null {
   };
 }
 
-/** state[code]: 0 not yet known, 1 keep, 2 drop; the last code stands for NULL. */
-function perCodeRefiner(s: ColumnSlot, keep: (v: string | null) => boolean): Refine {
-  const dict = s.dict!, size = dict.size, state = new Uint8Array(size + 1);
-  return (sel, n) => {
-    const v = s.validity, a = s.codes!;
-    let m = 0;
-    for (let k = 0; k < n; k++) {
-      const i = sel[k]!, code = isNullAt(v, i) ? size : a[i]!;
-      let st = state[code]!;
-      if (st === 0) st = state[code] = keep(code === size ? null : dict.get(code)) ? 1 : 2;
-      if (st === 1) sel[m++] = i;
-    }
-    return m;
+/** A CodePredicate deciding each code on first sight; the last entry stands for NULL. */
+function perCodeRefiner(env: RowEnv, column: number, keep: (v: string | null) => boolean): Refine {
+  const dict = env.slots[column]!.dict!, size = dict.size, state = new Uint8Array(size + 1).fill(UNKNOWN);
+  const p: CodePredicate = {
+    state, kept: null,
+    resolve: (code) => (state[code] = keep(code === size ? null : dict.get(code)) ? KEEP : DROP),
   };
+  return (sel, n) => env.refineCodes(column, p, sel, n);
 }

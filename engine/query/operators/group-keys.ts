@@ -16,6 +16,9 @@ import type { Val } from "../functions/value.ts";
 import { fixedBuckets } from "../functions/time-parts.ts";
 import { isNullAt, type ColumnSlot, type RowEnv } from "../row-env.ts";
 
+/** Time buckets given ids by a flat array around the first bucket seen (4096 minutes: about 3 days). */
+const BUCKET_WINDOW = 4096;
+
 export interface KeyCol {
   /** Number of possible ids when fixed in advance, else -1 (interned ids: 0 .. count - 1). */
   readonly domain: number;
@@ -66,22 +69,27 @@ function bucketKey(e: BExpr, env: RowEnv): KeyCol | null {
   if (b === null) return null;
   const { origin, width } = b;
   const ids = new Map<number, number>(), starts: number[] = [];
-  let nullId = -1, lastBucket = NaN, lastId = -1;
+  // Buckets near the first one seen get their id from a flat window (no hashing); others from the Map.
+  const window = new Int32Array(BUCKET_WINDOW).fill(-1);
+  let nullId = -1, windowFirst = NaN;
+  const intern = (bucket: number): number => {
+    let id = ids.get(bucket);
+    if (id === undefined) { id = starts.push(origin + bucket * width) - 1; ids.set(bucket, id); }
+    const w = bucket - windowFirst;
+    if (w >= 0 && w < BUCKET_WINDOW) window[w] = id;
+    return id;
+  };
   return {
     domain: -1,
     ids(sel, n, out) {
       const v = s.validity, a = s.f64!;
+      if (windowFirst !== windowFirst && n > 0) windowFirst = Math.floor((a[sel[0]!]! - origin) / width) - (BUCKET_WINDOW >> 2);
       for (let k = 0; k < n; k++) {
         const i = sel[k]!;
-        if (isNullAt(v, i)) { if (nullId < 0) { nullId = starts.push(NaN) - 1; } out[k] = nullId; continue; }
-        const bucket = Math.floor((a[i]! - origin) / width);
-        if (bucket !== lastBucket) {
-          let id = ids.get(bucket);
-          if (id === undefined) { id = starts.push(origin + bucket * width) - 1; ids.set(bucket, id); }
-          lastBucket = bucket;
-          lastId = id;
-        }
-        out[k] = lastId;
+        if (v !== null && isNullAt(v, i)) { if (nullId < 0) { nullId = starts.push(NaN) - 1; } out[k] = nullId; continue; }
+        const bucket = Math.floor((a[i]! - origin) / width), w = bucket - windowFirst;
+        const id = w >= 0 && w < BUCKET_WINDOW ? window[w]! : -1;
+        out[k] = id >= 0 ? id : intern(bucket);
       }
     },
     value: (id) => (id === nullId ? null : starts[id]!),

@@ -30,10 +30,10 @@ describe("Table.memoryBytes", () => {
       empty: DICT,
       open: DICT + TAIL,
       // ts: FOR over 1024 distinct ms, 10 bits each; v: CONSTANT, only its validity (128) and rank (2 x u32);
-      // s: 4 codes, FOR at 2 bits.
-      sealed: DICT + 1280 + 136 + 256,
-      perColumn: [["ts", 1280, { for: 1 }], ["v", 136, { constant: 1 }], ["s", DICT + 256, { for: 1 }]],
-      next: DICT + 1280 + 136 + 256 + TAIL,
+      // s: 4 codes, FOR at 2 bits. Packed words end with one pad word (bit-pack.ts): + 4 bytes each.
+      sealed: DICT + 1284 + 136 + 260,
+      perColumn: [["ts", 1284, { for: 1 }], ["v", 136, { constant: 1 }], ["s", DICT + 260, { for: 1 }]],
+      next: DICT + 1284 + 136 + 260 + TAIL,
     });
   });
 });

@@ -1,0 +1,183 @@
+// Predicates over a dictionary column's codes, evaluated inside the store so the column need not be
+// decoded into a vector first. A CodePredicate is a state table by code (the query engine decides a
+// code once: `country IN ('US', 'DE')`, `lower(url) LIKE '%sale%'`); refineCodes keeps the selected
+// rows of one scan batch whose code the table keeps. By the chunk's encoding:
+//
+//   MAPPED    the predicate is decided once per map entry (per key code present in the segment),
+//             then rows test their key's code against that table: the mapped column is never
+//             materialised, and a segment where no entry is kept drops every row without reading any
+//   any       with the predicate's full list of kept codes, a segment whose zone map [min, max]
+//             holds none of them drops every row at once, and so does a batch whose block zone map
+//             holds none (for MAPPED: the key's block zone map against the kept key codes)
+//   others    a few selected rows test their packed codes in place (FOR); otherwise the codes are
+//             decoded and tested (two tight loops beat one fused loop in JSC)
+//
+// A segment dropped whole this way still has its batches handed out (cheaply: nothing is decoded),
+// so batch boundaries and ScanStats stay those of a plain scan.
+
+import { unpackInts } from "../column/bit-pack.ts";
+import { BLOCK_ROWS, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
+import { DROP, KEEP, keepAt, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
+
+export { DROP, KEEP, UNKNOWN } from "../column/packed-kernels.ts";
+import type { Vector } from "../column/vector.ts";
+import { isSparse, type ColumnReader } from "./column-reader.ts";
+import { directKey } from "./read-mapped.ts";
+import type { Segment } from "./segment.ts";
+
+export interface CodePredicate {
+  /** By code; entry `size` (the dictionary's size when made) stands for NULL. UNKNOWN, KEEP or DROP. */
+  readonly state: Uint8Array;
+  /** Decides an UNKNOWN code (or `size` for NULL), records it in state, returns KEEP or DROP. */
+  readonly resolve: Resolve;
+  /** Every kept code, ascending, when the whole table is decided up front (= / IN), else null. */
+  readonly kept: Uint32Array | null;
+}
+
+/** Per map entry k of one MAPPED chunk, at k + 1: KEEP or DROP; at 0, the state of NULL (a null key). */
+export interface KeyStates {
+  chunk: ColumnChunk | null;
+  states: Uint8Array;
+  any: boolean;
+  /** Smallest and largest key code whose entry is kept (lo > hi when none is). */
+  lo: number;
+  hi: number;
+}
+
+// Block zone bounds of the batch last asked about (blockBounds), kept here to return two numbers.
+let blockMin = 0, blockMax = 0;
+
+/** Bounds of the codes in rows [start, start + n) from the chunk's block zone maps (a batch spans at most two blocks). */
+function blockBounds(blocks: Uint32Array, start: number, n: number): void {
+  const b0 = Math.floor(start / BLOCK_ROWS), b1 = Math.floor((start + n - 1) / BLOCK_ROWS);
+  blockMin = blocks[2 * b0]!;
+  blockMax = blocks[2 * b0 + 1]!;
+  for (let b = b0 + 1; b <= b1; b++) {
+    blockMin = Math.min(blockMin, blocks[2 * b]!);
+    blockMax = Math.max(blockMax, blocks[2 * b + 1]!);
+  }
+}
+
+function stateOf(p: CodePredicate, code: number): number {
+  const st = p.state[code]!;
+  return st === UNKNOWN ? p.resolve(code) : st;
+}
+
+/** True when no kept code lies in [min, max] (a binary search over the kept codes). */
+function noneIn(kept: Uint32Array, min: number, max: number): boolean {
+  let lo = 0, hi = kept.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (kept[mid]! < min) lo = mid + 1; else hi = mid; }
+  return lo === kept.length || kept[lo]! > max;
+}
+
+/** Keeps in place the rows sel[k] (k < m, ascending) of the batch [start, start + n) whose code is kept. */
+export function refineCodes(r: ColumnReader, seg: Segment, start: number, n: number, p: CodePredicate, sel: Int32Array, m: number): number {
+  const chunk = seg.chunks[r.c]!;
+  if (chunk !== null) {
+    const nullSize = p.state.length - 1;
+    if (chunk.encoding === Encoding.ALL_NULL) return stateOf(p, nullSize) === KEEP ? m : 0;
+    const nullsKept = chunk.nullCount > 0 && stateOf(p, nullSize) === KEEP;
+    if (p.kept !== null && !nullsKept) {
+      if (noneIn(p.kept, chunk.min, chunk.max)) return 0;
+      if (chunk.blocks !== null) { blockBounds(chunk.blocks, start, n); if (noneIn(p.kept, blockMin, blockMax)) return 0; }
+    }
+    if (chunk.encoding === Encoding.MAPPED && !r.holds(seg, start, n)) return refineMapped(r, seg, chunk, start, n, p, sel, m);
+    if (chunk.encoding === Encoding.CONSTANT && chunk.validity === null) return stateOf(p, chunk.base) === KEEP ? m : 0;
+    // Sparse: test packed codes in place rather than decoding the batch.
+    if (isSparse(m, n) && chunk.encoding === Encoding.FOR && chunk.validity === null && !r.holds(seg, start, n)) {
+      return keepAt(chunk.packed, chunk.width, start, sel, m, p.state, chunk.base, p.resolve);
+    }
+  }
+  // Decoding the batch and testing the codes takes two tight loops, faster in JSC than one fused loop.
+  if (m === n) r.load(seg, start, n);
+  else r.loadAt(seg, start, n, sel, m);
+  return refineVector(r.vector, p, sel, m, m === n);
+}
+
+function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: number, n: number, p: CodePredicate, sel: Int32Array, m: number): number {
+  const ks = keyStates(r, chunk, p), key = directKey(seg, chunk);
+  if (!ks.any && (key !== null || ks.states[0] !== KEEP)) return 0;
+  const keyBlocks = seg.chunks[chunk.keyColumn]!.blocks;
+  if (keyBlocks !== null && ks.states[0] !== KEEP) {
+    blockBounds(keyBlocks, start, n);
+    if (ks.hi < blockMin || ks.lo > blockMax) return 0;
+  }
+  if (key !== null && isSparse(m, n)) return keepAt(key.packed, key.width, start, sel, m, ks.states, 1, p.resolve);
+  // The key codes, decoded, are tested against the state of their map entry: the mapped codes never
+  // are. Branch free: a null key (code 0 in the vector) reads entry 0, the state of NULL.
+  const kr = r.keyReaderFor(chunk);
+  if (m === n) kr.load(seg, start, n);
+  else kr.loadAt(seg, start, n, sel, m);
+  const keyCodes = kr.vector.codes!, keyValid = kr.vector.validity, from = 1 - chunk.keyMin, states = ks.states;
+  let kept = 0;
+  if (m === n) {
+    if (keyValid === null) {
+      for (let i = 0; i < n; i++) { sel[kept] = i; kept += states[keyCodes[i]! + from]! & 1; }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const kb = (keyValid[i >> 3]! >> (i & 7)) & 1;
+        sel[kept] = i;
+        kept += states[(keyCodes[i]! + from) & -kb]! & 1;
+      }
+    }
+    return kept;
+  }
+  for (let j = 0; j < m; j++) {
+    const i = sel[j]!;
+    const kb = keyValid === null ? 1 : (keyValid[i >> 3]! >> (i & 7)) & 1;
+    sel[kept] = i;
+    kept += states[(keyCodes[i]! + from) & -kb]! & 1;
+  }
+  return kept;
+}
+
+/** The predicate decided for every map entry of `chunk`, cached per predicate while the chunk lasts. */
+function keyStates(r: ColumnReader, chunk: ColumnChunk, p: CodePredicate): KeyStates {
+  let ks = r.keyStates.get(p);
+  if (ks === undefined) r.keyStates.set(p, (ks = { chunk: null, states: new Uint8Array(0), any: false, lo: 1, hi: 0 }));
+  if (ks.chunk === chunk) return ks;
+  const count = chunk.keyCount, state = p.state, nullSize = state.length - 1;
+  if (ks.states.length < count + 1) ks.states = new Uint8Array(Math.max(count + 1, ks.states.length * 2));
+  const states = ks.states, entries = r.mapScratch(count), base = chunk.base - 1;
+  unpackInts(chunk.packed, chunk.width, 0, count, entries);
+  states[0] = stateOf(p, nullSize);
+  let lo = count, hi = -1;
+  for (let k = 0; k < count; k++) {
+    // Entry m: 0 = NULL, else code base + m (integer ops only, no branch on the entry).
+    const m = entries[k]! | 0, ok = (m | -m) >> 31;
+    const c = ((base + m) & ok) | (nullSize & ~ok);
+    let st = state[c]!;
+    if (st === UNKNOWN) st = p.resolve(c);
+    states[k + 1] = st;
+    if (st === KEEP) { if (k < lo) lo = k; hi = k; }
+  }
+  ks.chunk = chunk;
+  ks.any = hi >= 0;
+  ks.lo = chunk.keyMin + lo;
+  ks.hi = chunk.keyMin + hi;
+  return ks;
+}
+
+/** The rows of a loaded code vector whose code (or NULL) is kept; `all` when sel is every row in order. */
+export function refineVector(v: Vector, p: CodePredicate, sel: Int32Array, m: number, all = false): number {
+  const codes = v.codes!, valid = v.validity, state = p.state, nullSize = state.length - 1;
+  let kept = 0;
+  if (all && valid === null) {
+    for (let i = 0; i < m; i++) {
+      let st = state[codes[i]!]!;
+      if (st === UNKNOWN) st = p.resolve(codes[i]!);
+      sel[kept] = i;
+      kept += st & 1;
+    }
+    return kept;
+  }
+  for (let j = 0; j < m; j++) {
+    const i = sel[j]!;
+    const c = valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0 ? nullSize : codes[i]!;
+    let st = state[c]!;
+    if (st === UNKNOWN) st = p.resolve(c);
+    sel[kept] = i;
+    kept += st & 1;
+  }
+  return kept;
+}

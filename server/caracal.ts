@@ -6,6 +6,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
 import { Catalog } from "../engine/store/catalog.ts";
+import { DerivedState } from "../engine/aggregate/derived-state.ts";
+import { readCheckpoint, writeCheckpoint } from "../storage/derived-checkpoint.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
 import { Compactor } from "../storage/parquet/compactor.ts";
 import { ParquetEncoder } from "../storage/parquet/parquet-encoder.ts";
@@ -23,6 +25,9 @@ import { openSqlEngine } from "./sql/sql-engine.ts";
 
 /** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
 const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
+
+/** Fewest ms between two derived-state checkpoints (each encodes all of it). */
+const DERIVED_CHECKPOINT_INTERVAL_MS = 60_000;
 
 /** How long stop() waits for clients to take their last answers before closing connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -45,21 +50,32 @@ export async function startCaracal(config: Config): Promise<Running> {
     const dedup = new DedupWindow({ windowMs: config.dedupWindowMs, maxIds: config.dedupMaxIds });
     const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
     let pipeline: IngestPipeline | null = null;
+    const derivedDir = join(config.dataDir, "derived");
+    const derived = new DerivedState([]);
+    const checkpoint = await readCheckpoint(realFileSystem, derivedDir);
+    if (checkpoint) derived.restore(checkpoint);
+    const checkpointDerived = async () => {
+      // Captured now (synchronously), written after: what it covers is what it holds.
+      const snap = derived.snapshot(), covered = derived.coverage(catalog);
+      await writeCheckpoint(realFileSystem, derivedDir, snap);
+      return covered;
+    };
     const encoder = new ParquetEncoder();
     const compactor = await Compactor.open(realFileSystem, join(config.dataDir, "parquet"), walDir, catalog, marks, {
       hotWindowMs: config.hotWindowMs, hotBytesMax: config.hotMemoryBytesMax, minRows: config.compactionMinRows,
       snapshotDedup: () => pipeline!.snapshotDedup(), dedupSnapshotIntervalMs: DEDUP_SNAPSHOT_INTERVAL_MS,
-      encode: encoder.encode,
+      encode: encoder.encode, checkpointDerived, derivedCheckpointIntervalMs: DERIVED_CHECKPOINT_INTERVAL_MS,
     });
     const recovery = await recover(
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
+      () => derived.feed(catalog),
     );
     const wal = await WalWriter.open(realFileSystem, walDir, {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
       onSegment: (lsn) => marks.segmentStarted(lsn),
     });
     const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
-    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn));
+    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn), () => derived.feed(catalog));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor);
     const server = startHttp(config.host, config.port, {

@@ -58,6 +58,8 @@ export class IngestPipeline {
     private readonly inflightBytesMax: number,
     /** Called with each record's lsn just before it is applied to the store (compaction's WAL marks). */
     private readonly beforeApply: (lsn: number) => void = () => {},
+    /** Called after each record is applied (derived state is fed the new rows). */
+    private readonly afterApply: () => void = () => {},
   ) {
     this.walFailuresSeen = wal.failures;
   }
@@ -173,6 +175,7 @@ export class IngestPipeline {
       try {
         this.beforeApply(entry.lsn);
         applyIngestRecord(this.catalog, entry.rec, entry.decoded, entry.rec);
+        this.afterApply();
       } catch (e) {
         // Logged but not applied: the live store no longer matches the log. Refuse everything until
         // a restart replays the log (checkFits makes this a should-never-happen).

@@ -28,7 +28,7 @@ export interface RecoveryReport extends ReplayReport {
 
 export async function recover(
   fs: FileSystem, walDir: string, quarantineDir: string, skipCorrupt: boolean, catalog: Catalog, dedup: DedupWindow,
-  start: WalStart | null = null, marks: WalMarks | null = null,
+  start: WalStart | null = null, marks: WalMarks | null = null, afterApply: () => void = () => {},
 ): Promise<RecoveryReport> {
   const t0 = performance.now();
   const startLsn = start?.lsn ?? 0;
@@ -62,6 +62,7 @@ export async function recover(
       const decoded = decodeRecord(rec);
       const use = restoreDictionaries(catalog, rec, decoded, distrusted);
       rowsStored += applyIngestRecord(catalog, rec, decoded, use);
+      afterApply();
       rememberIds(dedup, rec);
       for (const t of tables) t.handOverFrozen(offload);
     });

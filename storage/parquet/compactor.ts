@@ -7,8 +7,9 @@
 //   4. publish the new history to readers (DuckDB views)
 //   5. evict compacted segments older than the hot window, or while memory is over budget
 //   6. when every row of some WAL segments is compacted and evicted: log a snapshot of the
-//      de-duplication window (so their ids outlive them), record the new replay start in the
-//      manifest, then delete those segments
+//      de-duplication window (so their ids outlive them), make sure the derived-state checkpoint
+//      covers the new replay start (rollups, audiences... outlive them too), record the new replay
+//      start in the manifest, then delete those segments
 //
 // So the WAL always holds every row not yet in a committed manifest, and every row still in memory:
 // restart = manifest + WAL replay from walStart, and no row is ever both missing or counted twice.
@@ -43,6 +44,13 @@ export interface CompactorOptions {
   readonly dedupSnapshotIntervalMs?: number;
   /** Where rows become Parquet bytes: a worker (ParquetEncoder) in the server; inline by default. */
   readonly encode?: Encode;
+  /**
+   * Writes a checkpoint of derived state and resolves with the rows of each table it covers. Log
+   * segments are deleted only up to a point such a checkpoint covers. Absent: no derived state.
+   */
+  readonly checkpointDerived?: () => Promise<Readonly<Record<string, number>>>;
+  /** Fewest ms between two derived-state checkpoints. */
+  readonly derivedCheckpointIntervalMs?: number;
 }
 
 export interface CompactionReport {
@@ -58,6 +66,7 @@ export class Compactor implements HistorySource {
   private readonly histories = new Map<string, TableHistory>();
   private running: Promise<CompactionReport> | null = null;
   private lastSnapshot = { lsn: -1, atMs: -Infinity };
+  private lastDerived: { covered: Readonly<Record<string, number>>; atMs: number } = { covered: {}, atMs: -Infinity };
   readonly totals = { runs: 0, filesWritten: 0, rowsCompacted: 0, rowsEvicted: 0, walSegmentsRemoved: 0, lastRunMs: 0 };
 
   private constructor(
@@ -167,6 +176,11 @@ export class Compactor implements HistorySource {
       if (nowMs - this.lastSnapshot.atMs < (this.opts.dedupSnapshotIntervalMs ?? 0)) return;
       this.lastSnapshot = { lsn: await this.opts.snapshotDedup(), atMs: nowMs };
     }
+    if (this.opts.checkpointDerived && !covers(this.lastDerived.covered, mark.rows)) {
+      if (nowMs - this.lastDerived.atMs < (this.opts.derivedCheckpointIntervalMs ?? 0)) return;
+      this.lastDerived = { covered: await this.opts.checkpointDerived(), atMs: nowMs };
+      if (!covers(this.lastDerived.covered, mark.rows)) return;
+    }
     await this.commit({ ...this.manifest, walStart: { lsn: mark.lsn, rows: mark.rows } });
     report.walSegmentsRemoved += (await removeSegmentsBefore(this.fs, this.walDir, mark.lsn)).length;
     this.marks.dropBefore(mark.lsn);
@@ -189,6 +203,12 @@ export class Compactor implements HistorySource {
       });
     }
   }
+}
+
+/** True when a checkpoint covering `covered` reflects every row before `rows` of every table. */
+function covers(covered: Readonly<Record<string, number>>, rows: Readonly<Record<string, number>>): boolean {
+  for (const [t, n] of Object.entries(rows)) if ((covered[t] ?? 0) < n) return false;
+  return true;
 }
 
 /** Makes the file's directory entry, and those of the directories made for it, durable. */

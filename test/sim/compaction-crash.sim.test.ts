@@ -8,13 +8,18 @@
 // from compactedRows on; every acknowledged event is there exactly once, nothing unknown is, and the
 // memory rows that are also in Parquet hold the same events. Retried batches must not be stored twice
 // even when the log segments that held their first attempt were deleted (the dedup snapshot). Part files are read back with hyparquet.
+// Derived state (a component counting each event id it is fed, checkpointed before WAL truncation)
+// must have seen every stored event exactly once after every recovery.
 // Rerun a failing seed with SEED=<seed>; COMPACTION_SIM_ROUNDS sets the number of crashes.
 
 import { expect, test } from "bun:test";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { DEAD_LETTER_SCHEMA, EVENTS_SCHEMA } from "../../engine/core/event-schema.ts";
+import { DerivedState, type DerivedComponent } from "../../engine/aggregate/derived-state.ts";
+import type { FeedBatch } from "../../engine/aggregate/row-feed.ts";
 import { Catalog } from "../../engine/store/catalog.ts";
+import { readCheckpoint, writeCheckpoint } from "../../storage/derived-checkpoint.ts";
 import { Compactor } from "../../storage/parquet/compactor.ts";
 import { WalMarks } from "../../storage/parquet/wal-marks.ts";
 import { listSegments } from "../../storage/wal/segment-file.ts";
@@ -29,7 +34,7 @@ import { SimFileSystem } from "./sim-file-system.ts";
 
 const seed = testSeed();
 const ROUNDS = Number(process.env.COMPACTION_SIM_ROUNDS ?? 40);
-const WAL = "/data/wal", PARQUET = "/data/parquet";
+const WAL = "/data/wal", PARQUET = "/data/parquet", DERIVED = "/data/derived";
 console.log(`compaction-crash seed=${seed} rounds=${ROUNDS} (rerun with SEED=${seed})`);
 
 const inlineParser: Parser = { parse: async (req) => ingestBody({ ...req, table: EVENTS_SCHEMA }) };
@@ -47,6 +52,20 @@ async function parquetIds(fs: SimFileSystem, c: Compactor): Promise<string[]> {
     for (const r of rows) ids.push(r.event_id as string);
   }
   return ids;
+}
+
+/** A derived component that counts how many times it was fed each event id. */
+function idCounter(): DerivedComponent & { seen: Map<string, number> } {
+  const seen = new Map<string, number>();
+  return {
+    name: "id_counter", tables: ["events"], columns: ["event_id"], seen,
+    consume(b: FeedBatch) {
+      const v = b.column("event_id")!;
+      for (let i = b.begin; i < b.end; i++) { const id = v.strings!(i); seen.set(id, (seen.get(id) ?? 0) + 1); }
+    },
+    encode: () => new TextEncoder().encode(JSON.stringify([...seen])),
+    decode(bytes) { seen.clear(); for (const [k, n] of JSON.parse(new TextDecoder().decode(bytes)) as [string, number][]) seen.set(k, n); },
+  };
 }
 
 function memoryIds(catalog: Catalog, fromRow: number): { before: string[]; after: string[] } {
@@ -73,18 +92,28 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
     await fs.mkdirp(WAL);
     const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
     let pipeline: IngestPipeline | null = null;
+    const counter = idCounter();
+    const derived = new DerivedState([counter]);
+    const cp = await readCheckpoint(fs, DERIVED);
+    if (cp) derived.restore(cp);
+    const checkpointDerived = async () => {
+      const snap = derived.snapshot(), covered = derived.coverage(catalog);
+      await writeCheckpoint(fs, DERIVED, snap);
+      return covered;
+    };
     const compactor = await Compactor.open(fs, PARQUET, WAL, catalog, marks, {
-      hotWindowMs: 0, hotBytesMax: 0, minRows: 1, snapshotDedup: () => pipeline!.snapshotDedup(),
+      hotWindowMs: 0, hotBytesMax: 0, minRows: 1, snapshotDedup: () => pipeline!.snapshotDedup(), checkpointDerived,
     });
-    const report = await recover(fs, WAL, "/data/quarantine", false, catalog, dedup, compactor.walStart, marks);
+    const feed = () => derived.feed(catalog);
+    const report = await recover(fs, WAL, "/data/quarantine", false, catalog, dedup, compactor.walStart, marks, feed);
     const wal = await WalWriter.open(fs, WAL, {
       policy: { kind: "batch" }, nextLsn: report.nextLsn, segmentBytes: 2048, onSegment: (l) => marks.segmentStarted(l),
     });
-    pipeline = new IngestPipeline(inlineParser, wal, catalog, dedup, 1 << 30, (l) => marks.beforeApply(l));
-    return { catalog, pipeline, wal, compactor };
+    pipeline = new IngestPipeline(inlineParser, wal, catalog, dedup, 1 << 30, (l) => marks.beforeApply(l), feed);
+    return { catalog, pipeline, wal, compactor, counter };
   };
 
-  const check = async (catalog: Catalog, compactor: Compactor, when: string) => {
+  const check = async (catalog: Catalog, compactor: Compactor, counter: ReturnType<typeof idCounter>, when: string) => {
     const h = compactor.history("events");
     const table = catalog.get("events")!;
     const fromParquet = await parquetIds(fs, compactor);
@@ -96,14 +125,15 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
     const unknown = all.filter((id) => !sent.has(id));
     const parquetSet = new Set(fromParquet);
     const memoryNotInParquet = mem.before.filter((id) => !parquetSet.has(id));
-    expect({ when, doubled, missing, unknown, memoryNotInParquet, parquetRows: fromParquet.length, rowBaseOk: table.rowBase <= h.compactedRows })
-      .toEqual({ when, doubled: [], missing: [], unknown: [], memoryNotInParquet: [], parquetRows: h.compactedRows, rowBaseOk: true });
+    const derivedWrong = [...counter.seen].filter(([id, n]) => n !== 1 || !seen.has(id)).concat(all.filter((id) => !counter.seen.has(id)).map((id) => [id, 0]));
+    expect({ when, doubled, missing, unknown, memoryNotInParquet, derivedWrong, parquetRows: fromParquet.length, rowBaseOk: table.rowBase <= h.compactedRows })
+      .toEqual({ when, doubled: [], missing: [], unknown: [], memoryNotInParquet: [], derivedWrong: [], parquetRows: h.compactedRows, rowBaseOk: true });
     totals.maxParquetRows = Math.max(totals.maxParquetRows, fromParquet.length);
   };
 
   for (let round = 0; round < ROUNDS; round++) {
-    const { catalog, pipeline, compactor } = await start();
-    await check(catalog, compactor, `after recovery ${round}`);
+    const { catalog, pipeline, compactor, counter } = await start();
+    await check(catalog, compactor, counter, `after recovery ${round}`);
     const live = { alive: true };
     const pending = new Set<string[]>();
     const retries = unanswered;
@@ -132,14 +162,14 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
     await ticks(1);
   }
 
-  const { catalog, pipeline, wal, compactor } = await start();
+  const { catalog, pipeline, wal, compactor, counter } = await start();
   for (const ids of unanswered) {
     await pipeline.ingest({ table: "events", format: "ndjson", gzip: false, body: body(ids), source: "http", allowEnvelope: false });
     for (const id of ids) acked.add(id);
   }
   for (const t of catalog.list()) t.seal();
   await compactor.run(1e15, true);
-  await check(catalog, compactor, "final");
+  await check(catalog, compactor, counter, "final");
   const walSegments = (await listSegments(fs, WAL)).length;
   await wal.close();
   console.log(`compaction-crash: ${totals.crashes} crashes, ${totals.files} part files, ${totals.evicted} rows evicted, ` +

@@ -1,0 +1,151 @@
+// Derived state: every structure kept up to date from events (rollups, audiences, funnels, profiles,
+// data quality, ...) is a component fed through one DerivedState, which remembers how far each table
+// has been fed. So derived state is a function of the log, like the store:
+//
+//   live:     pipeline applies a WAL record -> feed(catalog) -> each component sees the new rows
+//   restart:  restore(checkpoint) -> WAL replay applies records -> feed(catalog) skips rows the
+//             checkpoint already covered, so nothing is counted twice
+//
+// Invariants: a component sees each row of the tables it names exactly once, in row order; coverage
+// is kept per component and table (a component new in this version, absent from an old checkpoint,
+// is fed every row replayed) and only grows; a snapshot's `covered` is the state of every component at the moment it was taken
+// (snapshot() is synchronous). The checkpoint on disk must cover at least the WAL's replay start
+// before log segments are deleted (storage/parquet/compactor.ts asks for one).
+
+import { EngineError } from "../core/errors.ts";
+import type { Catalog } from "../store/catalog.ts";
+import type { Table } from "../store/table.ts";
+import type { Vector } from "../column/vector.ts";
+import type { FeedBatch, RowConsumer } from "./row-feed.ts";
+
+export interface DerivedComponent extends RowConsumer {
+  /** Section name in checkpoints: stable across versions. */
+  readonly name: string;
+  /** Tables whose rows it consumes. */
+  readonly tables: readonly string[];
+  /** Columns it reads (absent ones read as null vectors). */
+  readonly columns: readonly string[];
+  /** Its whole state, for a checkpoint. */
+  encode(): Uint8Array;
+  /** Replaces its state with an encoded one (from a checkpoint of this or an earlier version). */
+  decode(bytes: Uint8Array): void;
+}
+
+export interface DerivedSection {
+  /** Per table: rows [0, n) are reflected in `bytes`. */
+  readonly covered: Readonly<Record<string, number>>;
+  readonly bytes: Uint8Array;
+}
+
+/** Component name -> its section. */
+export type DerivedSnapshot = ReadonlyMap<string, DerivedSection>;
+
+export class DerivedState {
+  /** Component name -> table -> rows fed. */
+  private readonly covered = new Map<string, Map<string, number>>();
+  /** Per table: the components fed from it and the union of their columns. */
+  private readonly routes = new Map<string, { components: DerivedComponent[]; columns: string[] }>();
+  rowsFed = 0;
+  /** Components that threw, with the first error: their state is incomplete from then on. */
+  readonly failures = new Map<string, string>();
+
+  constructor(readonly components: readonly DerivedComponent[]) {
+    const names = new Set<string>();
+    for (const c of components) {
+      if (names.has(c.name)) throw new EngineError("bad_config", `derived component ${c.name} registered twice`);
+      names.add(c.name);
+      this.covered.set(c.name, new Map());
+      for (const t of c.tables) {
+        let r = this.routes.get(t);
+        if (!r) this.routes.set(t, (r = { components: [], columns: [] }));
+        r.components.push(c);
+        for (const col of c.columns) if (!r.columns.includes(col)) r.columns.push(col);
+      }
+    }
+  }
+
+  /** Rows of `table` that every component fed from it reflects. */
+  coveredRows(table: string): number {
+    let n = Infinity;
+    for (const c of this.routes.get(table)?.components ?? []) n = Math.min(n, this.coveredOf(c.name, table));
+    return n === Infinity ? 0 : n;
+  }
+
+  /** Per table of the catalog: rows reflected by every component (all rows of a table none reads). */
+  coverage(catalog: Catalog): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const t of catalog.list()) out[t.schema.name] = this.routes.has(t.schema.name) ? this.coveredRows(t.schema.name) : t.rowCount;
+    return out;
+  }
+
+  private coveredOf(component: string, table: string): number {
+    return this.covered.get(component)!.get(table) ?? 0;
+  }
+
+  /** Feeds every table's rows not yet fed (call after each WAL record is applied). */
+  feed(catalog: Catalog): void {
+    for (const [name, route] of this.routes) {
+      const table = catalog.get(name);
+      if (table && table.rowCount > this.coveredRows(name)) this.feedTable(table, route.components, route.columns);
+    }
+  }
+
+  private feedTable(table: Table, components: readonly DerivedComponent[], wanted: readonly string[]): void {
+    const name = table.schema.name, end = table.rowCount;
+    // Rows evicted before they were fed cannot be fed any more (a checkpoint older than the WAL start
+    // of a data directory written before derived state existed): start at the first row in memory.
+    const starts = components.map((c) => Math.max(this.coveredOf(c.name, name), table.rowBase));
+    const from = Math.min(...starts);
+    const columns = wanted.filter((c) => table.columnIndex(c) >= 0);
+    const index = new Map(columns.map((c, i) => [c, i]));
+    let vectors: readonly Vector[] = [];
+    const batch: { -readonly [K in keyof FeedBatch]: FeedBatch[K] } = {
+      table: name, begin: 0, end: 0, firstRow: 0,
+      column: (c) => { const j = index.get(c); return j === undefined ? null : vectors[j]!; },
+    };
+    for (const b of table.scan({ columns, fromRow: from })) {
+      vectors = b.vectors;
+      batch.end = b.rowCount;
+      batch.firstRow = b.firstRow;
+      for (let k = 0; k < components.length; k++) {
+        batch.begin = Math.max(0, starts[k]! - b.firstRow);
+        if (batch.begin < batch.end) this.consumeSafely(components[k]!, batch);
+      }
+      this.rowsFed += b.rowCount - Math.max(0, from - b.firstRow);
+    }
+    for (const c of components) this.covered.get(c.name)!.set(name, end);
+  }
+
+  /**
+   * A component that throws must not stop ingest (the store and the log are right): it is reported,
+   * and /healthz says which derived state is incomplete.
+   */
+  private consumeSafely(c: DerivedComponent, batch: FeedBatch): void {
+    try {
+      c.consume(batch);
+    } catch (e) {
+      if (!this.failures.has(c.name)) {
+        this.failures.set(c.name, (e as Error).message);
+        console.error(`derived state ${c.name} failed at row ${batch.firstRow + batch.begin} of ${batch.table}: ${(e as Error).stack}`);
+      }
+    }
+  }
+
+  /** Every component's state and what it covers, captured now. */
+  snapshot(): DerivedSnapshot {
+    const out = new Map<string, DerivedSection>();
+    for (const c of this.components) out.set(c.name, { covered: Object.fromEntries(this.covered.get(c.name)!), bytes: c.encode() });
+    return out;
+  }
+
+  /** Restores from a checkpoint; call once, before replay. Sections of unknown components are ignored. */
+  restore(s: DerivedSnapshot): void {
+    for (const c of this.components) {
+      const sec = s.get(c.name);
+      if (!sec) continue;
+      c.decode(sec.bytes);
+      const cov = this.covered.get(c.name)!;
+      for (const [t, n] of Object.entries(sec.covered)) cov.set(t, n);
+    }
+  }
+}

@@ -6,7 +6,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
 import { Catalog } from "../engine/store/catalog.ts";
-import { DerivedState } from "../engine/aggregate/derived-state.ts";
 import { readCheckpoint, writeCheckpoint } from "../storage/derived-checkpoint.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
 import { Compactor } from "../storage/parquet/compactor.ts";
@@ -21,6 +20,9 @@ import { ParseWorkerPool } from "./ingest/worker-pool.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { CompactionTimer } from "./compaction-timer.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
+import { buildDerived } from "./derived-parts.ts";
+import { Metrics } from "./observability/prometheus.ts";
+import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
 
 /** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
@@ -51,7 +53,8 @@ export async function startCaracal(config: Config): Promise<Running> {
     const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
     let pipeline: IngestPipeline | null = null;
     const derivedDir = join(config.dataDir, "derived");
-    const derived = new DerivedState([]);
+    const parts = buildDerived(config);
+    const derived = parts.state;
     const checkpoint = await readCheckpoint(realFileSystem, derivedDir);
     if (checkpoint) derived.restore(checkpoint);
     const checkpointDerived = async () => {
@@ -66,16 +69,19 @@ export async function startCaracal(config: Config): Promise<Running> {
       snapshotDedup: () => pipeline!.snapshotDedup(), dedupSnapshotIntervalMs: DEDUP_SNAPSHOT_INTERVAL_MS,
       encode: encoder.encode, checkpointDerived, derivedCheckpointIntervalMs: DERIVED_CHECKPOINT_INTERVAL_MS,
     });
+    let wal: WalWriter | null = null;
+    const metrics = new Metrics(scrapeSources(catalog, () => pipeline!, () => wal!, compactor, parts));
     const recovery = await recover(
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
       () => derived.feed(catalog),
     );
-    const wal = await WalWriter.open(realFileSystem, walDir, {
+    wal = await WalWriter.open(realFileSystem, walDir, {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
-      onSegment: (lsn) => marks.segmentStarted(lsn),
+      onSegment: (lsn) => marks.segmentStarted(lsn), onFsync: (ms) => metrics.walFsync.observe(ms / 1000),
     });
     const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
-    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn), () => derived.feed(catalog));
+    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn),
+      () => derived.feed(catalog), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor);
     const server = startHttp(config.host, config.port, {
@@ -83,7 +89,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts,
     });
     let stopping: Promise<void> | null = null;
     return {
@@ -100,7 +106,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         await compaction.stop();
         encoder.close();
         await sql.close();
-        await wal.close();
+        await wal!.close();
         await pool.close();
         unlock();
       })()),

@@ -11,8 +11,13 @@ import { healthz, stats, type OpsContext } from "./routes/ops.ts";
 import { sqlQuery, type SqlRouteContext } from "./routes/sql.ts";
 import { deleteTable, listTables, putTable, type TablesRouteContext } from "./routes/tables.ts";
 import { tableRows } from "./routes/table-rows.ts";
+import type { DerivedParts } from "./derived-parts.ts";
+import type { Metrics } from "./observability/prometheus.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext;
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & {
+  readonly metrics: Metrics;
+  readonly derived: DerivedParts;
+};
 
 export function startHttp(host: string, port: number, ctx: HttpContext): Server<WsData> {
   const ws: WsCounters = { open: 0, pauses: 0, backpressureCloses: 0 };
@@ -20,6 +25,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
   const routes = {
     "/healthz": { GET: () => healthz(ops) },
     "/v1/stats": { GET: () => stats(ops) },
+    "/metrics": { GET: () => ctx.metrics.exposition() },
     "/v1/events": { POST: (req: Request) => postEvents(req, ctx) },
     "/v1/sql": { GET: (req: Request) => sqlQuery(req, ctx), POST: (req: Request) => sqlQuery(req, ctx) },
     "/v1/tables": { GET: () => listTables(ctx) },

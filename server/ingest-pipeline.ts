@@ -60,6 +60,8 @@ export class IngestPipeline {
     private readonly beforeApply: (lsn: number) => void = () => {},
     /** Called after each record is applied (derived state is fed the new rows). */
     private readonly afterApply: () => void = () => {},
+    /** Called with each acknowledged batch's latency, receive to durable answer (metrics). */
+    private readonly onBatch: (table: string, ms: number) => void = () => {},
   ) {
     this.walFailuresSeen = wal.failures;
   }
@@ -76,7 +78,7 @@ export class IngestPipeline {
     }
     this.inflightBytes += n;
     try {
-      const receivedAt = Date.now();
+      const receivedAt = Date.now(), t0 = performance.now();
       const out = await this.parser.parse({ ...req, receivedAt });
       this.throwIfFailed();
       // Everything that can refuse the batch runs before the first id enters the dedup window.
@@ -121,6 +123,7 @@ export class IngestPipeline {
         duplicate_indexes: duplicateIndexes,
       };
       if (out.batchId !== null) result.batch_id = out.batchId;
+      this.onBatch(req.table, performance.now() - t0);
       return result;
     } finally {
       this.inflightBytes -= n;

@@ -21,6 +21,7 @@ import { IngestPipeline } from "./ingest-pipeline.ts";
 import { CompactionTimer } from "./compaction-timer.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
 import { buildDerived } from "./derived-parts.ts";
+import { Access } from "./auth/access.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
@@ -84,12 +85,14 @@ export async function startCaracal(config: Config): Promise<Running> {
       () => derived.feed(catalog), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor);
+    const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });
+    if (!access.open && access.keyCount === 0) console.error("auth: no API keys yet, every request but /healthz is refused; create one with `caracal keys create --roles admin`");
     const server = startHttp(config.host, config.port, {
       pipeline, catalog, wal, dedup, recovery, startedAt: Date.now(),
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access,
     });
     let stopping: Promise<void> | null = null;
     return {
@@ -108,6 +111,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         await sql.close();
         await wal!.close();
         await pool.close();
+        access.close();
         unlock();
       })()),
     };

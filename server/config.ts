@@ -8,7 +8,10 @@ import { z } from "zod";
 import { EngineError } from "../engine/core/errors.ts";
 import { EVENTS_SCHEMA, SYSTEM_COLUMNS, streamSchema, DEFAULT_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
-import { columnTypeFromName, type ColumnDef, type TableSchema } from "../engine/core/types.ts";
+import { columnTypeFromName, isStringType, type ColumnDef, type TableSchema } from "../engine/core/types.ts";
+import { rollupConfigFrom, rollupFileSchema, type RollupConfig } from "../engine/aggregate/rollup-config.ts";
+import { fromSpec, keySpec, type ApiKey } from "./auth/api-keys.ts";
+import type { AuthMode } from "./auth/access.ts";
 
 export type FsyncPolicy = { kind: "batch" } | { kind: "interval"; ms: number } | { kind: "off" };
 
@@ -49,6 +52,11 @@ const fileSchema = z.strictObject({
     threads: z.number().int().min(1).max(256).optional(),
     upload_bytes_max: z.number().int().min(1).optional(),
   }).optional(),
+  rollups: rollupFileSchema.optional(),
+  auth: z.strictObject({
+    mode: z.enum(["auto", "open", "keys"]).optional(),
+    keys: z.array(keySpec).optional(),
+  }).optional(),
   /** `events` may gain columns; any other name declares a stream with its own schema. */
   tables: z.record(identifier, z.strictObject({ columns: columnsSpec })).optional(),
 });
@@ -85,6 +93,9 @@ export interface Config {
   /** Largest dimension-table upload. */
   readonly tableUploadBytesMax: number;
   readonly tables: readonly TableSchema[];
+  readonly rollups: RollupConfig;
+  readonly authMode: AuthMode;
+  readonly authKeys: readonly ApiKey[];
 }
 
 /** Flags and their environment variables: the single list `--help` prints. */
@@ -198,6 +209,7 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     return n;
   };
   const skip = pick("wal-skip-corrupt");
+  const tables = buildTables(file.tables);
   return Object.freeze({
     host: (pick("host") as string | undefined) ?? file.host ?? "127.0.0.1",
     port: num("port", pick("port"), 0, 65535) ?? file.port ?? 8080,
@@ -222,6 +234,9 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     duckdbMemoryLimit: file.sql?.memory_limit ?? LIMITS.SQL_DUCKDB_MEMORY_LIMIT,
     duckdbThreads: file.sql?.threads ?? LIMITS.SQL_DUCKDB_THREADS,
     tableUploadBytesMax: file.sql?.upload_bytes_max ?? LIMITS.TABLE_UPLOAD_BYTES_MAX,
-    tables: buildTables(file.tables),
+    tables,
+    rollups: rollupConfigFrom(file.rollups, new Set(tables[0]!.columns.filter((c) => isStringType(c.type)).map((c) => c.name))),
+    authMode: file.auth?.mode ?? "auto",
+    authKeys: (file.auth?.keys ?? []).map(fromSpec),
   });
 }

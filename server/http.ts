@@ -13,29 +13,53 @@ import { deleteTable, listTables, putTable, type TablesRouteContext } from "./ro
 import { tableRows } from "./routes/table-rows.ts";
 import type { DerivedParts } from "./derived-parts.ts";
 import type { Metrics } from "./observability/prometheus.ts";
+import type { Access } from "./auth/access.ts";
+import type { Role } from "./auth/api-keys.ts";
+import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 
 export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
+  readonly access: Access;
 };
+
+type Handler<R extends Request> = (req: R, srv: Server<WsData>) => Response | Promise<Response> | undefined | Promise<Response | undefined>;
+
+/**
+ * A route handler behind the access check of its role (null: open to all). The role table below is
+ * the one place that decides who may call what; the README's API table states the same.
+ */
+function guarded<R extends Request>(access: Access, role: Role | null, h: Handler<R>): Handler<R> {
+  return (req, srv) => {
+    try {
+      access.check(req, role);
+    } catch (e) {
+      return errorResponse(e);
+    }
+    return h(req, srv);
+  };
+}
 
 export function startHttp(host: string, port: number, ctx: HttpContext): Server<WsData> {
   const ws: WsCounters = { open: 0, pauses: 0, backpressureCloses: 0 };
   const ops: OpsContext = { ...ctx, ws };
+  const g = <R extends Request>(role: Role | null, h: Handler<R>) => guarded(ctx.access, role, h);
   const routes = {
-    "/healthz": { GET: () => healthz(ops) },
-    "/v1/stats": { GET: () => stats(ops) },
-    "/metrics": { GET: () => ctx.metrics.exposition() },
-    "/v1/events": { POST: (req: Request) => postEvents(req, ctx) },
-    "/v1/sql": { GET: (req: Request) => sqlQuery(req, ctx), POST: (req: Request) => sqlQuery(req, ctx) },
-    "/v1/tables": { GET: () => listTables(ctx) },
+    "/healthz": { GET: g(null, () => healthz(ops)) },
+    "/v1/stats": { GET: g("admin", () => stats(ops)) },
+    "/metrics": { GET: g("admin", () => ctx.metrics.exposition()) },
+    "/v1/keys": { GET: g("admin", () => listKeys(ctx.access)), POST: g("admin", (req: Request) => createKey(req, ctx.access)) },
+    "/v1/keys/:id": { DELETE: g("admin", (req: Bun.BunRequest<"/v1/keys/:id">) => revokeKey(req.params.id, ctx.access)) },
+    "/v1/events": { POST: g("ingest", (req: Request) => postEvents(req, ctx)) },
+    "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
+    "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/tables/:name": {
-      PUT: (req: Bun.BunRequest<"/v1/tables/:name">) => putTable(req, req.params.name, ctx),
-      DELETE: (req: Bun.BunRequest<"/v1/tables/:name">) => deleteTable(req.params.name, ctx),
+      PUT: g("admin", (req: Bun.BunRequest<"/v1/tables/:name">) => putTable(req, req.params.name, ctx)),
+      DELETE: g("admin", (req: Bun.BunRequest<"/v1/tables/:name">) => deleteTable(req.params.name, ctx)),
     },
-    "/v1/tables/:name/rows": { GET: (req: Bun.BunRequest<"/v1/tables/:name/rows">) => tableRows(req, req.params.name, ctx.catalog) },
+    "/v1/tables/:name/rows": { GET: g("query", (req: Bun.BunRequest<"/v1/tables/:name/rows">) => tableRows(req, req.params.name, ctx.catalog)) },
     "/v1/events/ws": {
-      GET: (req: Request, srv: Server<WsData>) => {
+      GET: g("ingest", (req: Request, srv: Server<WsData>) => {
         try {
           const table = new URL(req.url).searchParams.get("table") ?? DEFAULT_TABLE;
           checkTable(ctx, table);
@@ -47,7 +71,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
         } catch (e) {
           return errorResponse(e);
         }
-      },
+      }),
     },
   };
   // A known path asked with another method is a 405 naming the allowed ones, not a 404.

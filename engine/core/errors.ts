@@ -10,6 +10,8 @@ export type ErrorCode =
   // storage
   | "wal_corrupt" | "wal_io" | "store_limit" | "data_corrupt"
   | "not_found" | "method_not_allowed" | "internal"
+  // access control and per-key limits
+  | "unauthorized" | "forbidden" | "rate_limited"
   // SQL: a syntax error, a statement DuckDB cannot bind (unknown column...), a refused statement or
   // file access, and the per-query limits
   | "sql_syntax" | "sql_error" | "sql_forbidden" | "query_timeout" | "result_too_large" | "query_memory";

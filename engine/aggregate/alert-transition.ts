@@ -72,10 +72,13 @@ function seriesName(rule: AlertRule): string {
   return f.length ? `${rule.metric}{${f.join(",")}}` : rule.metric;
 }
 
-function anomalyPhrase(rule: AlertRule & { kind: "anomaly" }, b: Baseline | null): string {
-  if (!b) return `no baseline (fewer than ${rule.min_baseline_points} points in the trailing ${rule.baseline_minutes} min)`;
-  const d = b.z === null ? "" : `${formatNumber(b.z)}σ, ${b.relative === null ? "" : `${formatNumber(b.relative * 100)}%`} from `;
-  return `${d}the trailing ${rule.baseline_minutes} min baseline (mean ${formatNumber(b.mean)}, sd ${formatNumber(b.stddev)}, ${b.points} points)`;
+function anomalyPhrase(rule: AlertRule & { kind: "anomaly" }, value: number | null, b: Baseline | null): string {
+  const window = `the trailing ${rule.baseline_minutes} min baseline`;
+  if (!b) return `no baseline: fewer than ${rule.min_baseline_points} points in ${window}`;
+  const stats = `mean ${formatNumber(b.mean)}, sd ${formatNumber(b.stddev)}, ${b.points} points`;
+  if (value === null || b.z === null || b.relative === null) return `${window}: ${stats}`;
+  const sign = value < b.mean ? "-" : "+";
+  return `${sign}${formatNumber(b.z)}σ, ${sign}${formatNumber(b.relative * 100)}% vs ${window}: ${stats}`;
 }
 
 type Draft = Omit<AlertTransition, "text">;
@@ -86,7 +89,7 @@ function transitionText(rule: AlertRule, t: Draft): string {
   const v = `${seriesName(rule)} = ${t.value === null ? "no data" : formatNumber(t.value)}`;
   const cmp = rule.kind === "threshold"
     ? `${t.state === "firing" ? "" : "not "}${rule.op} ${formatNumber(rule.value)}`
-    : anomalyPhrase(rule, t.baseline);
+    : anomalyPhrase(rule, t.value, t.baseline);
   if (t.state === "firing") return `${head}: ${v} (${cmp}) since ${iso(t.since)}, for ${(t.at - t.since) / 1000} s`;
   return `${head}: ${v} (${cmp}) since ${iso(t.since)}, after firing since ${iso(t.fired_at)}`;
 }

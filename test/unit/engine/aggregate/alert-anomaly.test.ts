@@ -32,7 +32,7 @@ function referenceSteps(values: readonly (number | null)[], p: Params) {
 function referenceTransitions(rule: string, steps: ReturnType<typeof referenceSteps>) {
   let firing = false;
   return steps.filter((s) => (s.holds !== firing ? ((firing = s.holds), true) : false))
-    .map((s) => ({ rule, state: s.holds ? "firing" : "resolved", step: s.k, value: s.value, baseline: s.baseline }));
+    .map((s) => ({ rule, state: s.holds ? ("firing" as const) : ("resolved" as const), step: s.k, value: s.value, baseline: s.baseline }));
 }
 
 test("a seeded series fires at the injected spike and dip, and nowhere else", () => {

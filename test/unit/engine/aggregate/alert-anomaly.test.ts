@@ -73,7 +73,7 @@ test("a worked example: the current step is not in its own baseline; the sentenc
   // Step 4 (20) against steps 0-3 (10, 12, 10, 12): mean 11, sample sd sqrt(4/3) = 1.1547,
   // z = 9 / 1.1547 = 7.79, +81.8%. Step 5 has no data: the alert resolves (no_data "ok"); its baseline
   // is steps 1-4 (12, 10, 12, 20): mean 13.5, sd sqrt(59/3) = 4.43471.
-  const base = { rule: "rev", kind: "anomaly", metric: "revenue", filter: null, severity: "warning", reason: "condition", episode: `rev@${stepStart(5)}`, threshold: null, fired_at: stepStart(5) };
+  const base = { rule: "rev", kind: "anomaly", metric: "revenue", filter: null, severity: "warning", reason: "condition", episode: `rev@${stepStart(5)}`, threshold: null, fired_at: stepStart(5) } as const;
   expect(h.log.map((e) => e.t)).toEqual([
     {
       ...base, state: "firing", value: 20, baseline: { mean: 11, stddev: Math.sqrt(4 / 3), points: 4, z: 9 / Math.sqrt(4 / 3), relative: 9 / 11 },

@@ -27,6 +27,13 @@ export class FakeClock {
     return this.#timers.size;
   }
 
+  /** When the earliest timer is due, or undefined when none is set. */
+  nextTimerAt(): number | undefined {
+    let at: number | undefined;
+    for (const e of this.#timers.values()) if (at === undefined || e.at < at) at = e.at;
+    return at;
+  }
+
   /** Moves to `t`, firing every timer due at or before it. */
   advanceTo(t: number): void {
     for (;;) {

@@ -90,6 +90,7 @@ function transitionText(rule: AlertRule, t: Draft): string {
   const cmp = rule.kind === "threshold"
     ? `${t.state === "firing" ? "" : "not "}${rule.op} ${formatNumber(rule.value)}`
     : anomalyPhrase(rule, t.value, t.baseline);
-  if (t.state === "firing") return `${head}: ${v} (${cmp}) since ${iso(t.since)}, for ${(t.at - t.since) / 1000} s`;
+  // The span the condition held over: from its first step's start to the last step's end (not the eval delay).
+  if (t.state === "firing") return `${head}: ${v} (${cmp}) since ${iso(t.since)}, for ${((t.step_to ?? t.at) - t.since) / 1000} s`;
   return `${head}: ${v} (${cmp}) since ${iso(t.since)}, after firing since ${iso(t.fired_at)}`;
 }

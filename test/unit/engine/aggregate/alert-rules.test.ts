@@ -49,35 +49,39 @@ describe("normalized rules", () => {
     });
   });
 
+  test("-0 is normalized to 0 (JSON cannot carry it back)", () => {
+    expect(Object.is(parseAlertRule({ ...threshold, value: -0 }).value, 0)).toBe(true);
+  });
+
   test("normalized rules are frozen", () => {
     const r = parseAlertRule({ ...threshold, filter: { campaign: "a" } });
     expect([Object.isFrozen(r), Object.isFrozen(r.filter)]).toEqual([true, true]);
   });
 
   test("property: parsing a normalized rule gives it back unchanged", () => {
-    const common = {
+    const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+    /** Durations as whole steps, so every generated rule is valid. */
+    const common = (step: fc.Arbitrary<number>) => fc.record({
       name: fc.stringMatching(/^[a-z0-9][a-z0-9_.:-]{0,20}$/),
       metric: fc.constantFrom("pv", "revenue", "cvr", "rejected_events", "consumer_lag"),
-      filter: fc.option(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/), fc.string({ maxLength: 10 }), { maxKeys: 4 }), { nil: undefined }),
-      step_seconds: fc.constantFrom(10, 60, 300),
-      for_mult: fc.integer({ min: 0, max: 10 }),
-      clear_mult: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
-      severity: fc.option(fc.constantFrom("info", "warning", "critical"), { nil: undefined }),
-      no_data: fc.option(fc.constantFrom("ok", "hold"), { nil: undefined }),
-    };
-    const input = fc.oneof(
-      fc.record({ ...common, kind: fc.constant("threshold"), op: fc.constantFrom(">", ">=", "<", "<="), value: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
-      fc.record({
-        ...common, kind: fc.constant("anomaly"), baseline_steps: fc.integer({ min: 2, max: 100 }),
-        z_score: fc.option(fc.double({ min: 0.1, max: 10, noNaN: true }), { nil: undefined }), relative_change: fc.double({ min: 0.01, max: 5, noNaN: true }),
-        direction: fc.option(fc.constantFrom("up", "down", "both"), { nil: undefined }),
-      }),
-    ).map(({ for_mult, clear_mult, ...r }) => {
-      const out: Record<string, unknown> = { ...r, for_seconds: for_mult * r.step_seconds };
-      if (clear_mult !== undefined) out.clear_after_seconds = clear_mult * r.step_seconds;
-      if ("baseline_steps" in r) { delete out.baseline_steps; out.baseline_minutes = r.baseline_steps * 5; out.step_seconds = 60; out.for_seconds = for_mult * 60; if (clear_mult !== undefined) out.clear_after_seconds = clear_mult * 60; }
-      for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-      return out;
+      filter: optional(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/), fc.string({ maxLength: 10 }), { maxKeys: 4 })),
+      step_seconds: step, forSteps: fc.integer({ min: 0, max: 10 }), clearSteps: optional(fc.integer({ min: 0, max: 10 })),
+      severity: optional(fc.constantFrom("info", "warning", "critical")), no_data: optional(fc.constantFrom("ok", "hold")),
+    });
+    const threshold = fc.record({
+      common: common(fc.constantFrom(10, 60, 300)),
+      kind: fc.constant("threshold"), op: fc.constantFrom(">", ">=", "<", "<="), value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    });
+    const anomaly = fc.record({
+      common: common(fc.constant(60)),
+      kind: fc.constant("anomaly"), baseline_minutes: fc.integer({ min: 2, max: 500 }),
+      z_score: optional(fc.double({ min: 0.1, max: 10, noNaN: true })), relative_change: fc.double({ min: 0.01, max: 5, noNaN: true }),
+      direction: optional(fc.constantFrom("up", "down", "both")),
+    });
+    const input = fc.oneof(threshold, anomaly).map(({ common: { forSteps, clearSteps, ...c }, ...rest }) => {
+      const out: Record<string, unknown> = { ...c, ...rest, for_seconds: forSteps * c.step_seconds };
+      if (clearSteps !== undefined) out.clear_after_seconds = clearSteps * c.step_seconds;
+      return JSON.parse(JSON.stringify(out)); // drops the undefined optionals, as a client's JSON would
     });
     fc.assert(fc.property(input, (raw) => {
       const once = parseAlertRule(raw);

@@ -60,10 +60,11 @@ export async function startCaracal(config: Config): Promise<Running> {
     if (checkpoint) derived.restore(checkpoint);
     const checkpointDerived = async () => {
       // Captured now (synchronously), written after: what it covers is what it holds.
-      const snap = derived.snapshot(), covered = derived.coverage(catalog);
+      const snap = derived.snapshot(), covered = { rows: derived.coverage(catalog), nextLsn: derived.nextLsn };
       await writeCheckpoint(realFileSystem, derivedDir, snap);
       return covered;
     };
+    const feedDerived = (lsn: number) => { derived.feed(catalog); derived.applied(lsn); };
     const encoder = new ParquetEncoder();
     const compactor = await Compactor.open(realFileSystem, join(config.dataDir, "parquet"), walDir, catalog, marks, {
       hotWindowMs: config.hotWindowMs, hotBytesMax: config.hotMemoryBytesMax, minRows: config.compactionMinRows,
@@ -74,7 +75,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     const metrics = new Metrics(scrapeSources(catalog, () => pipeline!, () => wal!, compactor, parts));
     const recovery = await recover(
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
-      () => derived.feed(catalog),
+      feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn),
     );
     wal = await WalWriter.open(realFileSystem, walDir, {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
@@ -82,7 +83,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     });
     const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn),
-      () => derived.feed(catalog), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000));
+      feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor);
     const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });

@@ -16,6 +16,7 @@ import { LIMITS } from "../engine/core/limits.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
 import { encodeIngestRecord, ingestRecordBytes, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
 import type { WalWriter } from "../storage/wal/wal-writer.ts";
+import { encodeControlRecord, RECORD_KIND_CONTROL, type ControlRecord } from "../storage/control-record.ts";
 import { applyIngestRecord, decodeRecord, type DecodedRecord } from "./apply-ingest.ts";
 import type { DedupWindow } from "./ingest/dedup-window.ts";
 import type { BodyJob, IngestOutput } from "./ingest/ingest-batch.ts";
@@ -38,7 +39,7 @@ export interface Parser {
 
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
 
-interface Applying { rec: IngestRecord; decoded: DecodedRecord; lsn: number; done: boolean }
+interface Applying { rec: IngestRecord | null; decoded: DecodedRecord | null; control: ControlRecord | null; lsn: number; done: boolean }
 
 export class IngestPipeline {
   private inflightBytes = 0;
@@ -58,8 +59,10 @@ export class IngestPipeline {
     private readonly inflightBytesMax: number,
     /** Called with each record's lsn just before it is applied to the store (compaction's WAL marks). */
     private readonly beforeApply: (lsn: number) => void = () => {},
-    /** Called after each record is applied (derived state is fed the new rows). */
-    private readonly afterApply: () => void = () => {},
+    /** Called after each record is applied, with its LSN (derived state is fed the new rows). */
+    private readonly afterApply: (lsn: number) => void = () => {},
+    /** Applies a control record (storage/control-record.ts) in log order. */
+    private readonly applyControl: (rec: ControlRecord, lsn: number) => void = () => {},
     /** Called with each acknowledged batch's latency, receive to durable answer (metrics). */
     private readonly onBatch: (table: string, ms: number) => void = () => {},
   ) {
@@ -99,7 +102,7 @@ export class IngestPipeline {
         this.failure ??= new EngineError("wal_failed", `ingest is stopped until restart: ${(e as Error).message}`);
         throw this.failure;
       }
-      const entry: Applying = { rec, decoded, lsn, done: false };
+      const entry: Applying = { rec, decoded, control: null, lsn, done: false };
       this.applyQueue.push(entry);
       try {
         await durable;
@@ -177,8 +180,9 @@ export class IngestPipeline {
       const entry = q[i++]!;
       try {
         this.beforeApply(entry.lsn);
-        applyIngestRecord(this.catalog, entry.rec, entry.decoded, entry.rec);
-        this.afterApply();
+        if (entry.control !== null) this.applyControl(entry.control, entry.lsn);
+        else applyIngestRecord(this.catalog, entry.rec!, entry.decoded!, entry.rec!);
+        this.afterApply(entry.lsn);
       } catch (e) {
         // Logged but not applied: the live store no longer matches the log. Refuse everything until
         // a restart replays the log (checkFits makes this a should-never-happen).
@@ -196,6 +200,31 @@ export class IngestPipeline {
     let c = this.counters.get(table);
     if (!c) this.counters.set(table, (c = { accepted: 0, rejected: 0, duplicates: 0, batches: 0 }));
     return c;
+  }
+
+  /**
+   * Logs a control record (a definition change validated by the caller) and applies it in log order;
+   * resolves once it is durable and applied.
+   */
+  async control(rec: ControlRecord): Promise<void> {
+    if (this.closing) throw new EngineError("shutting_down", "server is shutting down; retry against the restarted server");
+    this.throwIfFailed();
+    if (this.wal.failures !== this.walFailuresSeen) {
+      this.failure ??= new EngineError("wal_failed", "write-ahead log failed; ingest is stopped until restart");
+      throw this.failure;
+    }
+    const { lsn, durable } = this.wal.append(RECORD_KIND_CONTROL, [encodeControlRecord(rec)]);
+    const entry: Applying = { rec: null, decoded: null, control: rec, lsn, done: false };
+    this.applyQueue.push(entry);
+    try {
+      await durable;
+    } catch (e) {
+      this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
+      throw e instanceof EngineError && e.code === "disk_full" ? e : this.failure;
+    }
+    entry.done = true;
+    this.drainApplyQueue();
+    this.throwIfFailed();
   }
 
   /**

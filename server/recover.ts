@@ -11,6 +11,7 @@ import type { Catalog } from "../engine/store/catalog.ts";
 import { SealOffload } from "../engine/store/seal-offload.ts";
 import type { FileSystem } from "../storage/fs/file-system.ts";
 import { decodeIngestRecord, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST } from "../storage/ingest-record.ts";
+import { decodeControlRecord, RECORD_KIND_CONTROL, type ControlRecord } from "../storage/control-record.ts";
 import type { WalStart } from "../storage/parquet/manifest.ts";
 import type { WalMarks } from "../storage/parquet/wal-marks.ts";
 import { replayWal, type ReplayReport } from "../storage/wal/wal-reader.ts";
@@ -28,7 +29,8 @@ export interface RecoveryReport extends ReplayReport {
 
 export async function recover(
   fs: FileSystem, walDir: string, quarantineDir: string, skipCorrupt: boolean, catalog: Catalog, dedup: DedupWindow,
-  start: WalStart | null = null, marks: WalMarks | null = null, afterApply: () => void = () => {},
+  start: WalStart | null = null, marks: WalMarks | null = null, afterApply: (lsn: number) => void = () => {},
+  applyControl: (rec: ControlRecord, lsn: number) => void = () => {},
 ): Promise<RecoveryReport> {
   const t0 = performance.now();
   const startLsn = start?.lsn ?? 0;
@@ -52,6 +54,13 @@ export async function recover(
       if (kind === RECORD_KIND_DEDUP_SNAPSHOT) {
         marks?.beforeApply(lsn);
         dedup.replayRestore(payload);
+        afterApply(lsn);
+        return;
+      }
+      if (kind === RECORD_KIND_CONTROL) {
+        marks?.beforeApply(lsn);
+        applyControl(decodeControlRecord(payload, lsn), lsn);
+        afterApply(lsn);
         return;
       }
       if (kind !== RECORD_KIND_INGEST) {
@@ -62,7 +71,7 @@ export async function recover(
       const decoded = decodeRecord(rec);
       const use = restoreDictionaries(catalog, rec, decoded, distrusted);
       rowsStored += applyIngestRecord(catalog, rec, decoded, use);
-      afterApply();
+      afterApply(lsn);
       rememberIds(dedup, rec);
       for (const t of tables) t.handOverFrozen(offload);
     });

@@ -29,7 +29,15 @@ export interface DerivedComponent extends RowConsumer {
   encode(): Uint8Array;
   /** Replaces its state with an encoded one (from a checkpoint of this or an earlier version). */
   decode(bytes: Uint8Array): void;
+  /**
+   * Applies a logged definition change (storage/control-record.ts), validated before it was logged;
+   * called in log order, live and on replay. Must not throw for a record it accepted once.
+   */
+  control?(op: string, body: unknown): void;
 }
+
+/** The checkpoint section that records how far in the log the state is (not a component). */
+export const LOG_SECTION = "_log";
 
 export interface DerivedSection {
   /** Per table: rows [0, n) are reflected in `bytes`. */
@@ -46,6 +54,10 @@ export class DerivedState {
   /** Per table: the components fed from it and the union of their columns. */
   private readonly routes = new Map<string, { components: DerivedComponent[]; columns: string[] }>();
   rowsFed = 0;
+  /** Every log record below this LSN is reflected (ingest rows and control records). */
+  nextLsn = 0;
+  /** Control records below this LSN were in the restored checkpoint: replay skips them. */
+  private restoredLsn = 0;
   /** Components that threw, with the first error: their state is incomplete from then on. */
   readonly failures = new Map<string, string>();
 
@@ -131,15 +143,40 @@ export class DerivedState {
     }
   }
 
+  /** The record at `lsn` was applied (its rows fed, or its control applied). */
+  applied(lsn: number): void {
+    if (lsn >= this.nextLsn) this.nextLsn = lsn + 1;
+  }
+
+  /** Applies a control record at `lsn` to its component, unless the restored checkpoint has it already. */
+  control(target: string, op: string, body: unknown, lsn: number): void {
+    if (lsn < this.restoredLsn) return;
+    const c = this.components.find((x) => x.name === target);
+    if (!c?.control) {
+      console.error(`control record ${lsn} for ${target}.${op}: no such component in this version; ignored`);
+    } else {
+      try {
+        c.control(op, body);
+      } catch (e) {
+        if (!this.failures.has(c.name)) this.failures.set(c.name, (e as Error).message);
+        console.error(`derived state ${c.name} failed on control record ${lsn} (${op}): ${(e as Error).stack}`);
+      }
+    }
+    this.applied(lsn);
+  }
+
   /** Every component's state and what it covers, captured now. */
   snapshot(): DerivedSnapshot {
     const out = new Map<string, DerivedSection>();
     for (const c of this.components) out.set(c.name, { covered: Object.fromEntries(this.covered.get(c.name)!), bytes: c.encode() });
+    out.set(LOG_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify({ next_lsn: this.nextLsn })) });
     return out;
   }
 
   /** Restores from a checkpoint; call once, before replay. Sections of unknown components are ignored. */
   restore(s: DerivedSnapshot): void {
+    const log = s.get(LOG_SECTION);
+    if (log) this.nextLsn = this.restoredLsn = (JSON.parse(new TextDecoder().decode(log.bytes)) as { next_lsn: number }).next_lsn;
     for (const c of this.components) {
       const sec = s.get(c.name);
       if (!sec) continue;

@@ -45,12 +45,18 @@ export interface CompactorOptions {
   /** Where rows become Parquet bytes: a worker (ParquetEncoder) in the server; inline by default. */
   readonly encode?: Encode;
   /**
-   * Writes a checkpoint of derived state and resolves with the rows of each table it covers. Log
-   * segments are deleted only up to a point such a checkpoint covers. Absent: no derived state.
+   * Writes a checkpoint of derived state and resolves with the rows of each table it covers and the
+   * LSN below which every log record is reflected. Log segments are deleted only up to a point such
+   * a checkpoint covers. Absent: no derived state.
    */
-  readonly checkpointDerived?: () => Promise<Readonly<Record<string, number>>>;
+  readonly checkpointDerived?: () => Promise<DerivedCoverage>;
   /** Fewest ms between two derived-state checkpoints. */
   readonly derivedCheckpointIntervalMs?: number;
+}
+
+export interface DerivedCoverage {
+  readonly rows: Readonly<Record<string, number>>;
+  readonly nextLsn: number;
 }
 
 export interface CompactionReport {
@@ -66,7 +72,7 @@ export class Compactor implements HistorySource {
   private readonly histories = new Map<string, TableHistory>();
   private running: Promise<CompactionReport> | null = null;
   private lastSnapshot = { lsn: -1, atMs: -Infinity };
-  private lastDerived: { covered: Readonly<Record<string, number>>; atMs: number } = { covered: {}, atMs: -Infinity };
+  private lastDerived: { covered: DerivedCoverage; atMs: number } = { covered: { rows: {}, nextLsn: 0 }, atMs: -Infinity };
   readonly totals = { runs: 0, filesWritten: 0, rowsCompacted: 0, rowsEvicted: 0, walSegmentsRemoved: 0, lastRunMs: 0 };
 
   private constructor(
@@ -176,10 +182,10 @@ export class Compactor implements HistorySource {
       if (nowMs - this.lastSnapshot.atMs < (this.opts.dedupSnapshotIntervalMs ?? 0)) return;
       this.lastSnapshot = { lsn: await this.opts.snapshotDedup(), atMs: nowMs };
     }
-    if (this.opts.checkpointDerived && !covers(this.lastDerived.covered, mark.rows)) {
+    if (this.opts.checkpointDerived && !covers(this.lastDerived.covered, mark)) {
       if (nowMs - this.lastDerived.atMs < (this.opts.derivedCheckpointIntervalMs ?? 0)) return;
       this.lastDerived = { covered: await this.opts.checkpointDerived(), atMs: nowMs };
-      if (!covers(this.lastDerived.covered, mark.rows)) return;
+      if (!covers(this.lastDerived.covered, mark)) return;
     }
     await this.commit({ ...this.manifest, walStart: { lsn: mark.lsn, rows: mark.rows } });
     report.walSegmentsRemoved += (await removeSegmentsBefore(this.fs, this.walDir, mark.lsn)).length;
@@ -205,9 +211,10 @@ export class Compactor implements HistorySource {
   }
 }
 
-/** True when a checkpoint covering `covered` reflects every row before `rows` of every table. */
-function covers(covered: Readonly<Record<string, number>>, rows: Readonly<Record<string, number>>): boolean {
-  for (const [t, n] of Object.entries(rows)) if ((covered[t] ?? 0) < n) return false;
+/** True when a checkpoint reflects every record before the mark's LSN and every row before its rows. */
+function covers(covered: DerivedCoverage, mark: { lsn: number; rows: Readonly<Record<string, number>> }): boolean {
+  if (covered.nextLsn < mark.lsn) return false;
+  for (const [t, n] of Object.entries(mark.rows)) if ((covered.rows[t] ?? 0) < n) return false;
   return true;
 }
 

@@ -97,14 +97,14 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
     const cp = await readCheckpoint(fs, DERIVED);
     if (cp) derived.restore(cp);
     const checkpointDerived = async () => {
-      const snap = derived.snapshot(), covered = derived.coverage(catalog);
+      const snap = derived.snapshot(), covered = { rows: derived.coverage(catalog), nextLsn: derived.nextLsn };
       await writeCheckpoint(fs, DERIVED, snap);
       return covered;
     };
     const compactor = await Compactor.open(fs, PARQUET, WAL, catalog, marks, {
       hotWindowMs: 0, hotBytesMax: 0, minRows: 1, snapshotDedup: () => pipeline!.snapshotDedup(), checkpointDerived,
     });
-    const feed = () => derived.feed(catalog);
+    const feed = (lsn: number) => { derived.feed(catalog); derived.applied(lsn); };
     const report = await recover(fs, WAL, "/data/quarantine", false, catalog, dedup, compactor.walStart, marks, feed);
     const wal = await WalWriter.open(fs, WAL, {
       policy: { kind: "batch" }, nextLsn: report.nextLsn, segmentBytes: 2048, onSegment: (l) => marks.segmentStarted(l),

@@ -50,7 +50,7 @@ describe("normalized rules", () => {
   });
 
   test("-0 is normalized to 0 (JSON cannot carry it back)", () => {
-    expect(Object.is(parseAlertRule({ ...threshold, value: -0 }).value, 0)).toBe(true);
+    expect(Object.is((parseAlertRule({ ...threshold, value: -0 }) as { value: number }).value, 0)).toBe(true);
   });
 
   test("normalized rules are frozen", () => {

@@ -8,8 +8,9 @@
 // from compactedRows on; every acknowledged event is there exactly once, nothing unknown is, and the
 // memory rows that are also in Parquet hold the same events. Retried batches must not be stored twice
 // even when the log segments that held their first attempt were deleted (the dedup snapshot). Part files are read back with hyparquet.
-// Derived state (a component counting each event id it is fed, checkpointed before WAL truncation)
-// must have seen every stored event exactly once after every recovery.
+// Derived state (a component counting each event id it is fed, and each control record applied to
+// it, checkpointed before WAL truncation) must have seen every stored event and every acknowledged
+// control record exactly once after every recovery, and no control record more than once.
 // Rerun a failing seed with SEED=<seed>; COMPACTION_SIM_ROUNDS sets the number of crashes.
 
 import { expect, test } from "bun:test";
@@ -20,6 +21,7 @@ import { DerivedState, type DerivedComponent } from "../../engine/aggregate/deri
 import type { FeedBatch } from "../../engine/aggregate/row-feed.ts";
 import { Catalog } from "../../engine/store/catalog.ts";
 import { readCheckpoint, writeCheckpoint } from "../../storage/derived-checkpoint.ts";
+import type { ControlRecord } from "../../storage/control-record.ts";
 import { Compactor } from "../../storage/parquet/compactor.ts";
 import { WalMarks } from "../../storage/parquet/wal-marks.ts";
 import { listSegments } from "../../storage/wal/segment-file.ts";
@@ -65,6 +67,7 @@ function idCounter(): DerivedComponent & { seen: Map<string, number> } {
     },
     encode: () => new TextEncoder().encode(JSON.stringify([...seen])),
     decode(bytes) { seen.clear(); for (const [k, n] of JSON.parse(new TextDecoder().decode(bytes)) as [string, number][]) seen.set(k, n); },
+    control(op, body) { const k = `${op}:${body as string}`; seen.set(k, (seen.get(k) ?? 0) + 1); },
   };
 }
 
@@ -81,7 +84,8 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
   let fs = new SimFileSystem(rng);
   const acked = new Set<string>(), sent = new Set<string>();
   let unanswered: string[][] = [];
-  let nextId = 0;
+  let nextId = 0, nextControl = 0;
+  const ackedControls = new Set<string>();
   const totals = { crashes: 0, files: 0, evicted: 0, walRemoved: 0, maxParquetRows: 0 };
 
   const start = async () => {
@@ -105,11 +109,12 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
       hotWindowMs: 0, hotBytesMax: 0, minRows: 1, snapshotDedup: () => pipeline!.snapshotDedup(), checkpointDerived,
     });
     const feed = (lsn: number) => { derived.feed(catalog); derived.applied(lsn); };
-    const report = await recover(fs, WAL, "/data/quarantine", false, catalog, dedup, compactor.walStart, marks, feed);
+    const applyControl = (c: ControlRecord, lsn: number) => derived.control(c.target, c.op, c.body, lsn);
+    const report = await recover(fs, WAL, "/data/quarantine", false, catalog, dedup, compactor.walStart, marks, feed, applyControl);
     const wal = await WalWriter.open(fs, WAL, {
       policy: { kind: "batch" }, nextLsn: report.nextLsn, segmentBytes: 2048, onSegment: (l) => marks.segmentStarted(l),
     });
-    pipeline = new IngestPipeline(inlineParser, wal, catalog, dedup, 1 << 30, (l) => marks.beforeApply(l), feed);
+    pipeline = new IngestPipeline(inlineParser, wal, catalog, dedup, 1 << 30, (l) => marks.beforeApply(l), feed, applyControl);
     return { catalog, pipeline, wal, compactor, counter };
   };
 
@@ -125,7 +130,9 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
     const unknown = all.filter((id) => !sent.has(id));
     const parquetSet = new Set(fromParquet);
     const memoryNotInParquet = mem.before.filter((id) => !parquetSet.has(id));
-    const derivedWrong = [...counter.seen].filter(([id, n]) => n !== 1 || !seen.has(id)).concat(all.filter((id) => !counter.seen.has(id)).map((id) => [id, 0]));
+    const derivedWrong = [...counter.seen].filter(([id, n]) => n !== 1 || (!id.startsWith("ctl:") && !seen.has(id)))
+      .concat(all.filter((id) => !counter.seen.has(id)).map((id) => [id, 0]))
+      .concat([...ackedControls].filter((c) => !counter.seen.has(`ctl:${c}`)).map((c) => [c, 0]));
     expect({ when, doubled, missing, unknown, memoryNotInParquet, derivedWrong, parquetRows: fromParquet.length, rowBaseOk: table.rowBase <= h.compactedRows })
       .toEqual({ when, doubled: [], missing: [], unknown: [], memoryNotInParquet: [], derivedWrong: [], parquetRows: h.compactedRows, rowBaseOk: true });
     totals.maxParquetRows = Math.max(totals.maxParquetRows, fromParquet.length);
@@ -145,6 +152,10 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
       pipeline.ingest({ table: "events", format: "ndjson", gzip: false, body: body(ids), source: "http", allowEnvelope: false })
         .then(() => { if (live.alive) { pending.delete(ids); for (const id of ids) acked.add(id); } },
               () => { if (live.alive) { pending.delete(ids); unanswered.push(ids); } });
+      if (rng.bool(0.2)) {
+        const c = `c${nextControl++}`;
+        pipeline.control({ target: "id_counter", op: "ctl", body: c }).then(() => { if (live.alive) ackedControls.add(c); }, () => {});
+      }
       if (rng.bool(0.4)) await ticks(rng.int(0, 6));
       if (rng.bool(0.3)) {
         if (rng.bool(0.5)) for (const t of catalog.list()) t.seal();

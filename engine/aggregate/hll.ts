@@ -13,17 +13,17 @@
 // Error: relative standard error 1.04 / sqrt(m) in the dense state (0.81% at the default p = 14,
 // 26% at p = 4, 0.2% at p = 18); far less while sparse (linear counting over 2^25 registers).
 //
-// States: sparse (a sorted Uint32Array of entries, hll-sparse.ts; 4 bytes a touched register, none
-// at all when empty) until it would hold more than sparseMax(p) entries, then dense (a Uint8Array of
-// 2^p registers, each <= 65 - p) for good. Which state a sketch is in is a function of the set of
-// hashes it has seen (merge and add agree): merging sketches gives register for register the sketch
-// fed the union. Merge needs equal precision. Encoding: hll-codec.ts.
+// States: sparse, with its entries (hll-sparse.ts) inline in the object's own fields up to 4, then in
+// a sorted Uint32Array (4 bytes a touched register), until it would hold more than sparseMax(p)
+// entries; then dense (a Uint8Array of 2^p registers, each <= 65 - p) for good. Sparse or dense is a
+// function of the set of hashes seen (merge and add agree), so merging sketches gives register for
+// register the sketch fed the union. Merge needs equal precision. Encoding: hll-codec.ts.
 
 import { EngineError } from "../core/errors.ts";
 import { decodeHll, encodeHll } from "./hll-codec.ts";
 import { estimateRegisters, linearCounting } from "./hll-estimate.ts";
 import {
-  SPARSE_P, denseIndex, denseRank, entriesIntoRegisters, findEntry, mergeEntries, sparseEntry,
+  SPARSE_P, denseIndex, denseRank, entriesIntoRegisters, entryIndex, findEntry, mergeEntries, sparseEntry,
 } from "./hll-sparse.ts";
 
 export { estimateRegisters } from "./hll-estimate.ts";
@@ -38,6 +38,14 @@ export const HLL_P_DEFAULT = 14;
  */
 const SPARSE_ENTRIES_CAP = 8192;
 const EMPTY = new Uint32Array(0);
+/**
+ * Entries a sparse sketch keeps in its own fields before it needs a Uint32Array: a typed array costs
+ * about 48 bytes of object besides its data, and a rollup's sketches mostly hold a handful of users.
+ */
+const INLINE = 4;
+const scratchA = new Uint32Array(INLINE), scratchB = new Uint32Array(INLINE);
+/** Heap bytes of the objects themselves, measured on Bun 1.4.5 (bench/hll.bench.ts prints the check). */
+const HLL_OBJECT_BYTES = 80, TYPED_ARRAY_OBJECT_BYTES = 48;
 
 /** Most entries a sparse sketch of precision p holds; one more makes it dense. */
 export function sparseMax(p: number): number {
@@ -46,9 +54,14 @@ export function sparseMax(p: number): number {
 
 export class Hll {
   readonly p: number;
-  private entries: Uint32Array = EMPTY; // sparse: sorted entries [0, count), spare capacity after
-  private count = 0;
-  private registers: Uint8Array | null = null; // dense: 2^p registers; entries is then EMPTY
+  private count = 0; // sparse entries held, inline or listed; 0 when dense
+  private entries: Uint32Array = EMPTY; // listed: sorted entries [0, count), spare capacity after; else EMPTY
+  private registers: Uint8Array | null = null; // dense: 2^p registers
+  // Inline (sparse, entries === EMPTY): entries [0, count) in e0..e3, in arrival order.
+  private e0 = 0;
+  private e1 = 0;
+  private e2 = 0;
+  private e3 = 0;
 
   constructor(p: number = HLL_P_DEFAULT) {
     if (!Number.isInteger(p) || p < HLL_P_MIN || p > HLL_P_MAX) {
@@ -61,9 +74,10 @@ export class Hll {
     return this.registers === null;
   }
 
-  /** Bytes of the typed arrays held (spare capacity included); the JS objects add a fixed ~100. */
+  /** Approximate heap bytes held: the object, plus its typed array (spare capacity included) if any. */
   get bytes(): number {
-    return this.registers !== null ? this.registers.byteLength : this.entries.byteLength;
+    const data = this.registers ?? (this.entries === EMPTY ? null : this.entries);
+    return HLL_OBJECT_BYTES + (data === null ? 0 : TYPED_ARRAY_OBJECT_BYTES + data.byteLength);
   }
 
   /** Adds the 64-bit hash hi:lo. */
@@ -88,19 +102,10 @@ export class Hll {
       if (this.registers === null) this.becomeDense(other.registers.slice());
       else maxInto(this.registers, other.registers);
     } else if (this.registers !== null) {
-      entriesIntoRegisters(other.entries, other.count, this.registers, this.p);
+      entriesIntoRegisters(other.sorted(scratchB), other.count, this.registers, this.p);
     } else {
-      let out = new Uint32Array(this.count + other.count);
-      const n = mergeEntries(this.entries, this.count, other.entries, other.count, out);
-      if (n > sparseMax(this.p)) {
-        this.entries = out;
-        this.count = n;
-        this.becomeDense(new Uint8Array(1 << this.p));
-        return;
-      }
-      if (n < out.length * 0.75) out = out.slice(0, n);
-      this.entries = out;
-      this.count = n;
+      const out = new Uint32Array(this.count + other.count);
+      this.takeEntries(out, mergeEntries(this.sorted(scratchA), this.count, other.sorted(scratchB), other.count, out));
     }
   }
 
@@ -113,14 +118,15 @@ export class Hll {
       throw new EngineError("bad_argument", `hll accumulator of ${registers.length} registers does not fit precision ${this.p} (${1 << this.p})`);
     }
     if (this.registers !== null) maxInto(registers, this.registers);
-    else entriesIntoRegisters(this.entries, this.count, registers, this.p);
+    else entriesIntoRegisters(this.sorted(scratchA), this.count, registers, this.p);
   }
 
   clone(): Hll {
     const h = new Hll(this.p);
     h.registers = this.registers === null ? null : this.registers.slice();
-    h.entries = this.count === 0 ? EMPTY : this.entries.slice(0, this.count);
+    h.entries = this.entries === EMPTY ? EMPTY : this.entries.slice(0, this.count);
     h.count = this.count;
+    h.e0 = this.e0; h.e1 = this.e1; h.e2 = this.e2; h.e3 = this.e3;
     return h;
   }
 
@@ -131,20 +137,48 @@ export class Hll {
   }
 
   encode(): Uint8Array {
-    return encodeHll({ p: this.p, entries: this.entries, count: this.count, registers: this.registers });
+    return encodeHll({ p: this.p, entries: this.sorted(scratchA), count: this.count, registers: this.registers });
   }
 
   /** Decodes hll-codec.ts bytes; throws EngineError("data_corrupt") on anything malformed. */
   static decode(bytes: Uint8Array): Hll {
     const s = decodeHll(bytes, sparseMax);
     const h = new Hll(s.p);
-    h.registers = s.registers;
-    h.entries = s.count === 0 ? EMPTY : s.entries!;
-    h.count = s.count;
+    if (s.registers !== null) h.registers = s.registers;
+    else h.takeEntries(s.entries!, s.count);
     return h;
   }
 
+  /** The sparse entries in order: the list itself, or the inline ones sorted into `scratch`. */
+  private sorted(scratch: Uint32Array): Uint32Array {
+    if (this.entries !== EMPTY || this.registers !== null) return this.entries;
+    const n = this.count;
+    scratch[0] = this.e0; scratch[1] = this.e1; scratch[2] = this.e2; scratch[3] = this.e3;
+    for (let i = 1; i < n; i++) {
+      const v = scratch[i]!;
+      let j = i - 1;
+      for (; j >= 0 && scratch[j]! > v; j--) scratch[j + 1] = scratch[j]!;
+      scratch[j + 1] = v;
+    }
+    return scratch;
+  }
+
+  /** Adopts sorted entries list[0, n) of a sparse sketch: inline, listed or, past sparseMax, dense. */
+  private takeEntries(list: Uint32Array, n: number): void {
+    this.entries = EMPTY;
+    this.count = n;
+    if (n <= INLINE) {
+      this.e0 = list[0] ?? 0; this.e1 = list[1] ?? 0; this.e2 = list[2] ?? 0; this.e3 = list[3] ?? 0;
+    } else if (n > sparseMax(this.p)) {
+      this.entries = list;
+      this.becomeDense(new Uint8Array(1 << this.p));
+    } else {
+      this.entries = n < list.length * 0.75 ? list.slice(0, n) : list;
+    }
+  }
+
   private addSparse(e: number): void {
+    if (this.entries === EMPTY && this.addInline(e)) return;
     const entries = this.entries, n = this.count;
     const at = findEntry(entries, n, e);
     if (at >= 0) {
@@ -165,8 +199,26 @@ export class Hll {
     this.count = n + 1;
   }
 
+  /** Adds `e` while inline; when the fields are full, moves them to a list and returns false. */
+  private addInline(e: number): boolean {
+    const key = entryIndex(e), n = this.count;
+    if (n > 0 && entryIndex(this.e0) === key) { if (this.e0 < e) this.e0 = e; return true; }
+    if (n > 1 && entryIndex(this.e1) === key) { if (this.e1 < e) this.e1 = e; return true; }
+    if (n > 2 && entryIndex(this.e2) === key) { if (this.e2 < e) this.e2 = e; return true; }
+    if (n > 3 && entryIndex(this.e3) === key) { if (this.e3 < e) this.e3 = e; return true; }
+    if (n === INLINE) {
+      const list = new Uint32Array(Math.min(sparseMax(this.p), INLINE + (INLINE >> 1)));
+      list.set(this.sorted(scratchA));
+      this.entries = list;
+      return false;
+    }
+    if (n === 0) this.e0 = e; else if (n === 1) this.e1 = e; else if (n === 2) this.e2 = e; else this.e3 = e;
+    this.count = n + 1;
+    return true;
+  }
+
   private grow(): void {
-    const cap = Math.min(sparseMax(this.p), Math.max(4, Math.ceil(this.entries.length * 1.5)));
+    const cap = Math.min(sparseMax(this.p), Math.ceil(this.entries.length * 1.5));
     const entries = new Uint32Array(cap);
     entries.set(this.entries);
     this.entries = entries;
@@ -174,7 +226,7 @@ export class Hll {
 
   /** Switches to dense registers `regs` (already holding anything else to keep) plus the entries. */
   private becomeDense(regs: Uint8Array): void {
-    entriesIntoRegisters(this.entries, this.count, regs, this.p);
+    entriesIntoRegisters(this.sorted(scratchA), this.count, regs, this.p);
     this.registers = regs;
     this.entries = EMPTY;
     this.count = 0;

@@ -1,0 +1,143 @@
+// HyperLogLog micro benchmark (engine/aggregate/hll.ts): cost per event of adding to a dense and to a
+// sparse sketch at p = 14, against two floors measured in the same run (a loop that only hashes, and
+// an exact JS Set of the same ids); the "UV over the last hour" merge of 60 sparse minute sketches
+// into one accumulator; estimate; encode/decode; memory of many small sketches. Seeded data (SEED):
+// user ids drawn Zipf(1.0) over 200k users, as bench/data.ts draws customers. Prints figures and a
+// result hash, asserts nothing. Each figure is the best of runs lasting BENCH_SECONDS (default 1).
+//
+//   bun bench/hll.bench.ts [events, default 2000000]
+
+import { CodeHashes, hashNumber, hashString } from "../engine/aggregate/hash.ts";
+import { Hll, estimateRegisters } from "../engine/aggregate/hll.ts";
+import { StringDictionary } from "../engine/column/string-dictionary.ts";
+import { Rng } from "../test/sim/rng.ts";
+
+const EVENTS = Number(process.argv[2] ?? 2_000_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const SEED = Number(process.env.SEED ?? 42);
+const USERS = 200_000;
+const P = 14;
+const rng = new Rng(SEED);
+const out = new Uint32Array(2);
+let resultHash = 0;
+const fold = (x: number) => { resultHash = (Math.imul(resultHash ^ (x >>> 0), 0x9e3779b1) + 1) >>> 0; };
+
+/** Zipf(1.0) ranks in [0, n): inverse CDF by binary search over the cumulative weights. */
+function zipf(n: number, count: number, r: Rng): Float64Array {
+  const cdf = new Float64Array(n);
+  let s = 0;
+  for (let k = 0; k < n; k++) cdf[k] = s += 1 / (k + 1);
+  const ids = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const u = r.float() * s;
+    let lo = 0, hi = n - 1;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (cdf[mid]! < u) lo = mid + 1; else hi = mid; }
+    ids[i] = lo;
+  }
+  return ids;
+}
+
+/** Best wall time in ms of `f` over runs lasting SECONDS in all (at least 3 runs). */
+function best(f: () => number): number {
+  let ms = Infinity;
+  const until = performance.now() + SECONDS * 1000;
+  for (let r = 0; r < 3 || performance.now() < until; r++) {
+    const t = performance.now();
+    fold(f());
+    ms = Math.min(ms, performance.now() - t);
+  }
+  return ms;
+}
+
+const ns = (ms: number, n: number) => ((ms * 1e6) / n).toFixed(1).padStart(7);
+const line = (what: string, ms: number, n: number, floorMs?: number) =>
+  console.log(`${what.padEnd(52)} ${ns(ms, n)} ns/event${floorMs === undefined ? "" : `   ${(ms / floorMs).toFixed(2)}x the hash floor`}`);
+
+// ---- data: ids per event, and the same users as strings behind dictionary codes
+const ids = zipf(USERS, EVENTS, rng);
+const names = Array.from({ length: USERS }, (_, k) => `cus_${(k * 2654435761 % 4294967291).toString(36).padStart(8, "0")}`);
+const dict = new StringDictionary();
+const utf8 = new TextEncoder();
+const codeOfUser = new Uint32Array(USERS);
+for (let k = 0; k < USERS; k++) { const b = utf8.encode(names[k]!); codeOfUser[k] = dict.codeOfBytes(b, 0, b.length); }
+const codes = new Uint32Array(EVENTS);
+for (let i = 0; i < EVENTS; i++) codes[i] = codeOfUser[ids[i]!]!;
+const exact = new Set(ids).size;
+console.log(`${EVENTS} events, ${exact} distinct of ${USERS} users (Zipf 1.0), p = ${P}, seed ${SEED}`);
+
+// ---- per event
+const hashFloor = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); x ^= out[0]! ^ out[1]!; } return x; });
+line("floor: hashNumber only", hashFloor, EVENTS);
+const setMs = best(() => { const s = new Set<number>(); for (let i = 0; i < EVENTS; i++) s.add(ids[i]!); return s.size; });
+line("floor: exact Set<number>.add", setMs, EVENTS);
+const dense = new Hll(P);
+const denseMs = best(() => { dense.clear(); for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); dense.add(out[0]!, out[1]!); } return dense.estimate(); });
+line("hll dense: hashNumber + add", denseMs, EVENTS, hashFloor);
+console.log(`${"".padEnd(52)} estimate ${dense.estimate().toFixed(0)} vs exact ${exact} (${((dense.estimate() / exact - 1) * 100).toFixed(2)}%)`);
+
+const hashes = new CodeHashes(dict);
+const codeMs = best(() => { dense.clear(); for (let i = 0; i < EVENTS; i++) { hashes.fill(codes[i]!, out, 0); dense.add(out[0]!, out[1]!); } return dense.estimate(); });
+line("hll dense: CodeHashes.fill (cached) + add", codeMs, EVENTS, hashFloor);
+const strMs = best(() => { dense.clear(); for (let i = 0; i < EVENTS; i++) { hashString(names[ids[i]!]!, out, 0); dense.add(out[0]!, out[1]!); } return dense.estimate(); });
+line("hll dense: hashString per event + add", strMs, EVENTS, hashFloor);
+
+// Sparse: one (minute, campaign) sketch's worth of traffic: 3000 users, each seen many times.
+const fewIds = zipf(3000, EVENTS, rng.fork());
+const sparse = new Hll(P);
+const sparseMs = best(() => { sparse.clear(); for (let i = 0; i < EVENTS; i++) { hashNumber(fewIds[i]!, out, 0); sparse.add(out[0]!, out[1]!); } return sparse.estimate(); });
+line(`hll sparse (${sparse.isSparse ? "stays sparse" : "went dense"}, ${new Set(fewIds).size} users): hashNumber + add`, sparseMs, EVENTS, hashFloor);
+// Worst case for the sorted list: only new users, until the sketch turns dense at 4096 entries.
+const fillN = 4096, fills = Math.max(1, Math.floor(EVENTS / fillN));
+const fillMs = best(() => { let x = 0; for (let r = 0; r < fills; r++) { const h = new Hll(P); for (let i = 0; i < fillN; i++) { hashNumber(r * fillN + i, out, 0); h.add(out[0]!, out[1]!); } x += h.isSparse ? 1 : 0; } return x; });
+line("hll sparse worst case: 4096 new users each", fillMs, fills * fillN, hashFloor);
+
+
+// ---- the hour rollup: 60 minute sketches of 100..400 users each (from 20k), merged per query
+const minuteSketches: Hll[] = [];
+const mrng = rng.fork();
+for (let m = 0; m < 60; m++) {
+  const h = new Hll(P);
+  for (let k = mrng.int(100, 400); k > 0; k--) { hashString(names[mrng.int(0, 19_999)]!, out, 0); h.add(out[0]!, out[1]!); }
+  minuteSketches.push(h);
+}
+const acc = new Uint8Array(1 << P);
+const QUERIES = 200;
+const accMs = best(() => { let x = 0; for (let q = 0; q < QUERIES; q++) { acc.fill(0); for (const h of minuteSketches) h.mergeInto(acc); x += estimateRegisters(acc, P); } return x; });
+const chainMs = best(() => { let x = 0; for (let q = 0; q < QUERIES; q++) { const u = minuteSketches[0]!.clone(); for (let m = 1; m < 60; m++) u.merge(minuteSketches[m]!); x += u.estimate(); } return x; });
+const us = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1).padStart(7);
+console.log(`hour UV, 60 sparse minutes (${minuteSketches.reduce((s, h) => s + h.bytes, 0)} bytes in all): ` +
+  `mergeInto accumulator + estimateRegisters ${us(accMs, QUERIES)} us/query; clone + 59 x merge + estimate ${us(chainMs, QUERIES)} us/query`);
+
+// ---- estimate and codec
+const REPS = 1000;
+const small = minuteSketches[0]!;
+const times = (f: () => number) => best(() => { let x = 0; for (let r = 0; r < REPS; r++) x += f(); return x; });
+const denseBytes = dense.encode(), smallBytes = small.encode();
+console.log(`estimate   dense p=14 ${us(times(() => dense.estimate()), REPS)} us; sparse (${small.estimate().toFixed(0)} users) ${us(times(() => small.estimate()), REPS)} us`);
+console.log(`encode     dense ${us(times(() => dense.encode().length), REPS)} us (${denseBytes.length} bytes); ` +
+  `sparse ${us(times(() => small.encode().length), REPS)} us (${smallBytes.length} bytes, ${(smallBytes.length / small.estimate()).toFixed(2)} a user)`);
+console.log(`decode     dense ${us(times(() => Hll.decode(denseBytes).p), REPS)} us; sparse ${us(times(() => Hll.decode(smallBytes).p), REPS)} us`);
+
+// ---- memory: a rollup's worth of small sketches, against a Set per key
+function heapAfter(build: () => unknown[]): { bytes: number; keep: unknown[] } {
+  Bun.gc(true);
+  const before = process.memoryUsage().heapUsed;
+  const keep = build();
+  Bun.gc(true);
+  return { bytes: process.memoryUsage().heapUsed - before, keep };
+}
+const KEYS = 100_000;
+for (const users of [1, 5, 20]) {
+  let dataBytes = 0;
+  const sk = heapAfter(() => Array.from({ length: KEYS }, (_, k) => {
+    const h = new Hll(P);
+    for (let u = 0; u < users; u++) { hashNumber(k * 1000 + u, out, 0); h.add(out[0]!, out[1]!); }
+    dataBytes += h.bytes;
+    return h;
+  }));
+  const sets = heapAfter(() => Array.from({ length: KEYS }, (_, k) => { const s = new Set<number>(); for (let u = 0; u < users; u++) s.add(k * 1000 + u); return s; }));
+  fold(sk.keep.length + sets.keep.length);
+  console.log(`memory     ${KEYS} sketches of ${String(users).padStart(2)} users: ${(sk.bytes / KEYS).toFixed(0).padStart(4)} bytes each on the heap ` +
+    `(Hll.bytes says ${(dataBytes / KEYS).toFixed(0)}); a Set<number> of the same: ${(sets.bytes / KEYS).toFixed(0)} bytes`);
+}
+console.log(`result hash ${resultHash.toString(16)}`);

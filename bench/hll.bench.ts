@@ -54,7 +54,8 @@ const line = (what: string, ms: number, n: number, floorMs?: number) =>
   console.log(`${what.padEnd(52)} ${ns(ms, n)} ns/event${floorMs === undefined ? "" : `   ${(ms / floorMs).toFixed(2)}x the hash floor`}`);
 
 // ---- data: ids per event, and the same users as strings behind dictionary codes
-const ids = zipf(USERS, EVENTS, rng);
+const [rIds, rFew, rKeys, rMinutes] = [rng.fork(), rng.fork(), rng.fork(), rng.fork()];
+const ids = zipf(USERS, EVENTS, rIds);
 const names = Array.from({ length: USERS }, (_, k) => `cus_${(k * 2654435761 % 4294967291).toString(36).padStart(8, "0")}`);
 const dict = new StringDictionary();
 const utf8 = new TextEncoder();
@@ -69,51 +70,66 @@ console.log(`${EVENTS} events, ${exact} distinct of ${USERS} users (Zipf 1.0), p
 const hashFloor = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); x ^= out[0]! ^ out[1]!; } return x; });
 line("floor: hashNumber only", hashFloor, EVENTS);
 const setMs = best(() => { const s = new Set<number>(); for (let i = 0; i < EVENTS; i++) s.add(ids[i]!); return s.size; });
-line("floor: exact Set<number>.add", setMs, EVENTS);
+line("floor: exact Set<number>.add of the same ids", setMs, EVENTS);
+const strFloor = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { hashString(names[ids[i]!]!, out, 0); x ^= out[0]! ^ out[1]!; } return x; });
+line("floor: hashString only (14-byte ids)", strFloor, EVENTS);
 const dense = new Hll(P);
 const denseMs = best(() => { dense.clear(); for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); dense.add(out[0]!, out[1]!); } return dense.estimate(); });
 line("hll dense: hashNumber + add", denseMs, EVENTS, hashFloor);
 console.log(`${"".padEnd(52)} estimate ${dense.estimate().toFixed(0)} vs exact ${exact} (${((dense.estimate() / exact - 1) * 100).toFixed(2)}%)`);
-
-const hashes = new CodeHashes(dict);
+let hashes = new CodeHashes(dict);
+const coldMs = best(() => { hashes = new CodeHashes(dict); for (let c = 0; c < USERS; c++) hashes.fill(c, out, 0); return hashes.hashedCount; });
+console.log(`${"CodeHashes, first use of each of 200k codes".padEnd(52)} ${ns(coldMs, USERS)} ns/value`);
 const codeMs = best(() => { dense.clear(); for (let i = 0; i < EVENTS; i++) { hashes.fill(codes[i]!, out, 0); dense.add(out[0]!, out[1]!); } return dense.estimate(); });
 line("hll dense: CodeHashes.fill (cached) + add", codeMs, EVENTS, hashFloor);
-const strMs = best(() => { dense.clear(); for (let i = 0; i < EVENTS; i++) { hashString(names[ids[i]!]!, out, 0); dense.add(out[0]!, out[1]!); } return dense.estimate(); });
-line("hll dense: hashString per event + add", strMs, EVENTS, hashFloor);
 
-// Sparse: one (minute, campaign) sketch's worth of traffic: 3000 users, each seen many times.
-const fewIds = zipf(3000, EVENTS, rng.fork());
+// Sparse: one busy (minute, campaign) sketch: 3000 users, each seen many times (stays below 4096).
+const fewIds = zipf(3000, EVENTS, rFew);
 const sparse = new Hll(P);
 const sparseMs = best(() => { sparse.clear(); for (let i = 0; i < EVENTS; i++) { hashNumber(fewIds[i]!, out, 0); sparse.add(out[0]!, out[1]!); } return sparse.estimate(); });
-line(`hll sparse (${sparse.isSparse ? "stays sparse" : "went dense"}, ${new Set(fewIds).size} users): hashNumber + add`, sparseMs, EVENTS, hashFloor);
+line(`hll sparse, one sketch of ${sparse.isSparse ? "" : "(dense!) "}${new Set(fewIds).size} users`, sparseMs, EVENTS, hashFloor);
+// The rollup shape: each event goes to one of 20k keys (Zipf), most keys ending with a handful of users.
+const KEYS = 20_000, keyOf = zipf(KEYS, EVENTS, rKeys);
+const sketches = Array.from({ length: KEYS }, () => new Hll(P));
+const rollMs = best(() => { for (const h of sketches) h.clear(); for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); sketches[keyOf[i]!]!.add(out[0]!, out[1]!); } return sketches[0]!.estimate(); });
+const median = sketches.map((h) => h.estimate()).sort((a, b) => a - b)[KEYS >> 1]!;
+line(`hll sparse, ${KEYS} keyed sketches (median ${median.toFixed(0)} users)`, rollMs, EVENTS, hashFloor);
 // Worst case for the sorted list: only new users, until the sketch turns dense at 4096 entries.
 const fillN = 4096, fills = Math.max(1, Math.floor(EVENTS / fillN));
 const fillMs = best(() => { let x = 0; for (let r = 0; r < fills; r++) { const h = new Hll(P); for (let i = 0; i < fillN; i++) { hashNumber(r * fillN + i, out, 0); h.add(out[0]!, out[1]!); } x += h.isSparse ? 1 : 0; } return x; });
 line("hll sparse worst case: 4096 new users each", fillMs, fills * fillN, hashFloor);
 
-
 // ---- the hour rollup: 60 minute sketches of 100..400 users each (from 20k), merged per query
-const minuteSketches: Hll[] = [];
-const mrng = rng.fork();
+const minuteSketches: Hll[] = [], minuteSets: Set<string>[] = [];
 for (let m = 0; m < 60; m++) {
-  const h = new Hll(P);
-  for (let k = mrng.int(100, 400); k > 0; k--) { hashString(names[mrng.int(0, 19_999)]!, out, 0); h.add(out[0]!, out[1]!); }
+  const h = new Hll(P), set = new Set<string>();
+  for (let k = rMinutes.int(100, 400); k > 0; k--) {
+    const name = names[rMinutes.int(0, 19_999)]!;
+    set.add(name);
+    hashString(name, out, 0);
+    h.add(out[0]!, out[1]!);
+  }
   minuteSketches.push(h);
+  minuteSets.push(set);
 }
 const acc = new Uint8Array(1 << P);
 const QUERIES = 200;
-const accMs = best(() => { let x = 0; for (let q = 0; q < QUERIES; q++) { acc.fill(0); for (const h of minuteSketches) h.mergeInto(acc); x += estimateRegisters(acc, P); } return x; });
+const us = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1).padStart(6);
+let hourUv = 0, exactUv = 0;
+const accMs = best(() => { for (let q = 0; q < QUERIES; q++) { acc.fill(0); for (const h of minuteSketches) h.mergeInto(acc); hourUv = estimateRegisters(acc, P); } return hourUv; });
 const chainMs = best(() => { let x = 0; for (let q = 0; q < QUERIES; q++) { const u = minuteSketches[0]!.clone(); for (let m = 1; m < 60; m++) u.merge(minuteSketches[m]!); x += u.estimate(); } return x; });
-const us = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1).padStart(7);
-console.log(`hour UV, 60 sparse minutes (${minuteSketches.reduce((s, h) => s + h.bytes, 0)} bytes in all): ` +
-  `mergeInto accumulator + estimateRegisters ${us(accMs, QUERIES)} us/query; clone + 59 x merge + estimate ${us(chainMs, QUERIES)} us/query`);
+const exactMs = best(() => { for (let q = 0; q < QUERIES; q++) { const u = new Set<string>(); for (const s of minuteSets) for (const v of s) u.add(v); exactUv = u.size; } return exactUv; });
+console.log(`hour UV from 60 sparse minute sketches (${minuteSketches.reduce((s, h) => s + h.bytes, 0)} bytes in all), per query:`);
+console.log(`  mergeInto one accumulator + estimateRegisters ${us(accMs, QUERIES)} us   (UV ${hourUv.toFixed(0)}, exact ${exactUv}, ${((hourUv / exactUv - 1) * 100).toFixed(2)}%)`);
+console.log(`  clone + 59 x merge + estimate                 ${us(chainMs, QUERIES)} us`);
+console.log(`  exact: union of 60 Set<string>                ${us(exactMs, QUERIES)} us`);
 
 // ---- estimate and codec
 const REPS = 1000;
 const small = minuteSketches[0]!;
 const times = (f: () => number) => best(() => { let x = 0; for (let r = 0; r < REPS; r++) x += f(); return x; });
 const denseBytes = dense.encode(), smallBytes = small.encode();
-console.log(`estimate   dense p=14 ${us(times(() => dense.estimate()), REPS)} us; sparse (${small.estimate().toFixed(0)} users) ${us(times(() => small.estimate()), REPS)} us`);
+console.log(`estimate   dense p=14 ${us(times(() => dense.estimate()), REPS)} us; sparse (${small.estimate().toFixed(0)} users) ${ns(times(() => small.estimate()), REPS)} ns`);
 console.log(`encode     dense ${us(times(() => dense.encode().length), REPS)} us (${denseBytes.length} bytes); ` +
   `sparse ${us(times(() => small.encode().length), REPS)} us (${smallBytes.length} bytes, ${(smallBytes.length / small.estimate()).toFixed(2)} a user)`);
 console.log(`decode     dense ${us(times(() => Hll.decode(denseBytes).p), REPS)} us; sparse ${us(times(() => Hll.decode(smallBytes).p), REPS)} us`);
@@ -124,20 +140,21 @@ function heapAfter(build: () => unknown[]): { bytes: number; keep: unknown[] } {
   const before = process.memoryUsage().heapUsed;
   const keep = build();
   Bun.gc(true);
-  return { bytes: process.memoryUsage().heapUsed - before, keep };
+  // Less the 8 bytes of the array slot that keeps each one alive.
+  return { bytes: process.memoryUsage().heapUsed - before - 8 * keep.length, keep };
 }
-const KEYS = 100_000;
-for (const users of [1, 5, 20]) {
+const SKETCHES = 100_000;
+for (const users of [1, 4, 5, 20]) {
   let dataBytes = 0;
-  const sk = heapAfter(() => Array.from({ length: KEYS }, (_, k) => {
+  const sk = heapAfter(() => Array.from({ length: SKETCHES }, (_, k) => {
     const h = new Hll(P);
     for (let u = 0; u < users; u++) { hashNumber(k * 1000 + u, out, 0); h.add(out[0]!, out[1]!); }
     dataBytes += h.bytes;
     return h;
   }));
-  const sets = heapAfter(() => Array.from({ length: KEYS }, (_, k) => { const s = new Set<number>(); for (let u = 0; u < users; u++) s.add(k * 1000 + u); return s; }));
+  const sets = heapAfter(() => Array.from({ length: SKETCHES }, (_, k) => { const s = new Set<number>(); for (let u = 0; u < users; u++) s.add(k * 1000 + u); return s; }));
   fold(sk.keep.length + sets.keep.length);
-  console.log(`memory     ${KEYS} sketches of ${String(users).padStart(2)} users: ${(sk.bytes / KEYS).toFixed(0).padStart(4)} bytes each on the heap ` +
-    `(Hll.bytes says ${(dataBytes / KEYS).toFixed(0)}); a Set<number> of the same: ${(sets.bytes / KEYS).toFixed(0)} bytes`);
+  console.log(`memory     ${SKETCHES} sketches of ${String(users).padStart(2)} users: ${(sk.bytes / SKETCHES).toFixed(0).padStart(4)} bytes each on the heap ` +
+    `(Hll.bytes says ${(dataBytes / SKETCHES).toFixed(0)}); a Set<number> of the same: ${(sets.bytes / SKETCHES).toFixed(0)} bytes`);
 }
 console.log(`result hash ${resultHash.toString(16)}`);

@@ -94,11 +94,17 @@ function decodeDense(b: Uint8Array, p: number): Uint8Array {
   const m = 1 << p, want = HEADER_BYTES + (m / 4) * 3, max = 65 - p;
   if (b.length !== want) corrupt(`hll dense encoding of ${b.length} bytes is not ${want} at precision ${p}`);
   const regs = new Uint8Array(m);
+  let worst = 0;
   for (let i = 0, o = HEADER_BYTES; i < m; i += 4, o += 3) {
     const v = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
-    regs[i] = v & 63; regs[i + 1] = (v >>> 6) & 63; regs[i + 2] = (v >>> 12) & 63; regs[i + 3] = v >>> 18;
+    const r0 = v & 63, r1 = (v >>> 6) & 63, r2 = (v >>> 12) & 63, r3 = v >>> 18;
+    regs[i] = r0; regs[i + 1] = r1; regs[i + 2] = r2; regs[i + 3] = r3;
+    worst = Math.max(worst, r0, r1, r2, r3);
   }
-  for (let i = 0; i < m; i++) if (regs[i]! > max) corrupt(`hll register ${i} holds ${regs[i]}, more than ${max} at precision ${p}`);
+  if (worst > max) {
+    const i = regs.findIndex((r) => r > max);
+    corrupt(`hll register ${i} holds ${regs[i]}, more than ${max} at precision ${p}`);
+  }
   return regs;
 }
 

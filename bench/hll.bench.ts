@@ -94,6 +94,8 @@ const sketches = Array.from({ length: KEYS }, () => new Hll(P));
 const rollMs = best(() => { for (const h of sketches) h.clear(); for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); sketches[keyOf[i]!]!.add(out[0]!, out[1]!); } return sketches[0]!.estimate(); });
 const median = sketches.map((h) => h.estimate()).sort((a, b) => a - b)[KEYS >> 1]!;
 line(`hll sparse, ${KEYS} keyed sketches (median ${median.toFixed(0)} users)`, rollMs, EVENTS, hashFloor);
+const keyedSetMs = best(() => { const sets = Array.from({ length: KEYS }, () => new Set<number>()); for (let i = 0; i < EVENTS; i++) sets[keyOf[i]!]!.add(ids[i]!); return sets[0]!.size; });
+line(`floor: exact, ${KEYS} keyed Set<number>`, keyedSetMs, EVENTS);
 // Worst case for the sorted list: only new users, until the sketch turns dense at 4096 entries.
 const fillN = 4096, fills = Math.max(1, Math.floor(EVENTS / fillN));
 const fillMs = best(() => { let x = 0; for (let r = 0; r < fills; r++) { const h = new Hll(P); for (let i = 0; i < fillN; i++) { hashNumber(r * fillN + i, out, 0); h.add(out[0]!, out[1]!); } x += h.isSparse ? 1 : 0; } return x; });

@@ -14,8 +14,8 @@
 // 26% at p = 4, 0.2% at p = 18); far less while sparse (linear counting over 2^25 registers).
 //
 // States: sparse, with its entries (hll-sparse.ts) inline in the object's own fields up to 4, then in
-// a sorted Uint32Array (4 bytes a touched register), until it would hold more than sparseMax(p)
-// entries; then dense (a Uint8Array of 2^p registers, each <= 65 - p) for good. Sparse or dense is a
+// an open-addressing set, until it would hold more than sparseMax(p) entries (where the set would
+// outgrow the dense registers); then dense (a Uint8Array of 2^p registers, each <= 65 - p) for good. Sparse or dense is a
 // function of the set of hashes seen (merge and add agree), so merging sketches gives register for
 // register the sketch fed the union. Merge needs equal precision. Encoding: hll-codec.ts.
 
@@ -23,7 +23,7 @@ import { EngineError } from "../core/errors.ts";
 import { decodeHll, encodeHll } from "./hll-codec.ts";
 import { estimateRegisters, linearCounting } from "./hll-estimate.ts";
 import {
-  SPARSE_P, denseIndex, denseRank, entriesIntoRegisters, entryIndex, findEntry, mergeEntries, sparseEntry,
+  SPARSE_P, denseIndex, denseRank, entriesIntoRegisters, entryIndex, setCapacity, setInsert, sortedEntries, sparseEntry,
 } from "./hll-sparse.ts";
 
 export { estimateRegisters } from "./hll-estimate.ts";
@@ -31,12 +31,6 @@ export { estimateRegisters } from "./hll-estimate.ts";
 export const HLL_P_MIN = 4;
 export const HLL_P_MAX = 18;
 export const HLL_P_DEFAULT = 14;
-/**
- * The sparse list stops where it would outweigh the dense registers (4 bytes an entry against 1 a
- * register), and at 8192 entries whatever p: a new entry moves on average half the list, and 8192
- * keeps that memmove under 16 KiB (inside L1).
- */
-const SPARSE_ENTRIES_CAP = 8192;
 const EMPTY = new Uint32Array(0);
 /**
  * Entries a sparse sketch keeps in its own fields before it needs a Uint32Array: a typed array costs
@@ -47,17 +41,20 @@ const scratchA = new Uint32Array(INLINE), scratchB = new Uint32Array(INLINE);
 /** Heap bytes of the objects themselves, measured on Bun 1.4.5 (bench/hll.bench.ts prints the check). */
 const HLL_OBJECT_BYTES = 80, TYPED_ARRAY_OBJECT_BYTES = 48;
 
-/** Most entries a sparse sketch of precision p holds; one more makes it dense. */
+/**
+ * Most entries a sparse sketch of precision p holds; one more makes it dense. The set then has 2^p / 4
+ * slots of 4 bytes, as many bytes as the dense registers. At p = 4 the inline fields are the limit.
+ */
 export function sparseMax(p: number): number {
-  return Math.min((1 << p) >>> 2, SPARSE_ENTRIES_CAP);
+  return p === HLL_P_MIN ? INLINE : 3 << (p - 4);
 }
 
 export class Hll {
   readonly p: number;
-  private count = 0; // sparse entries held, inline or listed; 0 when dense
-  private entries: Uint32Array = EMPTY; // listed: sorted entries [0, count), spare capacity after; else EMPTY
+  private count = 0; // sparse entries held, inline or in the set; 0 when dense
+  private entries: Uint32Array = EMPTY; // the set (hll-sparse.ts) once past INLINE entries, else EMPTY
   private registers: Uint8Array | null = null; // dense: 2^p registers
-  // Inline (sparse, entries === EMPTY): entries [0, count) in e0..e3, in arrival order.
+  // Inline (sparse and entries === EMPTY): entries [0, count) in e0..e3, in arrival order.
   private e0 = 0;
   private e1 = 0;
   private e2 = 0;
@@ -83,7 +80,7 @@ export class Hll {
   /** Adds the 64-bit hash hi:lo. */
   add(lo: number, hi: number): void {
     const regs = this.registers;
-    if (regs === null) return this.addSparse(sparseEntry(lo, hi));
+    if (regs === null) return this.addEntry(sparseEntry(lo, hi));
     const p = this.p, w = hi << p;
     const rank = w !== 0 ? Math.clz32(w) + 1 : 33 - p + Math.clz32(lo);
     const i = hi >>> (32 - p);
@@ -101,11 +98,18 @@ export class Hll {
     if (other.registers !== null) {
       if (this.registers === null) this.becomeDense(other.registers.slice());
       else maxInto(this.registers, other.registers);
-    } else if (this.registers !== null) {
-      entriesIntoRegisters(other.sorted(scratchB), other.count, this.registers, this.p);
-    } else {
-      const out = new Uint32Array(this.count + other.count);
-      this.takeEntries(out, mergeEntries(this.sorted(scratchA), this.count, other.sorted(scratchB), other.count, out));
+      return;
+    }
+    if (this.registers !== null) return other.mergeInto(this.registers);
+    // Both sparse: add the other's entries one by one, so the state is the union's whatever the sizes.
+    // Sizing the set first also keeps linear probing from clustering on entries that arrive in slot order.
+    if (this.count + other.count > INLINE) this.reserve(Math.min(this.count + other.count, sparseMax(this.p)));
+    const list = other.entryList(scratchB);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e === 0) continue;
+      if (this.registers === null) this.addEntry(e);
+      else raise(this.registers, e, this.p);
     }
   }
 
@@ -118,13 +122,13 @@ export class Hll {
       throw new EngineError("bad_argument", `hll accumulator of ${registers.length} registers does not fit precision ${this.p} (${1 << this.p})`);
     }
     if (this.registers !== null) maxInto(registers, this.registers);
-    else entriesIntoRegisters(this.sorted(scratchA), this.count, registers, this.p);
+    else { const list = this.entryList(scratchA); entriesIntoRegisters(list, list.length, registers, this.p); }
   }
 
   clone(): Hll {
     const h = new Hll(this.p);
     h.registers = this.registers === null ? null : this.registers.slice();
-    h.entries = this.entries === EMPTY ? EMPTY : this.entries.slice(0, this.count);
+    h.entries = this.entries === EMPTY ? EMPTY : this.entries.slice();
     h.count = this.count;
     h.e0 = this.e0; h.e1 = this.e1; h.e2 = this.e2; h.e3 = this.e3;
     return h;
@@ -137,100 +141,91 @@ export class Hll {
   }
 
   encode(): Uint8Array {
-    return encodeHll({ p: this.p, entries: this.sorted(scratchA), count: this.count, registers: this.registers });
+    const entries = this.registers === null ? sortedEntries(this.entryList(scratchA), this.count) : null;
+    return encodeHll({ p: this.p, entries, count: this.count, registers: this.registers });
   }
 
   /** Decodes hll-codec.ts bytes; throws EngineError("data_corrupt") on anything malformed. */
   static decode(bytes: Uint8Array): Hll {
     const s = decodeHll(bytes, sparseMax);
     const h = new Hll(s.p);
-    if (s.registers !== null) h.registers = s.registers;
-    else h.takeEntries(s.entries!, s.count);
+    if (s.registers !== null) {
+      h.registers = s.registers;
+      return h;
+    }
+    if (s.count > INLINE) h.reserve(s.count);
+    for (let i = 0; i < s.count; i++) h.addEntry(s.entries![i]!);
     return h;
   }
 
-  /** The sparse entries in order: the list itself, or the inline ones sorted into `scratch`. */
-  private sorted(scratch: Uint32Array): Uint32Array {
-    if (this.entries !== EMPTY || this.registers !== null) return this.entries;
+  /** The sparse entries, zeros to be skipped: the set itself, or the inline ones copied into `scratch`. */
+  private entryList(scratch: Uint32Array): Uint32Array {
+    if (this.entries !== EMPTY) return this.entries;
     const n = this.count;
-    scratch[0] = this.e0; scratch[1] = this.e1; scratch[2] = this.e2; scratch[3] = this.e3;
-    for (let i = 1; i < n; i++) {
-      const v = scratch[i]!;
-      let j = i - 1;
-      for (; j >= 0 && scratch[j]! > v; j--) scratch[j + 1] = scratch[j]!;
-      scratch[j + 1] = v;
-    }
+    scratch[0] = n > 0 ? this.e0 : 0; scratch[1] = n > 1 ? this.e1 : 0;
+    scratch[2] = n > 2 ? this.e2 : 0; scratch[3] = n > 3 ? this.e3 : 0;
     return scratch;
   }
 
-  /** Adopts sorted entries list[0, n) of a sparse sketch: inline, listed or, past sparseMax, dense. */
-  private takeEntries(list: Uint32Array, n: number): void {
-    this.entries = EMPTY;
-    this.count = n;
-    if (n <= INLINE) {
-      this.e0 = list[0] ?? 0; this.e1 = list[1] ?? 0; this.e2 = list[2] ?? 0; this.e3 = list[3] ?? 0;
-    } else if (n > sparseMax(this.p)) {
-      this.entries = list;
-      this.becomeDense(new Uint8Array(1 << this.p));
-    } else {
-      this.entries = n < list.length * 0.75 ? list.slice(0, n) : list;
-    }
-  }
-
-  private addSparse(e: number): void {
+  /** Adds a sparse entry to this sparse sketch; past sparseMax(p) entries it turns dense. */
+  private addEntry(e: number): void {
     if (this.entries === EMPTY && this.addInline(e)) return;
-    const entries = this.entries, n = this.count;
-    const at = findEntry(entries, n, e);
-    if (at >= 0) {
-      if (entries[at]! < e) entries[at] = e;
-      return;
-    }
-    const p = this.p;
-    if (n === sparseMax(p)) {
-      this.becomeDense(new Uint8Array(1 << p));
-      const regs = this.registers!, i = denseIndex(e, p), rank = denseRank(e, p);
-      if (regs[i]! < rank) regs[i] = rank;
-      return;
-    }
-    const pos = -at - 1;
-    if (n === entries.length) this.grow();
-    this.entries.copyWithin(pos + 1, pos, n);
-    this.entries[pos] = e;
-    this.count = n + 1;
+    const set = this.entries;
+    if (setInsert(set, e) === 0) return;
+    const n = ++this.count;
+    if (n * 4 <= set.length * 3) return;
+    if (n > sparseMax(this.p)) this.becomeDense(new Uint8Array(1 << this.p));
+    else this.rehash(set.length * 2);
   }
 
-  /** Adds `e` while inline; when the fields are full, moves them to a list and returns false. */
+  /** Adds `e` while inline and returns true; when the fields are full, moves them into a set and returns false. */
   private addInline(e: number): boolean {
     const key = entryIndex(e), n = this.count;
     if (n > 0 && entryIndex(this.e0) === key) { if (this.e0 < e) this.e0 = e; return true; }
     if (n > 1 && entryIndex(this.e1) === key) { if (this.e1 < e) this.e1 = e; return true; }
     if (n > 2 && entryIndex(this.e2) === key) { if (this.e2 < e) this.e2 = e; return true; }
     if (n > 3 && entryIndex(this.e3) === key) { if (this.e3 < e) this.e3 = e; return true; }
-    if (n === INLINE) {
-      const list = new Uint32Array(Math.min(sparseMax(this.p), INLINE + (INLINE >> 1)));
-      list.set(this.sorted(scratchA));
-      this.entries = list;
+    if (n < INLINE) {
+      if (n === 0) this.e0 = e; else if (n === 1) this.e1 = e; else if (n === 2) this.e2 = e; else this.e3 = e;
+      this.count = n + 1;
+      return true;
+    }
+    if (sparseMax(this.p) > INLINE) {
+      this.rehash(setCapacity(INLINE + 1));
       return false;
     }
-    if (n === 0) this.e0 = e; else if (n === 1) this.e1 = e; else if (n === 2) this.e2 = e; else this.e3 = e;
-    this.count = n + 1;
+    this.becomeDense(new Uint8Array(1 << this.p));
+    raise(this.registers!, e, this.p);
     return true;
   }
 
-  private grow(): void {
-    const cap = Math.min(sparseMax(this.p), Math.ceil(this.entries.length * 1.5));
-    const entries = new Uint32Array(cap);
-    entries.set(this.entries);
-    this.entries = entries;
+  /** Makes the set hold `n` entries within its load limit (n <= sparseMax(p)). */
+  private reserve(n: number): void {
+    if (n <= INLINE && this.entries === EMPTY) return;
+    const cap = setCapacity(n);
+    if (this.entries.length < cap) this.rehash(cap);
+  }
+
+  /** Moves every entry (inline or in the set) into a new set of `cap` slots. */
+  private rehash(cap: number): void {
+    const list = this.entryList(scratchA), set = new Uint32Array(cap);
+    for (let i = 0; i < list.length; i++) if (list[i] !== 0) setInsert(set, list[i]!);
+    this.entries = set;
   }
 
   /** Switches to dense registers `regs` (already holding anything else to keep) plus the entries. */
   private becomeDense(regs: Uint8Array): void {
-    entriesIntoRegisters(this.sorted(scratchA), this.count, regs, this.p);
+    const list = this.entryList(scratchA);
+    entriesIntoRegisters(list, list.length, regs, this.p);
     this.registers = regs;
     this.entries = EMPTY;
     this.count = 0;
   }
+}
+
+function raise(registers: Uint8Array, e: number, p: number): void {
+  const i = denseIndex(e, p), rank = denseRank(e, p);
+  if (registers[i]! < rank) registers[i] = rank;
 }
 
 /** a[i] = max(a[i], b[i]); equal lengths. */

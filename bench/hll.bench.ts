@@ -8,7 +8,7 @@
 //   bun bench/hll.bench.ts [events, default 2000000]
 
 import { CodeHashes, hashNumber, hashString } from "../engine/aggregate/hash.ts";
-import { Hll, estimateRegisters } from "../engine/aggregate/hll.ts";
+import { Hll, estimateRegisters, sparseMax } from "../engine/aggregate/hll.ts";
 import { StringDictionary } from "../engine/column/string-dictionary.ts";
 import { Rng } from "../test/sim/rng.ts";
 
@@ -96,10 +96,10 @@ const median = sketches.map((h) => h.estimate()).sort((a, b) => a - b)[KEYS >> 1
 line(`hll sparse, ${KEYS} keyed sketches (median ${median.toFixed(0)} users)`, rollMs, EVENTS, hashFloor);
 const keyedSetMs = best(() => { const sets = Array.from({ length: KEYS }, () => new Set<number>()); for (let i = 0; i < EVENTS; i++) sets[keyOf[i]!]!.add(ids[i]!); return sets[0]!.size; });
 line(`floor: exact, ${KEYS} keyed Set<number>`, keyedSetMs, EVENTS);
-// Worst case for the sorted list: only new users, until the sketch turns dense at 4096 entries.
-const fillN = 4096, fills = Math.max(1, Math.floor(EVENTS / fillN));
+// Worst case: only new users, until the sketch turns dense (sparseMax(14) + 1 = 3073 entries).
+const fillN = sparseMax(P) + 1, fills = Math.max(1, Math.floor(EVENTS / fillN));
 const fillMs = best(() => { let x = 0; for (let r = 0; r < fills; r++) { const h = new Hll(P); for (let i = 0; i < fillN; i++) { hashNumber(r * fillN + i, out, 0); h.add(out[0]!, out[1]!); } x += h.isSparse ? 1 : 0; } return x; });
-line("hll sparse worst case: 4096 new users each", fillMs, fills * fillN, hashFloor);
+line(`hll sparse worst case: ${fillN} new users each`, fillMs, fills * fillN, hashFloor);
 
 // ---- the hour rollup: 60 minute sketches of 100..400 users each (from 20k), merged per query
 const minuteSketches: Hll[] = [], minuteSets: Set<string>[] = [];

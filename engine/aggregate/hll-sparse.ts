@@ -53,6 +53,12 @@ export function denseRank(entry: number, p: number): number {
   return between !== 0 ? Math.clz32(between) - 6 - p : SPARSE_P - p + (entry & RANK_MASK);
 }
 
+/** Raises the register of `entry` at precision p to cover it. */
+export function raiseRegister(registers: Uint8Array, entry: number, p: number): void {
+  const i = denseIndex(entry, p), rank = denseRank(entry, p);
+  if (registers[i]! < rank) registers[i] = rank;
+}
+
 /** Slots of a set holding `count` entries at most 3/4 full (a power of two, at least 8). */
 export function setCapacity(count: number): number {
   let cap = 8;

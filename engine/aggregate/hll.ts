@@ -13,17 +13,18 @@
 // Error: relative standard error 1.04 / sqrt(m) in the dense state (0.81% at the default p = 14,
 // 26% at p = 4, 0.2% at p = 18); far less while sparse (linear counting over 2^25 registers).
 //
-// States: sparse, with its entries (hll-sparse.ts) inline in the object's own fields up to 4, then in
-// an open-addressing set, until it would hold more than sparseMax(p) entries (where the set would
-// outgrow the dense registers); then dense (a Uint8Array of 2^p registers, each <= 65 - p) for good. Sparse or dense is a
-// function of the set of hashes seen (merge and add agree), so merging sketches gives register for
-// register the sketch fed the union. Merge needs equal precision. Encoding: hll-codec.ts.
+// States: sparse, its entries (hll-sparse.ts) in the object's own fields up to 4, then in an
+// open-addressing set, until it would hold more than sparseMax(p) entries (where the set would
+// outweigh the registers); then dense, a Uint8Array of 2^p registers (each <= 65 - p), for good.
+// Sparse or dense is a function of the set of hashes seen (merge and add agree), so merging sketches
+// gives register for register the sketch fed the union. Merge needs equal precision. Encoding:
+// hll-codec.ts.
 
 import { EngineError } from "../core/errors.ts";
 import { decodeHll, encodeHll } from "./hll-codec.ts";
 import { estimateRegisters, linearCounting } from "./hll-estimate.ts";
 import {
-  SPARSE_P, denseIndex, denseRank, entriesIntoRegisters, entryIndex, setCapacity, setInsert, sortedEntries, sparseEntry,
+  SPARSE_P, entriesIntoRegisters, entryIndex, raiseRegister, setCapacity, setInsert, sortedEntries, sparseEntry,
 } from "./hll-sparse.ts";
 
 export { estimateRegisters } from "./hll-estimate.ts";
@@ -102,14 +103,18 @@ export class Hll {
     }
     if (this.registers !== null) return other.mergeInto(this.registers);
     // Both sparse: add the other's entries one by one, so the state is the union's whatever the sizes.
-    // Sizing the set first also keeps linear probing from clustering on entries that arrive in slot order.
-    if (this.count + other.count > INLINE) this.reserve(Math.min(this.count + other.count, sparseMax(this.p)));
+    // The set is sized first, at least as large as the other's: entries then never arrive in the slot
+    // order of a larger set, which would make linear probing cluster.
+    const max = sparseMax(this.p);
+    if (this.count + other.count > INLINE && max > INLINE) {
+      this.reserve(Math.max(setCapacity(Math.min(this.count + other.count, max)), other.entries.length));
+    }
     const list = other.entryList(scratchB);
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
       if (e === 0) continue;
       if (this.registers === null) this.addEntry(e);
-      else raise(this.registers, e, this.p);
+      else raiseRegister(this.registers, e, this.p);
     }
   }
 
@@ -153,7 +158,7 @@ export class Hll {
       h.registers = s.registers;
       return h;
     }
-    if (s.count > INLINE) h.reserve(s.count);
+    if (s.count > INLINE) h.reserve(setCapacity(s.count));
     for (let i = 0; i < s.count; i++) h.addEntry(s.entries![i]!);
     return h;
   }
@@ -195,14 +200,12 @@ export class Hll {
       return false;
     }
     this.becomeDense(new Uint8Array(1 << this.p));
-    raise(this.registers!, e, this.p);
+    raiseRegister(this.registers!, e, this.p);
     return true;
   }
 
-  /** Makes the set hold `n` entries within its load limit (n <= sparseMax(p)). */
-  private reserve(n: number): void {
-    if (n <= INLINE && this.entries === EMPTY) return;
-    const cap = setCapacity(n);
+  /** Makes the set (leaving the inline fields) at least `cap` slots, cap <= 2^p / 4. */
+  private reserve(cap: number): void {
     if (this.entries.length < cap) this.rehash(cap);
   }
 
@@ -221,11 +224,6 @@ export class Hll {
     this.entries = EMPTY;
     this.count = 0;
   }
-}
-
-function raise(registers: Uint8Array, e: number, p: number): void {
-  const i = denseIndex(e, p), rank = denseRank(e, p);
-  if (registers[i]! < rank) registers[i] = rank;
 }
 
 /** a[i] = max(a[i], b[i]); equal lengths. */

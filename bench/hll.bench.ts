@@ -66,6 +66,17 @@ for (let i = 0; i < EVENTS; i++) codes[i] = codeOfUser[ids[i]!]!;
 const exact = new Set(ids).size;
 console.log(`${EVENTS} events, ${exact} distinct of ${USERS} users (Zipf 1.0), p = ${P}, seed ${SEED}`);
 
+// ---- splitting wyhash's BigInt into two u32 halves (hash.ts picks the aliased BigUint64Array)
+{
+  const wide = new BigUint64Array(1), words = new Uint32Array(wide.buffer), M = 0xffffffffn;
+  const hashOnly = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) x ^= Bun.hash.wyhash(names[ids[i]!]!, 0n) === 0n ? 1 : 0; return x; });
+  const bigintSplit = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { const h = Bun.hash.wyhash(names[ids[i]!]!, 0n); x ^= Number(h & M) ^ Number(h >> 32n); } return x; });
+  const aliased = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { wide[0] = Bun.hash.wyhash(names[ids[i]!]!, 0n); x ^= words[0]! ^ words[1]!; } return x; });
+  const twoHashes = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { const s = names[ids[i]!]!; x ^= Bun.hash.xxHash32(s, 1) ^ Bun.hash.xxHash32(s, 2); } return x; });
+  console.log(`string -> 64-bit hash halves: wyhash alone ${ns(hashOnly, EVENTS)} ns; + BigInt & and >> ${ns(bigintSplit, EVENTS)} ns; ` +
+    `+ aliased BigUint64Array ${ns(aliased, EVENTS)} ns (chosen); 2 x xxHash32 ${ns(twoHashes, EVENTS)} ns`);
+}
+
 // ---- per event
 const hashFloor = best(() => { let x = 0; for (let i = 0; i < EVENTS; i++) { hashNumber(ids[i]!, out, 0); x ^= out[0]! ^ out[1]!; } return x; });
 line("floor: hashNumber only", hashFloor, EVENTS);

@@ -103,6 +103,17 @@ describe("CodeHashes", () => {
     });
   });
 
+  test("codes asked for in any order, past the first capacity, each hash their own value (property)", () => {
+    fc.assert(fc.property(fc.array(fc.nat(2999), { maxLength: 400, size: "max" }), (asked) => {
+      const d = new StringDictionary();
+      const values = Array.from({ length: 3000 }, (_, i) => `v${i}-${i % 7 === 0 ? "日本" : "x"}`);
+      for (const v of values) { const b = utf8.encode(v); d.codeOfBytes(b, 0, b.length); }
+      const ch = new CodeHashes(d);
+      expect({ got: asked.map((c) => [ch.lo(c), ch.hi(c)]), hashed: ch.hashedCount })
+        .toEqual({ got: asked.map((c) => pair((o) => hashString(values[c]!, o, 0))), hashed: new Set(asked).size });
+    }), { seed: SEED, numRuns: 30 });
+  });
+
   test("hashes of a feed's user_id codes equal hashString of the plain values", () => {
     const table = eventsTable();
     const users = ["u1", "u2", "u1", "ü3", "u4", "u2"];

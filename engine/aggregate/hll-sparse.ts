@@ -15,11 +15,11 @@
 //
 // Why not HLL++'s own layout: HLL++ keeps a sorted, varint-delta compressed list and an unsorted
 // buffer merged into it from time to time. A plain sorted Uint32Array (no buffer) was tried first:
-// an add is then a binary search plus a memmove, which measured 150 ns per new user near 4096
-// entries and 230 ns per event over 20k keyed sketches (the binary search misses cache at every
-// level). The set makes an add one probe, usually one cache line, at about 5-11 bytes an entry
-// instead of 4-6. Sorting happens only where order matters, in encode (hll-codec.ts stores sorted
-// varint deltas, so the encoding does not depend on insertion order).
+// an add is then a binary search plus a memmove. bench/hll.bench.ts, sorted list -> set: 56 -> 23 ns
+// an event into one sketch of 3000 users, 150 -> 55 ns a new user until dense, 230 -> 140 ns an
+// event over 20k keyed sketches (where a binary search misses cache at every level). The set costs
+// about 5-11 bytes an entry instead of 4-6. Order matters only in encode, which sorts (hll-codec.ts
+// stores sorted varint deltas, so the encoding does not depend on insertion order).
 
 export const SPARSE_P = 25;
 const RANK_BITS = 6;

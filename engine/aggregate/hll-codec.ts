@@ -6,7 +6,8 @@
 //   | = 1     | 4..18   | 0 or 1  |                                                        |
 //   +---------+---------+---------+- - - - - - - - - - - - - - - - - - - - - - - - - - - - -+
 //
-//   kind 0, sparse:  count            varint, 0 <= count <= sparseMax(p)
+//   kind 0, sparse:  count            varint, 0 <= count <= sparseMax(p) = 3 * 2^(p - 4) (4 at p = 4;
+//                                     hll.ts: a sketch past it is dense, so changing it is a new version)
 //                    delta[count]     varint each: entry[i] - entry[i - 1], with entry[-1] = 0
 //                    entry = idx' << 6 | rank' as in engine/aggregate/hll-sparse.ts: idx' strictly
 //                    increasing, 1 <= rank' <= 40, entry < 2^31
@@ -18,7 +19,7 @@
 //                    each register <= 65 - p
 //
 // varint: unsigned LEB128 (7 bits a byte, low group first, high bit = more follows), at most 5
-// bytes, minimal (no trailing zero group). Size: 3 + ~4.5 bytes per element for a small sparse
+// bytes, minimal (no trailing zero group). Size: 3 + ~4-5 bytes per element for a small sparse
 // sketch; 3 + 0.75 * 2^p bytes dense (12 KiB + 3 at p = 14).
 //
 // Decoding validates everything and accepts only canonical bytes, so decode(b) succeeding implies

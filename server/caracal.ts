@@ -4,7 +4,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
+import { ALERTS_SCHEMA, DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.ts";
 import { Catalog } from "../engine/store/catalog.ts";
 import { readCheckpoint, writeCheckpoint } from "../storage/derived-checkpoint.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
@@ -22,6 +22,7 @@ import { CompactionTimer } from "./compaction-timer.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
 import { buildDerived } from "./derived-parts.ts";
 import { Access } from "./auth/access.ts";
+import { AlertService } from "./alerts/alert-service.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
@@ -50,6 +51,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     const catalog = new Catalog();
     for (const schema of config.tables) catalog.create(schema, { segmentRows: config.segmentRows });
     catalog.create(DEAD_LETTER_SCHEMA, { segmentRows: config.segmentRows });
+    catalog.create(ALERTS_SCHEMA, { segmentRows: config.segmentRows });
     const dedup = new DedupWindow({ windowMs: config.dedupWindowMs, maxIds: config.dedupMaxIds });
     const marks = new WalMarks(() => Object.fromEntries(catalog.list().map((t) => [t.schema.name, t.rowCount])));
     let pipeline: IngestPipeline | null = null;
@@ -58,11 +60,18 @@ export async function startCaracal(config: Config): Promise<Running> {
     const derived = parts.state;
     const checkpoint = await readCheckpoint(realFileSystem, derivedDir);
     if (checkpoint) derived.restore(checkpoint);
-    const checkpointDerived = async () => {
-      // Captured now (synchronously), written after: what it covers is what it holds.
-      const snap = derived.snapshot(), covered = { rows: derived.coverage(catalog), nextLsn: derived.nextLsn };
-      await writeCheckpoint(realFileSystem, derivedDir, snap);
-      return covered;
+    // One checkpoint write at a time: compaction asks for one before truncating the WAL, a timer
+    // writes one every interval (bounding how much derived state a restart replays).
+    let checkpointing: Promise<unknown> = Promise.resolve();
+    const checkpointDerived = () => {
+      const next = checkpointing.then(async () => {
+        // Captured now (synchronously), written after: what it covers is what it holds.
+        const snap = derived.snapshot(), covered = { rows: derived.coverage(catalog), nextLsn: derived.nextLsn };
+        await writeCheckpoint(realFileSystem, derivedDir, snap);
+        return covered;
+      });
+      checkpointing = next.catch(() => {});
+      return next;
     };
     const feedDerived = (lsn: number) => { derived.feed(catalog); derived.applied(lsn); };
     const encoder = new ParquetEncoder();
@@ -81,11 +90,19 @@ export async function startCaracal(config: Config): Promise<Running> {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
       onSegment: (lsn) => marks.segmentStarted(lsn), onFsync: (ms) => metrics.walFsync.observe(ms / 1000),
     });
-    const pool = new ParseWorkerPool({ workers: config.workers, tables: config.tables });
+    const pool = new ParseWorkerPool({ workers: config.workers, tables: [...config.tables, ALERTS_SCHEMA] });
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn),
       feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
-    const sql = await openSqlEngine(config, catalog, compactor);
+    const sql = await openSqlEngine(config, catalog, compactor, parts.tables);
+    const alerts = new AlertService({ dataDir: config.dataDir, rollups: parts.rollups, quality: parts.quality, pipeline: () => pipeline! });
+    let lastCheckpointLsn = derived.nextLsn;
+    const checkpointTimer = setInterval(() => {
+      if (derived.nextLsn === lastCheckpointLsn) return;
+      lastCheckpointLsn = derived.nextLsn;
+      checkpointDerived().catch((e) => console.error(`derived-state checkpoint failed (will retry): ${(e as Error).message}`));
+    }, DERIVED_CHECKPOINT_INTERVAL_MS);
+    checkpointTimer.unref?.();
     const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });
     if (!access.open && access.keyCount === 0) console.error("auth: no API keys yet, every request but /healthz is refused; create one with `caracal keys create --roles admin`");
     const server = startHttp(config.host, config.port, {
@@ -93,7 +110,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables,
     });
     let stopping: Promise<void> | null = null;
     return {
@@ -108,6 +125,10 @@ export async function startCaracal(config: Config): Promise<Running> {
         await Promise.race([closed, Bun.sleep(SHUTDOWN_GRACE_MS)]);
         await server.stop(true);
         await compaction.stop();
+        clearInterval(checkpointTimer);
+        await alerts.close();
+        // A last checkpoint: the next start replays no derived state.
+        await checkpointDerived().catch((e) => console.error(`final derived-state checkpoint failed: ${(e as Error).message}`));
         encoder.close();
         await sql.close();
         await wal!.close();

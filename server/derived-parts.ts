@@ -3,19 +3,32 @@
 
 import { DataQuality } from "../engine/aggregate/data-quality.ts";
 import { DerivedState } from "../engine/aggregate/derived-state.ts";
+import type { DerivedTableSource } from "../engine/aggregate/derived-table.ts";
+import { rollupTables } from "../engine/aggregate/rollup-export.ts";
+import { Rollups } from "../engine/aggregate/rollups.ts";
+import { ALERTS_SCHEMA } from "../engine/core/event-schema.ts";
 import type { Config } from "./config.ts";
 
 export interface DerivedParts {
   readonly state: DerivedState;
   readonly quality: DataQuality;
+  readonly rollups: Rollups;
+  /** Derived state exposed as SQL tables (rollup_*). */
+  readonly tables: readonly DerivedTableSource[];
 }
 
 export function buildDerived(config: Config): DerivedParts {
-  const quality = new DataQuality(config.tables);
-  return { state: new DerivedState([quality]), quality };
+  const quality = new DataQuality([...config.tables, ALERTS_SCHEMA]);
+  const rollups = new Rollups(config.rollups);
+  return { state: new DerivedState([quality, rollups]), quality, rollups, tables: rollupTables(rollups) };
 }
 
 /** Gauges of derived state for /metrics and /v1/stats. */
 export function derivedGauges(d: DerivedParts): Record<string, number> {
-  return { rows_fed: d.state.rowsFed, components_failed: d.state.failures.size };
+  let cells = 0;
+  for (const s of d.rollups.sets) cells += s.fine.count + s.coarse.count;
+  return {
+    rows_fed: d.state.rowsFed, components_failed: d.state.failures.size,
+    rollup_cells: cells, rollup_bytes: d.rollups.bytes, rollup_late_events: d.rollups.counters.late,
+  };
 }

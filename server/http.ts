@@ -16,8 +16,10 @@ import type { Metrics } from "./observability/prometheus.ts";
 import type { Access } from "./auth/access.ts";
 import type { Role } from "./auth/api-keys.ts";
 import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
+import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
+import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & {
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
@@ -53,6 +55,12 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/events": { POST: g("ingest", (req: Request) => postEvents(req, ctx)) },
     "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
+    "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
+    "/v1/alerts": { GET: g("query", () => listAlerts(ctx)), POST: g("admin", (req: Request) => postAlert(req, ctx)) },
+    "/v1/alerts/:name": {
+      GET: g("query", (req: Bun.BunRequest<"/v1/alerts/:name">) => getAlert(req.params.name, ctx)),
+      DELETE: g("admin", (req: Bun.BunRequest<"/v1/alerts/:name">) => deleteAlert(req.params.name, ctx)),
+    },
     "/v1/tables/:name": {
       PUT: g("admin", (req: Bun.BunRequest<"/v1/tables/:name">) => putTable(req, req.params.name, ctx)),
       DELETE: g("admin", (req: Bun.BunRequest<"/v1/tables/:name">) => deleteTable(req.params.name, ctx)),

@@ -133,7 +133,9 @@ export class CellTable {
     this.generation++;
     this.dirtyFlags.fill(0);
     this.dirtyCount = 0;
-    this.rehash(Math.max(128, this.slots.length));
+    let size = 128;
+    while (size < this.count * 2) size *= 2;
+    this.rehash(size);
     return removed;
   }
 
@@ -176,6 +178,7 @@ export class CellTable {
   }
 
   private rehash(size: number): void {
+    assert(this.count * 2 <= size, "rollup cell table over its load factor");
     const slots = new Int32Array(size).fill(EMPTY), mask = size - 1, stride = 1 + this.dims;
     const ids = new Int32Array(this.dims);
     for (let c = 0; c < this.count; c++) {
@@ -184,7 +187,6 @@ export class CellTable {
       while (slots[s] !== EMPTY) s = (s + 1) & mask;
       slots[s] = c;
     }
-    assert(this.count * 2 <= size, "rollup cell table over its load factor");
     this.slots = slots;
   }
 }

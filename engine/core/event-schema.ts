@@ -65,6 +65,27 @@ export const DEAD_LETTER_SCHEMA: TableSchema = {
   ],
 };
 
+/** Fired and resolved alerts, written through the WAL by the alert service: queryable like any table. */
+export const ALERTS_TABLE = "_alerts";
+export const ALERTS_SCHEMA: TableSchema = {
+  name: ALERTS_TABLE,
+  timeColumn: "ts",
+  columns: [
+    ...EVENT_COLUMNS.filter((c) => (SYSTEM_COLUMNS as readonly string[]).includes(c.name)),
+    { name: "rule", type: S, required: true },
+    { name: "state", type: S, required: true },
+    { name: "severity", type: S },
+    { name: "kind", type: S },
+    { name: "metric", type: S },
+    { name: "filter", type: ColumnType.JSON },
+    { name: "value", type: F },
+    { name: "threshold", type: F },
+    { name: "baseline_mean", type: F },
+    { name: "episode", type: S },
+    { name: "text", type: S, maxLength: LIMITS.LONG_TEXT_LENGTH_MAX },
+  ],
+};
+
 /**
  * A stream with its own schema, declared in config: the system columns come first, then the
  * declared ones. Declaring a system column again is a config error reported by the caller.

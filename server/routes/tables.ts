@@ -3,6 +3,7 @@
 // or "dimension" (uploaded with PUT). PUT /v1/tables/:name replaces a dimension table with the body
 // (CSV, NDJSON or Parquet); DELETE /v1/tables/:name drops it. The work is sql/dimension-tables.ts.
 
+import type { DerivedTableSource } from "../../engine/aggregate/derived-table.ts";
 import { EngineError } from "../../engine/core/errors.ts";
 import type { Catalog } from "../../engine/store/catalog.ts";
 import type { HistorySource } from "../../storage/parquet/table-history.ts";
@@ -15,6 +16,8 @@ export interface TablesRouteContext {
   readonly history: HistorySource;
   readonly dimensions: DimensionTables;
   readonly uploadBytesMax: number;
+  /** Derived state as SQL tables (rollup_*): read-only, always in memory. */
+  readonly derivedTables?: readonly DerivedTableSource[];
 }
 
 const UPLOAD_TYPES: Record<string, UploadFormat> = {
@@ -32,7 +35,8 @@ export function listTables(ctx: TablesRouteContext): Response {
   const dimensions = ctx.dimensions.list().map((d) => ({
     name: d.name, kind: "dimension", columns: d.columns, rows: d.rows, rows_in_memory: 0, rows_in_history: d.rows, version: d.version,
   }));
-  return jsonResponse({ tables: [...streams, ...dimensions] });
+  const derived = (ctx.derivedTables ?? []).map((d) => ({ name: d.name, kind: "derived", columns: d.columns.map((c) => ({ name: c.name, type: c.type })) }));
+  return jsonResponse({ tables: [...streams, ...dimensions, ...derived] });
 }
 
 export async function putTable(req: Request, name: string, ctx: TablesRouteContext): Promise<Response> {

@@ -11,6 +11,8 @@ import type { HistorySource } from "../../storage/parquet/table-history.ts";
 import type { Config } from "../config.ts";
 import { DimensionTables } from "./dimension-tables.ts";
 import { HotMirror } from "./hot-mirror.ts";
+import { DerivedMirror } from "./derived-mirror.ts";
+import type { DerivedTableSource } from "../../engine/aggregate/derived-table.ts";
 import { nativeTables } from "./native-tables.ts";
 import type { SqlLimits } from "./sql-request.ts";
 import { SqlRouter } from "./sql-router.ts";
@@ -22,7 +24,7 @@ export interface SqlEngine {
   close(): Promise<void>;
 }
 
-export async function openSqlEngine(config: Config, catalog: Catalog, history: HistorySource): Promise<SqlEngine> {
+export async function openSqlEngine(config: Config, catalog: Catalog, history: HistorySource, derived: readonly DerivedTableSource[] = []): Promise<SqlEngine> {
   const parquetDir = resolve(join(config.dataDir, "parquet")), tablesDir = resolve(join(config.dataDir, "tables"));
   for (const d of [parquetDir, tablesDir]) mkdirSync(d, { recursive: true });
   const duck = await DuckDb.open({
@@ -34,9 +36,11 @@ export async function openSqlEngine(config: Config, catalog: Catalog, history: H
   });
   try {
     const mirror = new HotMirror(catalog, history);
-    await duck.exclusive((s) => mirror.create(s));
-    const router = new SqlRouter(duck, mirror, nativeTables(catalog, history));
-    const dimensions = new DimensionTables(duck, tablesDir, (name) => catalog.get(name) !== undefined, () => router.forget());
+    const derivedMirror = new DerivedMirror(derived);
+    await duck.exclusive(async (s) => { await mirror.create(s); await derivedMirror.create(s); });
+    const router = new SqlRouter(duck, mirror, nativeTables(catalog, history), derivedMirror);
+    const reserved = new Set(derivedMirror.names);
+    const dimensions = new DimensionTables(duck, tablesDir, (name) => catalog.get(name) !== undefined || reserved.has(name) || name.startsWith("rollup_"), () => router.forget());
     await dimensions.load();
     // Not awaited: a query arriving meanwhile waits for the connection like any other.
     void duck.exclusive((s) => mirror.sync(s)).then(() => router.checkpointSoon(), () => {});

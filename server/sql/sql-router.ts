@@ -13,6 +13,7 @@ import type { SqlResult } from "../../engine/query/result.ts";
 import { newScanStats } from "../../engine/store/table.ts";
 import type { Description, DuckDb } from "../../storage/duckdb.ts";
 import type { HotMirror } from "./hot-mirror.ts";
+import type { DerivedMirror } from "./derived-mirror.ts";
 import type { SqlRequest } from "./sql-request.ts";
 
 /** Distinct SQL texts whose native plans (or refusals) are kept. */
@@ -29,6 +30,7 @@ export class SqlRouter {
     private readonly duck: DuckDb,
     private readonly mirror: HotMirror,
     private readonly tables: NativeTables,
+    private readonly derived: DerivedMirror | null = null,
   ) {}
 
   async run(req: SqlRequest): Promise<SqlResult> {
@@ -46,6 +48,7 @@ export class SqlRouter {
     }
     const out = await this.duck.exclusive(async (session) => {
       await this.mirror.sync(session);
+      await this.derived?.sync(session);
       return await session.query(req.sql, req.params, req.maxRows);
     }, { deadline, timeoutMs: req.timeoutMs }).finally(() => this.checkpointSoon());
     return { columns: out.columns, rows: out.rows, stats: { engine: "duckdb", rowsScanned: 0, elapsedMs: performance.now() - t0 } };

@@ -179,7 +179,7 @@ describe("catalog", () => {
       described: described.body.rows.slice(0, 4).map((r: string[]) => [r[0], r[1]]),
       props: described.body.rows.find((r: string[]) => r[0] === "props")?.[1],
     }).toEqual({
-      shown: ["_dead_letters", "events", "sensors"],
+      shown: ["_alerts", "_dead_letters", "events", "rollup_campaign", "rollup_channel", "rollup_country", "rollup_device", "rollup_total", "rollup_type", "sensors"],
       described: [["event_id", "VARCHAR"], ["ts", "TIMESTAMP"], ["received_at", "TIMESTAMP"], ["type", "VARCHAR"]],
       props: "VARCHAR",
     });
@@ -194,7 +194,8 @@ describe("catalog", () => {
       sensors: { ...sensors, columns: sensors.columns.slice(-2) },
       events: [ev.rows >= N, ev.rows_in_memory === ev.rows, ev.rows_in_history, ev.columns[1]],
     }).toEqual({
-      names: [["events", "stream"], ["sensors", "stream"], ["_dead_letters", "stream"]],
+      names: [["events", "stream"], ["sensors", "stream"], ["_dead_letters", "stream"], ["_alerts", "stream"],
+        ...["total", "campaign", "channel", "country", "device", "type"].map((d) => [`rollup_${d}`, "derived"])],
       sensors: { name: "sensors", kind: "stream", columns: [{ name: "device_id", type: "VARCHAR" }, { name: "temperature", type: "DOUBLE" }], rows: 0, rows_in_memory: 0, rows_in_history: 0 },
       events: [true, true, 0, { name: "ts", type: "TIMESTAMP" }],
     });

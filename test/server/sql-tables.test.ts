@@ -117,7 +117,7 @@ describe("dimension tables", () => {
     srv = await startCaracalProcess({ dataDir, args: ["--config", configFile("tables.json", { sql: { upload_bytes_max: 65536 } })] });
     const shown = await sql(srv.url, "SHOW TABLES");
     const r = await sql(srv.url, "SELECT * FROM campaigns");
-    expect([shown.body.rows.map((x: string[]) => x[0]), r.body.rows]).toEqual([["_dead_letters", "campaigns", "customers", "events"], [["cmp_3", 42]]]);
+    expect([shown.body.rows.map((x: string[]) => x[0]), r.body.rows]).toEqual([["_alerts", "_dead_letters", "campaigns", "customers", "events", ...["campaign", "channel", "country", "device", "total", "type"].map((d) => `rollup_${d}`)], [["cmp_3", 42]]]);
   });
 });
 

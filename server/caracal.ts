@@ -23,6 +23,7 @@ import { recover, type RecoveryReport } from "./recover.ts";
 import { buildDerived } from "./derived-parts.ts";
 import { Access } from "./auth/access.ts";
 import { AlertService } from "./alerts/alert-service.ts";
+import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
@@ -103,6 +104,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       checkpointDerived().catch((e) => console.error(`derived-state checkpoint failed (will retry): ${(e as Error).message}`));
     }, DERIVED_CHECKPOINT_INTERVAL_MS);
     checkpointTimer.unref?.();
+    const dashboard = new DashboardFeed({ derived: parts, alerts, sql: sql.router });
     const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });
     if (!access.open && access.keyCount === 0) console.error("auth: no API keys yet, every request but /healthz is refused; create one with `caracal keys create --roles admin`");
     const server = startHttp(config.host, config.port, {
@@ -110,7 +112,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard,
     });
     let stopping: Promise<void> | null = null;
     return {
@@ -126,6 +128,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         await server.stop(true);
         await compaction.stop();
         clearInterval(checkpointTimer);
+        dashboard.stop();
         await alerts.close();
         // A last checkpoint: the next start replays no derived state.
         await checkpointDerived().catch((e) => console.error(`final derived-state checkpoint failed: ${(e as Error).message}`));

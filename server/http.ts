@@ -6,7 +6,12 @@ import { DEFAULT_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
 import { errorResponse } from "./errors.ts";
 import { checkTable, postEvents, type EventsRouteContext } from "./routes/events.ts";
-import { wsHandler, type WsCounters, type WsData } from "./routes/events-ws.ts";
+import type { ServerWebSocket, WebSocketHandler } from "bun";
+import { wsHandler, type IngestWsData, type WsCounters } from "./routes/events-ws.ts";
+import { parseView, viewTopic, type DashboardFeed, type DashboardWsData } from "./dashboard/dashboard-feed.ts";
+
+/** Per-connection data of the two WebSocket kinds one server carries. */
+export type WsData = IngestWsData | DashboardWsData;
 import { healthz, stats, type OpsContext } from "./routes/ops.ts";
 import { sqlQuery, type SqlRouteContext } from "./routes/sql.ts";
 import { deleteTable, listTables, putTable, type TablesRouteContext } from "./routes/tables.ts";
@@ -23,6 +28,7 @@ export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRoute
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
+  readonly dashboard: DashboardFeed;
 };
 
 type Handler<R extends Request> = (req: R, srv: Server<WsData>) => Response | Promise<Response> | undefined | Promise<Response | undefined>;
@@ -31,6 +37,26 @@ type Handler<R extends Request> = (req: R, srv: Server<WsData>) => Response | Pr
  * A route handler behind the access check of its role (null: open to all). The role table below is
  * the one place that decides who may call what; the README's API table states the same.
  */
+/** One WebSocket handler for both kinds: ingest frames, and the dashboard's push channel. */
+function combinedWs(ingest: WebSocketHandler<IngestWsData>, dashboard: DashboardFeed, counters: WsCounters): WebSocketHandler<WsData> {
+  const asIngest = (w: ServerWebSocket<WsData>) => w as ServerWebSocket<IngestWsData>;
+  const asDash = (w: ServerWebSocket<WsData>) => w as ServerWebSocket<DashboardWsData>;
+  return {
+    maxPayloadLength: ingest.maxPayloadLength, backpressureLimit: ingest.backpressureLimit,
+    closeOnBackpressureLimit: ingest.closeOnBackpressureLimit, idleTimeout: ingest.idleTimeout,
+    open(w) {
+      if (w.data.kind === "dashboard") { counters.open++; void dashboard.open(asDash(w)); } else ingest.open?.(asIngest(w));
+    },
+    message(w, m) {
+      if (w.data.kind === "dashboard") return void dashboard.message(asDash(w), typeof m === "string" ? m : m.toString());
+      return ingest.message!(asIngest(w), m);
+    },
+    close(w, code, reason) {
+      if (w.data.kind === "dashboard") { counters.open--; dashboard.close(asDash(w)); } else ingest.close?.(asIngest(w), code, reason);
+    },
+  };
+}
+
 function guarded<R extends Request>(access: Access, role: Role | null, h: Handler<R>): Handler<R> {
   return (req, srv) => {
     try {
@@ -56,6 +82,29 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
+    "/v1/dashboard": {
+      GET: g("query", async (req: Request) => {
+        try {
+          const p = new URL(req.url).searchParams;
+          return new Response(await ctx.dashboard.render(parseView({ minutes: p.get("minutes"), campaign: p.get("campaign") })), { headers: { "content-type": "application/json" } });
+        } catch (e) {
+          return errorResponse(e);
+        }
+      }),
+    },
+    "/v1/dashboard/ws": {
+      GET: g("query", (req: Request, srv: Server<WsData>) => {
+        try {
+          const p = new URL(req.url).searchParams;
+          const view = parseView({ minutes: p.get("minutes"), campaign: p.get("campaign") });
+          if (ws.open >= LIMITS.WS_CONNECTIONS_MAX) throw new EngineError("overloaded", `${ws.open} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
+          if (srv.upgrade(req, { data: { kind: "dashboard", view, topic: viewTopic(view) } })) return undefined;
+          throw new EngineError("bad_request", "expected a WebSocket upgrade request");
+        } catch (e) {
+          return errorResponse(e);
+        }
+      }),
+    },
     "/v1/alerts": { GET: g("query", () => listAlerts(ctx)), POST: g("admin", (req: Request) => postAlert(req, ctx)) },
     "/v1/alerts/:name": {
       GET: g("query", (req: Bun.BunRequest<"/v1/alerts/:name">) => getAlert(req.params.name, ctx)),
@@ -74,7 +123,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
           if (ws.open >= LIMITS.WS_CONNECTIONS_MAX) {
             throw new EngineError("overloaded", `${ws.open} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
           }
-          if (srv.upgrade(req, { data: { table, seq: 0, inflightBytes: 0, paused: false } })) return undefined;
+          if (srv.upgrade(req, { data: { kind: "ingest", table, seq: 0, inflightBytes: 0, paused: false } })) return undefined;
           throw new EngineError("bad_request", "expected a WebSocket upgrade request");
         } catch (e) {
           return errorResponse(e);
@@ -102,7 +151,8 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     routes,
     fetch: fallback,
     error: (e) => errorResponse(e),
-    websocket: wsHandler(ctx, ws),
+    websocket: combinedWs(wsHandler(ctx, ws), ctx.dashboard, ws),
   });
+  ctx.dashboard.attach(server as Server<unknown>);
   return server;
 }

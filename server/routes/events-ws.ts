@@ -13,14 +13,14 @@ import { EngineError } from "../../engine/core/errors.ts";
 import { LIMITS } from "../../engine/core/limits.ts";
 import type { EventsRouteContext } from "./events.ts";
 
-export interface WsData { table: string; seq: number; inflightBytes: number; paused: boolean }
+export interface IngestWsData { kind: "ingest"; table: string; seq: number; inflightBytes: number; paused: boolean }
 
 export const WS_CLOSE_TRY_AGAIN = 1013;
 
 /** Backpressure events since start, for /v1/stats. */
 export interface WsCounters { open: number; pauses: number; backpressureCloses: number }
 
-export function wsHandler(ctx: EventsRouteContext, counters: WsCounters): WebSocketHandler<WsData> {
+export function wsHandler(ctx: EventsRouteContext, counters: WsCounters): WebSocketHandler<IngestWsData> {
   const budget = ctx.wsInflightBytesMax;
   const utf8 = new TextEncoder();
   return {
@@ -30,7 +30,7 @@ export function wsHandler(ctx: EventsRouteContext, counters: WsCounters): WebSoc
     idleTimeout: 120,
     open() { counters.open++; },
     close() { counters.open--; },
-    async message(ws: ServerWebSocket<WsData>, message: string | Buffer) {
+    async message(ws: ServerWebSocket<IngestWsData>, message: string | Buffer) {
       const seq = ++ws.data.seq;
       const binary = typeof message !== "string";
       const body = binary ? new Uint8Array(message) : utf8.encode(message);

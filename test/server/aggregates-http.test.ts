@@ -65,8 +65,8 @@ test("UV per campaign over the hour is within 3 standard errors of count(DISTINC
 });
 
 test("rollup tables answer SQL; ratios come from sums", async () => {
-  const [[pv, clicks, imps]] = await sql("SELECT sum(pv), sum(clicks), sum(impressions) FROM rollup_campaign");
-  const [[pv2, clicks2, imps2]] = await sql("SELECT count(*) FILTER (WHERE type = 'page_view'), count(*) FILTER (WHERE type = 'click'), count(*) FILTER (WHERE type = 'impression') FROM events");
+  const [pv, clicks, imps] = (await sql("SELECT sum(pv), sum(clicks), sum(impressions) FROM rollup_campaign"))[0]!;
+  const [pv2, clicks2, imps2] = (await sql("SELECT count(*) FILTER (WHERE type = 'page_view'), count(*) FILTER (WHERE type = 'click'), count(*) FILTER (WHERE type = 'impression') FROM events"))[0]!;
   const ctr = await metrics(`metric=ctr&step=${to - from}`);
   expect({ pv, clicks, imps, ctr: ctr.series[0].points[0][1] }).toEqual({ pv: pv2, clicks: clicks2, imps: imps2, ctr: clicks2 / imps2 });
 });
@@ -74,7 +74,7 @@ test("rollup tables answer SQL; ratios come from sums", async () => {
 test("bad metrics requests are 400 with a reason", async () => {
   const bad = async (q: string) => { const r = await fetch(`${srv.url}/v1/metrics?${q}`); return [r.status, ((await r.json()) as any).error.code]; };
   expect(await Promise.all([bad("metric=nope"), bad("metric=pv&by=os"), bad("metric=pv&step=7s"), bad("metric=pv&from=yesterday"), bad("metric=pv&colour=red")]))
-    .toEqual(Array.from({ length: 5 }, () => [400, "bad_argument"]));
+    .toEqual(Array.from({ length: 5 }, () => [400, "bad_argument"]) as never);
 });
 
 test("an alert rule fires, is logged in _alerts, survives a restart, and can be deleted", async () => {

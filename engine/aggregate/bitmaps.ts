@@ -129,6 +129,12 @@ export class Bitmap {
     return this.live().isEmpty;
   }
 
+  /** The largest id, or -1 when empty. */
+  get max(): number {
+    const rb = this.live();
+    return rb.isEmpty ? -1 : rb.maximum();
+  }
+
   has(id: number): boolean {
     return this.live().has(id);
   }

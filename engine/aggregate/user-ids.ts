@@ -36,25 +36,29 @@ export interface UserIdsOptions {
   readonly bytesMax?: number;
 }
 
-/** code -> dense id for one global dictionary; ids[code] = -1 until resolve(code) first runs. */
+/**
+ * code -> id of our own for one global dictionary: ids[code] is -1 until resolve(code) first runs
+ * (so the hot path is `let id = code < ids.length ? ids[code] : -1; if (id < 0) id = t.resolve(code)`).
+ * A resolver that returns -1 (a limit) leaves the entry at -1: asked again next time.
+ */
 export class CodeTranslation {
   ids: Int32Array;
 
   constructor(
     readonly dict: StringDictionary,
-    private readonly users: UserIds,
+    private readonly resolver: (value: string) => number,
   ) {
     this.ids = new Int32Array(Math.max(64, dict.size)).fill(EMPTY);
   }
 
-  /** The slow path: the dense id of `code` (inserting the key), or -1 at the id limit. */
+  /** The slow path: looks the value of `code` up (inserting it) and caches the answer. */
   resolve(code: number): number {
     if (code >= this.ids.length) {
       const grown = new Int32Array(Math.max(code + 1, this.dict.size, this.ids.length * 2)).fill(EMPTY);
       grown.set(this.ids);
       this.ids = grown;
     }
-    const id = this.users.idOf(this.dict.get(code));
+    const id = this.resolver(this.dict.get(code));
     this.ids[code] = id;
     return id;
   }
@@ -115,7 +119,7 @@ export class UserIds {
   /** The code -> id cache for one global dictionary (created on first use, kept while the dictionary lives). */
   translation(dict: StringDictionary): CodeTranslation {
     let t = this.translations.get(dict);
-    if (t === undefined) this.translations.set(dict, (t = new CodeTranslation(dict, this)));
+    if (t === undefined) this.translations.set(dict, (t = new CodeTranslation(dict, (key) => this.idOf(key))));
     return t;
   }
 

@@ -54,7 +54,7 @@ const orSchema = z.strictObject({ or: listOf("or") });
 const notSchema = z.strictObject({ not: z.unknown() });
 const definitionSchema = z.strictObject({
   name: z.string().regex(AUDIENCE_NAME, "must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter, digit or '_'"),
-  rule: z.unknown(),
+  rule: z.unknown().optional(),
 });
 
 /** Throws bad_argument naming `path` (and the field inside it zod found wrong). */

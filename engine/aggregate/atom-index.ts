@@ -330,7 +330,7 @@ export class AtomIndex {
     for (let k = 0; k < touched; k++) {
       const s = this.touched[k]!, begin = count[s]!, end = k + 1 < touched ? count[this.touched[k + 1]!]! : m;
       count[s] = 0;
-      const users = grouped.subarray(begin, end).sort();
+      const users = grouped.subarray(begin, end);
       const atom = this.atoms[this.slotAtom[s]!]!, day = this.slotDay[s]!;
       this.slotBitmap[s]!.addMany(users);
       if (!atom.allStale) atom.all.addMany(users);

@@ -125,6 +125,12 @@ export class Audiences implements RowConsumer {
     return this.index.retentionDays;
   }
 
+  /** "YYYY-MM-DD" of the newest event day seen (the end of every window), or null before the first row. */
+  get currentDay(): string | null {
+    const day = this.index.currentDay;
+    return day === NO_DAY ? null : new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+
   consume(batch: FeedBatch): void {
     if (batch.table !== this.table) return;
     const s = this.scratch;
@@ -139,13 +145,27 @@ export class Audiences implements RowConsumer {
     }
     const touched = Bitmap.of(s.users, 0, n);
     try {
-      for (const a of this.audiences.values()) {
-        const fresh = evaluate(a.def.rule, touched, this.evalContext);
-        a.members.andNotInPlace(touched).orInPlace(fresh);
-        fresh.dispose();
-      }
+      for (const a of this.audiences.values()) this.update(a, touched);
     } finally {
       touched.dispose();
+    }
+  }
+
+  /**
+   * members := (members AND NOT touched) OR eval(rule, touched), applied as a delta: the users who
+   * left and joined (both within the batch) are removed and added one by one. Whole-bitmap in-place
+   * ops on a large audience would cost per container of the audience, not per touched user (and
+   * roaring-wasm's bitset-container ops are slow: see bitmaps.ts).
+   */
+  private update(a: Materialized, touched: Bitmap): void {
+    const fresh = evaluate(a.def.rule, touched, this.evalContext);
+    const before = Bitmap.and(a.members, touched);
+    const left = Bitmap.andNot(before, fresh), joined = Bitmap.andNot(fresh, before);
+    try {
+      if (!left.isEmpty) a.members.removeMany(left.toUint32Array());
+      if (!joined.isEmpty) a.members.addMany(joined.toUint32Array());
+    } finally {
+      for (const b of [fresh, before, left, joined]) b.dispose();
     }
   }
 
@@ -200,26 +220,36 @@ export class Audiences implements RowConsumer {
 
   /** Evaluates a set expression (set-expression.ts) to a count, and the first `ids` members when asked. */
   setAlgebra(input: unknown, options: { ids?: number } = {}): SetAlgebraResult {
-    const expr = parseSetExpr(input);
     const limit = options.ids === undefined ? 0 : clampIds(options.ids, "ids");
-    if (limit === 0) return { count: countSet(expr, this.setContext) };
-    const op = operand(expr, this.setContext);
+    if (limit === 0) return { count: countSet(parseSetExpr(input), this.setContext) };
+    return this.withSet(input, (set) => ({ count: set.size, ids: this.keys(set.toUint32Array(limit)) }));
+  }
+
+  /**
+   * Lends `f` the set a set expression denotes (e.g. to stream an ad-hoc export). The bitmap may be
+   * the index's own: valid only during the call, and must not be modified or disposed.
+   */
+  withSet<T>(input: unknown, f: (set: Bitmap) => T): T {
+    const op = operand(parseSetExpr(input), this.setContext);
     try {
-      return { count: op.bitmap.size, ids: this.keys(op.bitmap.toUint32Array(limit)) };
+      return f(op.bitmap);
     } finally {
       if (op.owned) op.bitmap.dispose();
     }
+  }
+
+  /** The user key of a dense id (ids from withSet); 0 <= id < stats().users. */
+  userKey(id: number): string {
+    return this.users.key(id);
   }
 
   stats(): AudienceStats {
     const b = this.index.bitmapStats();
     let bytes = b.bytes, bitmaps = b.bitmaps;
     for (const a of this.audiences.values()) (bitmaps++, (bytes += a.members.byteSize));
-    const day = this.index.currentDay;
     return {
       ...this.counters, users: this.users.size, atoms: this.index.atoms.length, dayBitmaps: b.dayBitmaps, bitmaps,
-      bitmapBytes: bytes, userIdBytes: this.users.byteSize, audiences: this.audiences.size,
-      currentDay: day === NO_DAY ? null : new Date(day * DAY_MS).toISOString().slice(0, 10),
+      bitmapBytes: bytes, userIdBytes: this.users.byteSize, audiences: this.audiences.size, currentDay: this.currentDay,
     };
   }
 

@@ -19,6 +19,20 @@
 //     would read a disposed bitmap as empty, silently);
 //   - liveBitmaps() counts bitmaps created and not yet disposed, so tests can check for leaks.
 //
+// Performance of roaring-wasm 1.1.0 (measured here, identical under Bun/JSC and Node/V8), and what we
+// do about it:
+//   - Inserting into an array container moves its tail with memmove, which this build routes through
+//     a JS import (HEAPU8.copyWithin: no bulk-memory), ~1-2 us per insert into a container of a few
+//     thousand values. So adds are buffered: add()/addMany() append to a JS-side pending list, and
+//     the list is merged in one OR of a bitmap built from it (sorted, so built by appends) when the
+//     bitmap is next read, or when all pending lists together exceed a budget. One merge per
+//     container instead of one memmove per value.
+//   - Operations between two bitset containers (> 4096 ids in one 65536-id chunk) count bits with a
+//     SIMD popcount the build scalarized (function 48 of index.wasm spills each 16-byte vector to the
+//     stack and counts byte by byte): ~50-110 us per container pair whatever the density, so an AND
+//     count of two dense sets over 10M ids takes ~15 ms. Array-with-bitset pairs are fast. Nothing
+//     here can fix that; see bench/audiences.bench.ts for the figures.
+//
 // Loading. We import roaring-wasm's "browser" build on purpose: it carries the WASM bytes inline
 // (base64) and instantiates them in roaringLibraryInitialize(). The Node build reads index.wasm
 // from its package folder at import time, synchronously, by an absolute path that `bun build
@@ -36,6 +50,26 @@ const RANGE_END = 0x1_0000_0000;
 
 let live = 0;
 let scratch = new Uint32Array(4096);
+
+/** Bitmaps with pending adds, and the values pending in all of them together. */
+const dirty = new Set<Bitmap>();
+let pendingTotal = 0;
+let pendingBudget = 16 << 20;
+/** Values per 65536-id chunk from which merging by OR beats inserting one by one. */
+const MERGE_VALUES_PER_CHUNK_MIN = 24;
+/** A single addMany of at least this many values skips the pending list. */
+const DIRECT_ADD_MIN = 16_384;
+
+/** Values pending in all bitmaps together past which every pending list is merged (tests lower it). */
+export function setPendingBudget(values: number): void {
+  pendingBudget = values;
+  if (pendingTotal > pendingBudget) flushPending();
+}
+
+/** Merges every pending list now. */
+export function flushPending(): void {
+  for (const b of [...dirty]) b.flush();
+}
 
 function isAscending(v: Uint32Array, begin: number, end: number): boolean {
   for (let i = begin + 1; i < end; i++) if (v[i]! < v[i - 1]!) return false;
@@ -58,6 +92,9 @@ export function liveBitmaps(): number {
 
 export class Bitmap {
   private rb: RoaringBitmap32 | null;
+  /** Adds not yet merged into rb (any order, duplicates allowed); null when none. */
+  private pending: Uint32Array | null = null;
+  private pendingCount = 0;
 
   private constructor(rb: RoaringBitmap32) {
     this.rb = rb;
@@ -140,32 +177,51 @@ export class Bitmap {
   }
 
   add(id: number): void {
-    this.live().add(id);
+    this.alive();
+    this.reservePending(1);
+    this.pending![this.pendingCount++] = id;
+    this.afterAppend(1);
   }
 
   remove(id: number): void {
     this.live().delete(id);
   }
 
-  /**
-   * Adds values[begin, end), in any order. Unsorted input is sorted in a scratch copy first:
-   * CRoaring inserts one value at a time, and into an array container out of order each insert
-   * moves up to 8 KB (measured: ~800 ns a value unsorted, ~15 ns sorted, 1M values over 10M ids).
-   */
+  /** Adds values[begin, end), in any order (buffered: see the header). */
   addMany(values: Uint32Array, begin = 0, end = values.length): void {
-    const rb = this.live();
-    let src = values, from = begin, to = end;
-    if (!isAscending(values, begin, end)) {
-      if (scratch.length < end - begin) scratch = new Uint32Array(Math.max(end - begin, scratch.length * 2));
-      src = scratch.subarray(0, end - begin);
-      src.set(values.subarray(begin, end));
-      src.sort();
-      from = 0;
-      to = end - begin;
+    this.alive();
+    const n = end - begin;
+    if (n >= DIRECT_ADD_MIN) {
+      mergeSorted(this.live(), sortedCopy(values, begin, end));
+      return;
     }
-    // Chunked: roaring-wasm copies a whole typed array into a scratch area of WASM memory, and a
-    // view taken before a memory growth would be stale for a later chunk of one huge call.
-    for (let i = from; i < to; i += ADD_CHUNK) rb.addMany(src.subarray(i, Math.min(to, i + ADD_CHUNK)));
+    if (n <= 0) return;
+    this.reservePending(n);
+    this.pending!.set(values.subarray(begin, end), this.pendingCount);
+    this.pendingCount += n;
+    this.afterAppend(n);
+  }
+
+  /** Adds not yet merged. */
+  get pendingLength(): number {
+    return this.pendingCount;
+  }
+
+  /** Merges the pending adds into the bitmap (every read does this first). */
+  flush(): void {
+    const n = this.pendingCount;
+    if (n === 0) return;
+    const values = this.pending!.subarray(0, n).sort();
+    this.pending = null;
+    this.pendingCount = 0;
+    pendingTotal -= n;
+    dirty.delete(this);
+    mergeSorted(this.rb!, values);
+  }
+
+  /** Removes values[begin, end) (any order). */
+  removeMany(values: Uint32Array, begin = 0, end = values.length): void {
+    this.live().removeMany(values.subarray(begin, end));
   }
 
   andInPlace(other: Bitmap): this {
@@ -241,16 +297,79 @@ export class Bitmap {
   dispose(): void {
     const rb = this.rb;
     if (rb === null) return;
+    if (this.pendingCount > 0) {
+      pendingTotal -= this.pendingCount;
+      dirty.delete(this);
+    }
+    this.pending = null;
+    this.pendingCount = 0;
     this.rb = null;
     live--;
     rb.dispose();
   }
 
+  /** The roaring bitmap with pending adds merged; asserts the bitmap is not disposed. */
   private live(): RoaringBitmap32 {
     const rb = this.rb;
     assert(rb !== null, "bitmap used after dispose()");
+    if (this.pendingCount > 0) this.flush();
     return rb;
   }
+
+  private alive(): void {
+    assert(this.rb !== null, "bitmap used after dispose()");
+  }
+
+  private reservePending(n: number): void {
+    const need = this.pendingCount + n;
+    if (this.pending !== null && this.pending.length >= need) return;
+    const grown = new Uint32Array(Math.max(need, 64, (this.pending?.length ?? 0) * 2));
+    if (this.pending !== null) grown.set(this.pending.subarray(0, this.pendingCount));
+    this.pending = grown;
+  }
+
+  private afterAppend(n: number): void {
+    if (this.pendingCount === n) dirty.add(this);
+    pendingTotal += n;
+    if (pendingTotal > pendingBudget) flushPending();
+  }
+}
+
+/** values sorted ascending: a scratch copy when they are not already. */
+function sortedCopy(values: Uint32Array, begin: number, end: number): Uint32Array {
+  if (isAscending(values, begin, end)) return values.subarray(begin, end);
+  if (scratch.length < end - begin) scratch = new Uint32Array(Math.max(end - begin, scratch.length * 2));
+  const out = scratch.subarray(0, end - begin);
+  out.set(values.subarray(begin, end));
+  return out.sort();
+}
+
+/**
+ * Adds ascending `values` to rb. Into an empty bitmap they go straight in (every insert is an
+ * append). Otherwise, when they are dense enough per 65536-id chunk, a bitmap is built from them
+ * and OR-ed in (one merge per container, ~20 us for a container of a few thousand ids); else they
+ * are inserted one by one (~1 us each into such a container).
+ */
+function mergeSorted(rb: RoaringBitmap32, values: Uint32Array): void {
+  const n = values.length;
+  const chunks = (values[n - 1]! >>> 16) - (values[0]! >>> 16) + 1;
+  if (rb.isEmpty || n < MERGE_VALUES_PER_CHUNK_MIN * chunks) {
+    addChunked(rb, values);
+    return;
+  }
+  const tmp = new RoaringBitmap32();
+  try {
+    addChunked(tmp, values);
+    rb.orInPlace(tmp);
+  } finally {
+    tmp.dispose();
+  }
+}
+
+function addChunked(rb: RoaringBitmap32, values: Uint32Array): void {
+  // Chunked: roaring-wasm copies a whole typed array into a scratch area of WASM memory, and a
+  // view taken before a memory growth would be stale for a later chunk of one huge call.
+  for (let i = 0; i < values.length; i += ADD_CHUNK) rb.addMany(values.subarray(i, Math.min(values.length, i + ADD_CHUNK)));
 }
 
 /** Disposes every bitmap in `bitmaps` (null entries allowed). */

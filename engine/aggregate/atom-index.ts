@@ -17,8 +17,8 @@
 //
 // Hot path: ingest() takes one batch as flat typed arrays (dense user id, day, local ids of type,
 // campaign and category) and turns each row into up to five (atom, day, user) entries. Entries are
-// grouped by day bitmap with a counting sort, each group sorted by user, and added with one bulk add
-// per bitmap (CRoaring inserts sorted values ~50x faster than unsorted ones).
+// grouped by day bitmap with a counting sort and handed over with one addMany per bitmap (day, `all`,
+// windows), which bitmaps.ts buffers and merges in bulk.
 //
 // Ownership: every Bitmap here is owned by the index (day bitmaps by their slot, `all` and windows
 // by their atom / registry entry). Readers borrow them; they stay valid until the next ingest().

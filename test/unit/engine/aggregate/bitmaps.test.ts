@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Bitmap, initBitmaps, liveBitmaps } from "../../../../engine/aggregate/bitmaps.ts";
+import { Bitmap, flushPending, initBitmaps, liveBitmaps, pendingValues, setPendingBudget } from "../../../../engine/aggregate/bitmaps.ts";
 import { EngineError } from "../../../../engine/core/errors.ts";
 
 const SEED = Number(process.env.SEED ?? 4242);
@@ -51,6 +51,49 @@ describe("Bitmap", () => {
       }),
       { seed: SEED, numRuns: 150 },
     );
+    expect(liveBitmaps()).toEqual(before);
+  });
+
+  test("buffered adds interleaved with reads, budget merges and disposal equal a Set model (property)", () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("add" as const), target: fc.nat(3), ids: fc.array(idArb, { maxLength: 40 }) }),
+      fc.record({ kind: fc.constant("bulk" as const), target: fc.nat(3), ids: fc.array(fc.integer({ min: 0, max: 300_000 }), { minLength: 0, maxLength: 20_000 }) }),
+      fc.record({ kind: fc.constant("read" as const), target: fc.nat(3), ids: fc.constant([] as number[]) }),
+      fc.record({ kind: fc.constant("or" as const), target: fc.nat(3), ids: fc.constant([] as number[]) }),
+      fc.record({ kind: fc.constant("replace" as const), target: fc.nat(3), ids: fc.array(idArb, { maxLength: 10 }) }),
+    );
+    const before = liveBitmaps();
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.integer({ min: 1, max: 200 }), (ops, budget) => {
+        setPendingBudget(budget);
+        const bitmaps = [0, 1, 2, 3].map(() => Bitmap.empty());
+        const model = [0, 1, 2, 3].map(() => new Set<number>());
+        const reads: [number[], number[]][] = [];
+        for (const o of ops) {
+          const b = bitmaps[o.target]!, m = model[o.target]!;
+          if (o.kind === "add") for (const id of o.ids) (b.add(id), m.add(id));
+          else if (o.kind === "bulk") (b.addMany(Uint32Array.from(o.ids)), o.ids.forEach((id) => m.add(id)));
+          else if (o.kind === "read") reads.push([Array.from(b.toUint32Array(30)), sorted(m).slice(0, 30)]);
+          else if (o.kind === "or") {
+            const other = (o.target + 1) % 4;
+            b.orInPlace(bitmaps[other]!);
+            for (const id of model[other]!) m.add(id);
+          } else {
+            b.dispose(); // with adds still pending
+            bitmaps[o.target] = Bitmap.of(Uint32Array.from(o.ids));
+            model[o.target] = new Set(o.ids);
+          }
+        }
+        const got = bitmaps.map((b) => [b.size, Array.from(b.toUint32Array(50))]);
+        bitmaps[0]!.add(1); // disposed with a pending add: the accounting must drop it
+        for (const b of bitmaps) b.dispose();
+        expect({ got, reads: reads.map((r) => r[0]), pending: pendingValues() })
+          .toEqual({ got: model.map((m) => [m.size, sorted(m).slice(0, 50)]), reads: reads.map((r) => r[1]), pending: 0 });
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+    setPendingBudget(16 << 20);
+    flushPending();
     expect(liveBitmaps()).toEqual(before);
   });
 

@@ -12,6 +12,7 @@
 // Everything here is a pure function of the rows fed, in order, and the definitions: replaying the
 // log after restoring a checkpoint (encode/decode, audience-codec.ts) gives the same state.
 
+import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import { AtomIndex, DAY_MS, NO_DAY, type Window } from "./atom-index.ts";
 import { evaluate, type EvalContext } from "./audience-eval.ts";
@@ -107,7 +108,7 @@ export class Audiences implements RowConsumer {
 
   /** An empty instance, or one over decoded state. initBitmaps() must have completed. */
   constructor(options: AudiencesOptions = {}, state?: AudienceState) {
-    if (!bitmapsReady()) throw new Error("assertion failed: initBitmaps() has not completed");
+    assert(bitmapsReady(), "initBitmaps() has not completed");
     const retentionDays = options.retentionDays ?? RETENTION_DAYS_DEFAULT;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new EngineError("bad_config", `audience retention must be a whole number of days >= 1, got ${retentionDays}`);
     this.table = options.table ?? "events";

@@ -168,10 +168,22 @@ export class Bitmap {
     return new Bitmap(RoaringBitmap32.andNot(a.live(), b.live()));
   }
 
-  /** A new bitmap holding the union of all of `bitmaps` (one pass, faster than repeated or). */
+  /**
+   * A new bitmap holding the union of all of `bitmaps`, by pairwise ORs into new bitmaps. Not
+   * roaring-wasm's orMany: its lazy union turns containers into bitsets and then recounts them with
+   * the slow popcount; nor in-place ORs, slower here for array containers (measured, three sets of
+   * up to 250k ids over 10M: orMany 26 ms, clone + in place 2.4 ms, pairwise 1.0 ms).
+   */
   static orMany(bitmaps: readonly Bitmap[]): Bitmap {
     if (bitmaps.length === 0) return Bitmap.empty();
-    return new Bitmap(RoaringBitmap32.orMany(bitmaps.map((b) => b.live())));
+    if (bitmaps.length === 1) return bitmaps[0]!.clone();
+    let acc = Bitmap.or(bitmaps[0]!, bitmaps[1]!);
+    for (let i = 2; i < bitmaps.length; i++) {
+      const next = Bitmap.or(acc, bitmaps[i]!);
+      acc.dispose();
+      acc = next;
+    }
+    return acc;
   }
 
   get disposed(): boolean {

@@ -145,9 +145,9 @@ export function countSet(expr: SetExpr, ctx: SetContext): number {
     return withOperands(expr.children, ctx, (ops) => {
       if (ops.length === 1) return ops[0]!.size;
       if (ops.length === 2) return ops[0]!.orSize(ops[1]!);
-      const acc = Bitmap.orMany(ops);
+      const acc = Bitmap.orMany(ops.slice(0, -1));
       try {
-        return acc.size;
+        return acc.orSize(ops[ops.length - 1]!);
       } finally {
         acc.dispose();
       }

@@ -403,8 +403,3 @@ function addChunked(rb: RoaringBitmap32, values: Uint32Array): void {
   // view taken before a memory growth would be stale for a later chunk of one huge call.
   for (let i = 0; i < values.length; i += ADD_CHUNK) rb.addMany(values.subarray(i, Math.min(values.length, i + ADD_CHUNK)));
 }
-
-/** Disposes every bitmap in `bitmaps` (null entries allowed). */
-export function disposeAll(bitmaps: Iterable<Bitmap | null | undefined>): void {
-  for (const b of bitmaps) b?.dispose();
-}

@@ -3,8 +3,8 @@
 //
 // Data (seeded): USERS users with keys "cus_" + 7 base36 characters in a global dictionary, EVENTS
 // events over DAYS days (~EVENTS/DAYS a day, 10% of them up to 2 days late). The first USERS events
-// visit every user once in a pseudo-random order (so every user exists); the rest pick users with a
-// skew (a user of rank r is picked ~1/sqrt(r) as often). 23 event types with the weights of
+// visit every user once in a pseudo-random order (so every user exists); the rest pick user
+// floor(USERS * u1 * u2) for two uniform draws (density -ln x: low ranks are picked more often). 23 event types with the weights of
 // bench/data.ts (page_view 34%, purchase 1.2%, ...), 100 campaigns (Zipf) on 40% of events, 200
 // categories (Zipf) on commerce events. Batches are FeedBatches of 4096 rows built directly (codes
 // into our own dictionaries), so the figures are the consumer's alone, not the store's.
@@ -16,6 +16,7 @@
 // floor: the same AND count over two flat bitsets in JS (one bit per user, popcount of ANDed words).
 //
 //   bun bench/audiences.bench.ts [users=10000000] [events=15000000] [seed=7]
+//   PENDING_BUDGET=n overrides the buffered-add budget of bitmaps.ts (0: merge every add at once).
 
 import { Audiences } from "../engine/aggregate/audiences.ts";
 import { Bitmap, flushPending, setPendingBudget } from "../engine/aggregate/bitmaps.ts";

@@ -86,8 +86,13 @@ export interface TrainOptions {
   readonly l2?: number;
   /** Iteration cap. Default 300. */
   readonly maxIterations?: number;
-  /** Stop when the objective improves by less than this, relatively, in an iteration. Default 1e-10. */
+  /**
+   * Stop when the objective improves by less than this, relatively, in an iteration (default 2.2e-9,
+   * scipy's L-BFGS-B ftol: past it, weakly identified weights drift with no effect on predictions)...
+   */
   readonly tolerance?: number;
+  /** ...or when no gradient component exceeds this in magnitude (default 1e-5, L-BFGS-B's pgtol). */
+  readonly gradientTolerance?: number;
   /** L-BFGS memory (pairs kept). Default 10. */
   readonly memory?: number;
 }
@@ -103,7 +108,7 @@ export interface TrainResult {
 /** Fits the model on the listed rows of `data` (all rows when `rows` is null). */
 export function trainLogistic(data: Dataset, rows: Int32Array | null, options: TrainOptions = {}): TrainResult {
   const l2 = options.l2 ?? 1e-5, maxIterations = options.maxIterations ?? 300;
-  const tolerance = options.tolerance ?? 1e-10, m = options.memory ?? 10;
+  const tolerance = options.tolerance ?? 2.2e-9, gradientTolerance = options.gradientTolerance ?? 1e-5, m = options.memory ?? 10;
   const list = rows ?? Int32Array.from({ length: data.rows }, (_, i) => i);
   const d = data.dimension + 1; // the bias is the last parameter
   const theta = new Float64Array(d), grad = new Float64Array(d), dir = new Float64Array(d);
@@ -141,9 +146,9 @@ export function trainLogistic(data: Dataset, rows: Int32Array | null, options: T
       sy += s * y;
     }
     if (sy > 1e-12) { rho[head] = 1 / sy; head = (head + 1) % m; stored = Math.min(stored + 1, m); }
-    converged = f - fNew <= tolerance * Math.max(1, Math.abs(fNew));
     theta.set(trial);
     grad.set(trialGrad);
+    converged = f - fNew <= tolerance * Math.max(1, Math.abs(fNew)) || maxAbs(grad, d) <= gradientTolerance;
     f = fNew;
   }
   return { bias: theta[d - 1]!, weights: theta.slice(0, d - 1), iterations, objective: f, converged };
@@ -170,9 +175,10 @@ function objective(data: Dataset, list: Int32Array, l2: number, theta: Float64Ar
     let z = theta[b]!;
     for (let e = start; e < end; e++) z += theta[cols[e]!]! * vals[e]!;
     const y = labels[r]!, s = weights[r]!;
-    // softplus(z) - y z, stable for large |z|
-    f += s * ((z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y * z);
-    const g = s * (1 / (1 + Math.exp(-z)) - y);
+    // softplus(z) - y z and sigmoid(z) from one exp(-|z|), stable for large |z|
+    const ez = Math.exp(z > 0 ? -z : z);
+    f += s * ((z > 0 ? z : 0) + Math.log1p(ez) - y * z);
+    const g = s * ((z >= 0 ? 1 / (1 + ez) : ez / (1 + ez)) - y);
     for (let e = start; e < end; e++) grad[cols[e]!]! += g * vals[e]!;
     grad[b]! += g;
     total += s;
@@ -214,6 +220,12 @@ function direction(grad: Float64Array, S: Float64Array, Y: Float64Array, rho: Fl
     for (let j = 0; j < d; j++) out[j]! += S[o + j]! * (alpha[i]! - beta);
   }
   for (let j = 0; j < d; j++) out[j] = -out[j]!;
+}
+
+function maxAbs(a: Float64Array, n: number): number {
+  let m = 0;
+  for (let j = 0; j < n; j++) { const x = Math.abs(a[j]!); if (x > m) m = x; }
+  return m;
 }
 
 function dot(a: Float64Array, b: Float64Array, n: number): number {

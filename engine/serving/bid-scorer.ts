@@ -123,7 +123,7 @@ export class BidScorer {
     result.body = null;
     result.malformed = normalizeBidRequest(body, req, this.normalizeOptions);
     if (result.malformed !== null) { result.status = 400; return result; }
-    for (let i = 0; i < req.impCount; i++) resetDecision(this.decisions[i]!, req.imps[i]!.id);
+    for (let i = 0; i < req.impCount; i++) resetDecision(this.decisions[i]!, req.imps[i]!.id, req.at);
     const currency = chooseCurrency(req.cur, config);
     const ctr = env.models.get(config.ctrModel), cvr = config.cvrModel === null ? null : env.models.get(config.cvrModel);
     const pacing = env.pacing.multiplier(nowMs);
@@ -210,8 +210,8 @@ export class BidScorer {
   }
 }
 
-function resetDecision(d: ImpDecision, impId: string): void {
-  d.impId = impId; d.reason = null; d.bidId = null; d.price = 0; d.value = NaN; d.floor = NaN; d.shaded = false; d.at = 2;
+function resetDecision(d: ImpDecision, impId: string, at: number): void {
+  d.impId = impId; d.reason = null; d.bidId = null; d.price = 0; d.value = NaN; d.floor = NaN; d.shaded = false; d.at = at;
   d.dealId = null; d.creative = null; d.pctr = NaN; d.pcvr = NaN; d.features = null;
 }
 

@@ -148,7 +148,8 @@ export function parseBidConfig(raw: unknown): BidConfig {
   const r = bidFileSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new EngineError("bad_config", `bidding.${issue.path.join(".")}: ${issue.message}`);
+    const where = issue.path.length === 0 ? "bidding" : `bidding.${issue.path.join(".")}`;
+    throw new EngineError("bad_config", `${where}: ${issue.message}`);
   }
   return bidConfigFrom(r.data);
 }

@@ -25,7 +25,7 @@ function summary(h: Harness, body: unknown) {
   const r = run(h, body);
   const decisions = h.batches.length > before ? r.batch!.decisions.map((d) => [d.impId, d.reason, d.price]) : null;
   const bids = r.response === null ? [] : r.response.seatbid.flatMap((s: any) => s.bid.map((b: any) => [b.impid, b.price, b.crid, b.dealid ?? null]));
-  return { status: r.status, violations: r.violations, decisions, bids, cur: r.response?.cur ?? null };
+  return { status: r.status as number, violations: r.violations, decisions, bids, cur: r.response?.cur ?? null };
 }
 
 test("the fixtures: prices, creatives and currencies, every response valid", () => {

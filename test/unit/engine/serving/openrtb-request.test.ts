@@ -21,7 +21,7 @@ test("banner-site.json (2.6 locations) normalizes to the fields a scorer reads",
   const body = fixture("banner-site.json");
   const { reason, req } = normalize(body);
   const b = body as any;
-  expect({ reason, ...view(req) }).toEqual({
+  expect({ reason, ...view(req) } as Record<string, unknown>).toEqual({
     reason: null, id: "80ce30c53c16e6ede735f123ef6e32361bfc7b22", impCount: 1, tmax: 120, at: 1, cur: ["USD", "EUR"], test: false,
     bcat: b.bcat, badv: b.badv, bapp: null, wseat: null, bseat: null, isApp: false, domain: "news.example.com",
     page: b.site.page, pageHostStart: 8, pageHostEnd: 24, bundle: null, publisherId: "8953", cat: ["IAB12", "IAB12-1"],

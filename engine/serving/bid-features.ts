@@ -55,6 +55,8 @@ const COUNT_NAMES = PROFILE_COUNT_TYPES.flatMap((t) => PROFILE_WINDOWS.map((w) =
 const PROFILE_NUMERIC = ["recency_hours_log1p", "tenure_days_log1p", "spend_log1p", "orders_log1p", "sessions_log1p"] as const;
 
 export const NUMERIC_FEATURES: readonly string[] = [...REQUEST_NUMERIC, ...COUNT_NAMES, ...PROFILE_NUMERIC];
+/** Index of each request numeric feature. */
+const R = Object.fromEntries(REQUEST_NUMERIC.map((f, i) => [f, i])) as Record<(typeof REQUEST_NUMERIC)[number], number>;
 const N_COUNTS = REQUEST_NUMERIC.length;
 const N_PROFILE = N_COUNTS + COUNT_NAMES.length;
 
@@ -163,19 +165,19 @@ function num(out: FeatureVector, trace: FeatureTrace[] | null, index: number, va
 }
 
 function writeRequestNumeric(req: NormalizedRequest, imp: NormalizedImp, profile: ProfileSnapshot | null, out: FeatureVector, t: FeatureTrace[] | null): void {
-  num(out, t, 0, lg(imp.bidfloor));
-  num(out, t, 1, imp.instl ? 1 : 0);
-  num(out, t, 2, imp.rwdd ? 1 : 0);
-  num(out, t, 3, req.isApp ? 1 : 0);
-  num(out, t, 4, imp.secure ? 1 : 0);
-  num(out, t, 5, req.userKey !== null ? 1 : 0);
-  num(out, t, 6, lg(req.eids === null ? 0 : req.eids.length));
-  num(out, t, 7, lg(segmentCount(req.data)));
-  num(out, t, 8, req.lmt ? 1 : 0);
-  num(out, t, 9, req.dnt ? 1 : 0);
-  num(out, t, 10, req.gdpr === 1 ? 1 : 0);
-  num(out, t, 11, req.personalData ? 1 : 0);
-  num(out, t, 12, profile !== null ? 1 : 0);
+  num(out, t, R.floor_log1p, lg(imp.bidfloor));
+  num(out, t, R.instl, imp.instl ? 1 : 0);
+  num(out, t, R.rwdd, imp.rwdd ? 1 : 0);
+  num(out, t, R.is_app, req.isApp ? 1 : 0);
+  num(out, t, R.secure, imp.secure ? 1 : 0);
+  num(out, t, R.has_user_key, req.userKey !== null ? 1 : 0);
+  num(out, t, R.eid_count_log1p, lg(req.eids === null ? 0 : req.eids.length));
+  num(out, t, R.segment_count_log1p, lg(segmentCount(req.data)));
+  num(out, t, R.lmt, req.lmt ? 1 : 0);
+  num(out, t, R.dnt, req.dnt ? 1 : 0);
+  num(out, t, R.gdpr, req.gdpr === 1 ? 1 : 0);
+  num(out, t, R.personal_data, req.personalData ? 1 : 0);
+  num(out, t, R.profile_known, profile !== null ? 1 : 0);
 }
 
 function segmentCount(data: readonly unknown[] | null): number {

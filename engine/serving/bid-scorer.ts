@@ -53,7 +53,10 @@ export interface ImpDecision {
   features: string | null;
 }
 
-/** Every decision of one well-formed request, handed to onDecisions once, after the answer is fixed. */
+/**
+ * Every decision of one well-formed request, handed to onDecisions once, after the answer is fixed.
+ * A pooled object like the rest: valid during the call; copy out what must outlive it.
+ */
 export interface DecisionBatch {
   readonly request: NormalizedRequest;
   readonly decisions: readonly ImpDecision[];
@@ -108,12 +111,15 @@ export class BidScorer {
   private readonly drafts: BidDraft[] = [];
   private readonly decisions: ImpDecision[] = [];
   private readonly result: ScoreResult = { status: 204, body: null, malformed: null };
+  private readonly batch: { -readonly [K in keyof DecisionBatch]: DecisionBatch[K] };
   private readonly normalizeOptions: { ourEidSources: readonly string[] };
 
   constructor(private readonly env: ScorerEnv) {
     this.vector = new FeatureVector(env.space.dimension);
     this.normalizeOptions = { ourEidSources: env.config.ourEidSources };
     for (let i = 0; i < SERVING_LIMITS.IMPS_MAX; i++) { this.drafts.push(createBidDraft()); this.decisions.push(createDecision()); }
+    this.batch = { request: this.req, decisions: this.decisions, count: 0, nowMs: 0, currency: "", pacing: 1, fingerprint: env.space.fingerprint,
+      ctrModel: null, cvrModel: null, status: 204 };
   }
 
   /** Scores one parsed BidRequest at wall-clock nowMs. The result object is reused by the next call. */
@@ -145,11 +151,11 @@ export class BidScorer {
     }
     result.status = bids > 0 ? 200 : 204;
     if (env.onDecisions !== null) {
-      env.onDecisions({
-        request: req, decisions: this.decisions, count: req.impCount, nowMs, currency: currency ?? "", pacing,
-        fingerprint: env.space.fingerprint, ctrModel: ctr === null ? null : `${ctr.name}@${ctr.version}`,
-        cvrModel: cvr === null ? null : `${cvr.name}@${cvr.version}`, status: result.status,
-      });
+      const b = this.batch;
+      b.count = req.impCount; b.nowMs = nowMs; b.currency = currency ?? ""; b.pacing = pacing; b.status = result.status as 200 | 204;
+      b.ctrModel = ctr === null ? null : `${ctr.name}@${ctr.version}`;
+      b.cvrModel = cvr === null ? null : `${cvr.name}@${cvr.version}`;
+      env.onDecisions(b);
     }
     return result;
   }

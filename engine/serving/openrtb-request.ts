@@ -153,12 +153,15 @@ export function isObject(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
 /** A number, or a string holding one ("0.50"); NaN for anything else (including "" and null). */
 export function coerceNumber(v: unknown): number {
   if (typeof v === "number") return Number.isFinite(v) ? v : NaN;
-  if (typeof v === "string" && v.length > 0 && v.length < 32) {
+  // Decimal text only: Number() would also take "0x1f", " 5" and "Infinity".
+  if (typeof v === "string" && v.length > 0 && v.length < 32 && DECIMAL.test(v)) {
     const n = Number(v);
-    return Number.isFinite(n) && v.trim() === v ? n : NaN;
+    return Number.isFinite(n) ? n : NaN;
   }
   return NaN;
 }

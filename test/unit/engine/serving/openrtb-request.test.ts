@@ -186,3 +186,9 @@ test("unknown fields and unknown enum values anywhere do not change the view (pr
   const { reason, req } = normalize(enums);
   expect([reason, req.devicetype, req.imps[0]!.pos, req.at, req.connectiontype]).toEqual([null, 99, 42, 501, 77]);
 });
+
+test("numeric strings must be decimal text", () => {
+  const floor = (v: unknown) => { const { reason, req } = normalize({ id: "f", imp: [{ id: "1", banner: {}, bidfloor: v }] }); return reason ?? req.imps[0]!.bidfloor; };
+  expect([floor("0.50"), floor("2"), floor("1e-1"), floor("0x1f"), floor(" 5"), floor("Infinity"), floor(""), floor("-0.5"), floor(true), floor(null)])
+    .toEqual([0.5, 2, 0.1, "bidfloor_invalid", "bidfloor_invalid", "bidfloor_invalid", "bidfloor_invalid", "bidfloor_invalid", "bidfloor_invalid", "bidfloor_invalid"]);
+});

@@ -8,6 +8,7 @@ import { ALERTS_SCHEMA, DEAD_LETTER_SCHEMA } from "../engine/core/event-schema.t
 import { Catalog } from "../engine/store/catalog.ts";
 import { readCheckpoint, writeCheckpoint } from "../storage/derived-checkpoint.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
+import { DiskSpace } from "../storage/fs/disk-space.ts";
 import { Compactor } from "../storage/parquet/compactor.ts";
 import { ParquetEncoder } from "../storage/parquet/parquet-encoder.ts";
 import { WalMarks } from "../storage/parquet/wal-marks.ts";
@@ -91,9 +92,11 @@ export async function startCaracal(config: Config): Promise<Running> {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
       onSegment: (lsn) => marks.segmentStarted(lsn), onFsync: (ms) => metrics.walFsync.observe(ms / 1000),
     });
+    const disk = new DiskSpace(config.dataDir, config.diskFreeMinBytes);
     const pool = new ParseWorkerPool({ workers: config.workers, tables: [...config.tables, ALERTS_SCHEMA] });
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn),
-      feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000));
+      feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),
+      (bytes) => disk.check(bytes));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor, parts.tables);
     const alerts = new AlertService({ dataDir: config.dataDir, rollups: parts.rollups, quality: parts.quality, pipeline: () => pipeline! });

@@ -43,6 +43,7 @@ const fileSchema = z.strictObject({
     body_bytes_max: z.number().int().min(1024).optional(),
     ingest_inflight_bytes_max: z.number().int().min(1024).optional(),
     ws_inflight_bytes_max: z.number().int().min(1024).optional(),
+    disk_free_min_bytes: z.number().int().min(0).optional(),
   }).optional(),
   sql: z.strictObject({
     timeout_ms: z.number().int().min(1).optional(),
@@ -75,6 +76,8 @@ export interface Config {
   readonly bodyBytesMax: number;
   readonly ingestInflightBytesMax: number;
   readonly wsInflightBytesMax: number;
+  /** Free bytes the data directory keeps: below, ingest answers 507. */
+  readonly diskFreeMinBytes: number;
   /** Compacted rows stay in memory while newer than this... */
   readonly hotWindowMs: number;
   /** ...and while the store's memory is under this. */
@@ -123,7 +126,7 @@ export function parseFsync(text: string): FsyncPolicy {
 const NESTED_NUMERIC = {
   wal: ["segment_bytes"], dedup: ["window_ms", "max_ids"],
   storage: ["hot_window_ms", "hot_memory_bytes_max", "compaction_interval_ms", "compaction_min_rows", "segment_rows"],
-  limits: ["body_bytes_max", "ingest_inflight_bytes_max", "ws_inflight_bytes_max"],
+  limits: ["body_bytes_max", "ingest_inflight_bytes_max", "ws_inflight_bytes_max", "disk_free_min_bytes"],
   sql: ["timeout_ms", "max_rows", "text_bytes_max", "threads", "upload_bytes_max"],
 } as const;
 /** Nested settings whose values are text, taken from the environment as they are. */
@@ -223,6 +226,7 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     bodyBytesMax: file.limits?.body_bytes_max ?? LIMITS.BODY_BYTES_MAX,
     ingestInflightBytesMax: file.limits?.ingest_inflight_bytes_max ?? LIMITS.INGEST_INFLIGHT_BYTES_MAX,
     wsInflightBytesMax: file.limits?.ws_inflight_bytes_max ?? LIMITS.WS_INFLIGHT_BYTES_MAX,
+    diskFreeMinBytes: file.limits?.disk_free_min_bytes ?? LIMITS.DISK_FREE_MIN_BYTES,
     hotWindowMs: file.storage?.hot_window_ms ?? LIMITS.HOT_WINDOW_MS,
     hotMemoryBytesMax: file.storage?.hot_memory_bytes_max ?? LIMITS.HOT_MEMORY_BYTES_MAX,
     compactionIntervalMs: file.storage?.compaction_interval_ms ?? LIMITS.COMPACTION_INTERVAL_MS,

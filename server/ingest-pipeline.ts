@@ -65,6 +65,8 @@ export class IngestPipeline {
     private readonly applyControl: (rec: ControlRecord, lsn: number) => void = () => {},
     /** Called with each acknowledged batch's latency, receive to durable answer (metrics). */
     private readonly onBatch: (table: string, ms: number) => void = () => {},
+    /** Refuses a batch of this many bytes when the disk is too full (storage/fs/disk-space.ts). */
+    private readonly checkDisk: (bytes: number) => void = () => {},
   ) {
     this.walFailuresSeen = wal.failures;
   }
@@ -86,6 +88,7 @@ export class IngestPipeline {
       this.throwIfFailed();
       // Everything that can refuse the batch runs before the first id enters the dedup window.
       const decoded = this.checkFits(out);
+      this.checkDisk(out.batch.byteLength + (out.deadLetters?.byteLength ?? 0));
       // Codes are handed out in WAL order and the log records them, so a record may only follow
       // records that are in the log: after any WAL failure, nothing more is appended.
       if (this.wal.failures !== this.walFailuresSeen) {

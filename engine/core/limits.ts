@@ -72,4 +72,10 @@ export const LIMITS = {
   SQL_DUCKDB_THREADS: 2,
   /** Largest dimension-table upload (PUT /v1/tables/:name), in bytes as sent. */
   TABLE_UPLOAD_BYTES_MAX: 256 * 1024 * 1024,
+  /**
+   * Free bytes the data directory's file system must keep: below it ingest answers 507 disk_full
+   * before anything is logged, and takes batches again as soon as space returns (a WAL write that
+   * still hits ENOSPC stops ingest until restart: its dictionary codes may not be in the log).
+   */
+  DISK_FREE_MIN_BYTES: 256 * 1024 * 1024,
 } as const;

@@ -88,6 +88,9 @@ export async function startCaracal(config: Config): Promise<Running> {
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
       feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn),
     );
+    // Damaged files whose rows the replay brought back into memory are rewritten before anyone reads.
+    const repaired = await compactor.restoreQuarantined();
+    if (repaired > 0) console.error(`rewrote ${repaired} quarantined Parquet file(s) from rows replayed from the write-ahead log`);
     wal = await WalWriter.open(realFileSystem, walDir, {
       policy: config.fsync, segmentBytes: config.walSegmentBytes, nextLsn: recovery.nextLsn,
       onSegment: (lsn) => marks.segmentStarted(lsn), onFsync: (ms) => metrics.walFsync.observe(ms / 1000),
@@ -98,7 +101,10 @@ export async function startCaracal(config: Config): Promise<Running> {
       feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),
       (bytes) => disk.check(bytes));
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
-    const sql = await openSqlEngine(config, catalog, compactor, parts.tables);
+    const sql = await openSqlEngine(config, catalog, compactor, parts.tables, async (path, reason) => {
+      const q = await compactor.quarantine(path, reason);
+      return q && { rowCount: q.rowCount, restored: !compactor.quarantined.some((x) => x.path === q.path) };
+    });
     const alerts = new AlertService({ dataDir: config.dataDir, rollups: parts.rollups, quality: parts.quality, pipeline: () => pipeline! });
     let lastCheckpointLsn = derived.nextLsn;
     const checkpointTimer = setInterval(() => {

@@ -23,7 +23,9 @@ export interface OpsContext {
 export function healthz(ctx: OpsContext): Response {
   const failed = ctx.pipeline.failed;
   if (failed) return jsonResponse({ status: "degraded", reason: failed.message }, 503);
-  return jsonResponse({ status: "ok" });
+  // Serving but not whole: said, without failing the load balancer's check.
+  const warnings = (ctx.compactor?.quarantined ?? []).map((q) => `Parquet file ${q.path} quarantined (${q.rowCount} rows unreadable): ${q.reason}`);
+  return jsonResponse(warnings.length ? { status: "ok", warnings } : { status: "ok" });
 }
 
 export function stats(ctx: OpsContext): Response {

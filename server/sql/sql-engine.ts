@@ -24,7 +24,10 @@ export interface SqlEngine {
   close(): Promise<void>;
 }
 
-export async function openSqlEngine(config: Config, catalog: Catalog, history: HistorySource, derived: readonly DerivedTableSource[] = []): Promise<SqlEngine> {
+/** Moves a damaged history file aside (storage/parquet/compactor.ts quarantine). */
+export type Quarantine = (absPath: string, reason: string) => Promise<{ rowCount: number; restored: boolean } | null>;
+
+export async function openSqlEngine(config: Config, catalog: Catalog, history: HistorySource, derived: readonly DerivedTableSource[] = [], quarantine?: Quarantine): Promise<SqlEngine> {
   const parquetDir = resolve(join(config.dataDir, "parquet")), tablesDir = resolve(join(config.dataDir, "tables"));
   for (const d of [parquetDir, tablesDir]) mkdirSync(d, { recursive: true });
   const duck = await DuckDb.open({
@@ -38,7 +41,21 @@ export async function openSqlEngine(config: Config, catalog: Catalog, history: H
     const mirror = new HotMirror(catalog, history);
     const derivedMirror = new DerivedMirror(derived);
     await duck.exclusive(async (s) => { await mirror.create(s); await derivedMirror.create(s); });
-    const router = new SqlRouter(duck, mirror, nativeTables(catalog, history), derivedMirror);
+    const onReadError = async (message: string): Promise<string | null> => {
+      if (!quarantine) return null;
+      for (const t of catalog.list()) {
+        for (const f of history.history(t.schema.name).files) {
+          if (!message.includes(f.path)) continue;
+          const q = await quarantine(f.path, message);
+          if (q === null) return null;
+          return q.restored
+            ? `The damaged file was renamed *.parquet.damaged and rewritten from the ${q.rowCount} rows still in memory: nothing was lost; retry the query`
+            : `The damaged file was renamed *.parquet.damaged and its ${q.rowCount} rows are left out of answers from now on (a restart brings them back if the write-ahead log still holds them; else restore the file from a backup)`;
+        }
+      }
+      return null;
+    };
+    const router = new SqlRouter(duck, mirror, nativeTables(catalog, history), derivedMirror, onReadError);
     const reserved = new Set(derivedMirror.names);
     const dimensions = new DimensionTables(duck, tablesDir, (name) => catalog.get(name) !== undefined || reserved.has(name) || name.startsWith("rollup_"), () => router.forget());
     await dimensions.load();

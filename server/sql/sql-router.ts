@@ -31,6 +31,11 @@ export class SqlRouter {
     private readonly mirror: HotMirror,
     private readonly tables: NativeTables,
     private readonly derived: DerivedMirror | null = null,
+    /**
+     * Given a DuckDB error, moves aside the history file it names as unreadable (if any) and
+     * returns a sentence saying so; null when the error names no history file.
+     */
+    private readonly quarantine: (message: string) => Promise<string | null> = async () => null,
   ) {}
 
   async run(req: SqlRequest): Promise<SqlResult> {
@@ -50,7 +55,13 @@ export class SqlRouter {
       await this.mirror.sync(session);
       await this.derived?.sync(session);
       return await session.query(req.sql, req.params, req.maxRows);
-    }, { deadline, timeoutMs: req.timeoutMs }).finally(() => this.checkpointSoon());
+    }, { deadline, timeoutMs: req.timeoutMs }).catch(async (e) => {
+      // A Parquet file of the history that cannot be read (damaged on disk) would fail every later
+      // query too: it is moved aside, this query fails naming it, the next ones read the rest.
+      const moved = e instanceof EngineError && e.code === "sql_error" ? await this.quarantine(e.message) : null;
+      if (moved !== null) throw new EngineError("data_corrupt", `${e.message}. ${moved}`);
+      throw e;
+    }).finally(() => this.checkpointSoon());
     return { columns: out.columns, rows: out.rows, stats: { engine: "duckdb", rowsScanned: 0, elapsedMs: performance.now() - t0 } };
   }
 

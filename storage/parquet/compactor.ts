@@ -20,7 +20,7 @@ import type { Catalog } from "../../engine/store/catalog.ts";
 import type { Table } from "../../engine/store/table.ts";
 import type { FileSystem } from "../fs/file-system.ts";
 import { removeSegmentsBefore } from "../wal/wal-truncate.ts";
-import { readManifest, writeManifest, writeSynced, type Manifest, type ManifestFile, type ManifestTable } from "./manifest.ts";
+import { readManifest, writeManifest, writeSynced, type Manifest, type ManifestFile, type ManifestTable, type QuarantinedFile } from "./manifest.ts";
 import { openTree } from "./open-tree.ts";
 import { encodeInline, type Encode } from "./parquet-encoder.ts";
 import { extractRows } from "./part-rows.ts";
@@ -103,6 +103,69 @@ export class Compactor implements HistorySource {
 
   history(table: string): TableHistory {
     return this.histories.get(table) ?? EMPTY_HISTORY;
+  }
+
+  /** Files moved aside after read errors, oldest first. */
+  get quarantined(): readonly QuarantinedFile[] {
+    return this.manifest.quarantined ?? [];
+  }
+
+  /**
+   * Moves a part file that cannot be read out of the history: the manifest stops listing it (and
+   * records it under `quarantined`, with its row range and the reason), then the file is moved to
+   * `_quarantine/` for an operator to restore. Readers rebuild their views; the table's other files
+   * stay readable. Resolves with the entry, or null when `absPath` is not a file of the history.
+   */
+  async quarantine(absPath: string, reason: string): Promise<QuarantinedFile | null> {
+    await this.idle().catch(() => {});
+    for (const [table, t] of Object.entries(this.manifest.tables)) {
+      const f = t.files.find((x) => join(this.dir, x.path) === absPath);
+      if (!f) continue;
+      const entry: QuarantinedFile = { table, path: f.path, firstRow: f.firstRow, rowCount: f.rowCount, reason, at: new Date().toISOString() };
+      await this.commit({
+        ...this.manifest,
+        tables: { ...this.manifest.tables, [table]: { ...t, files: t.files.filter((x) => x !== f) } },
+        quarantined: [...this.quarantined, entry],
+      });
+      await this.fs.rename(absPath, `${absPath}.damaged`).catch(() => {});
+      this.publish(true);
+      await this.restoreQuarantined();
+      return entry;
+    }
+    return null;
+  }
+
+  /**
+   * Rewrites quarantined files whose rows are still in memory (not yet evicted, or replayed from the
+   * WAL after a restart) at their old paths and lists them again: the damage is then repaired with
+   * nothing lost. Returns how many were restored.
+   */
+  async restoreQuarantined(): Promise<number> {
+    let restored = 0;
+    for (const q of this.quarantined) {
+      const table = this.catalog.get(q.table);
+      const run = /part-(\d+)-(\d+)\.parquet$/.exec(q.path);
+      if (!table || !run) continue;
+      const from = Number(run[1]), to = Number(run[2]);
+      if (table.rowBase > from || table.rowCount < to) continue;
+      const parts = await (this.opts.encode ?? encodeInline)(extractRows(table, from, to));
+      const part = parts.find((p) => q.path.startsWith(`${q.table}/${p.partition}/`));
+      if (!part || part.rowCount !== q.rowCount) continue;
+      await writeSynced(this.fs, join(this.dir, `${q.path}.tmp`), part.bytes);
+      await syncParents(this.fs, this.dir, q.path);
+      const t = this.manifest.tables[q.table]!;
+      const file: ManifestFile = { path: q.path, firstRow: q.firstRow, rowCount: q.rowCount, timeMin: part.timeMin, timeMax: part.timeMax };
+      await this.commit({
+        ...this.manifest,
+        tables: { ...this.manifest.tables, [q.table]: { ...t, files: [...t.files, file].sort((a, b) => a.firstRow - b.firstRow) } },
+        quarantined: this.quarantined.filter((x) => x !== q),
+      });
+      await this.fs.rename(join(this.dir, `${q.path}.tmp`), join(this.dir, q.path));
+      await syncParents(this.fs, this.dir, q.path);
+      restored++;
+    }
+    if (restored > 0) this.publish(true);
+    return restored;
   }
 
   /** One compaction pass (or the one already running). `final` compacts sealed runs of any size. */
@@ -198,10 +261,10 @@ export class Compactor implements HistorySource {
     this.manifest = next;
   }
 
-  private publish(): void {
+  private publish(force = false): void {
     for (const [name, t] of Object.entries(this.manifest.tables)) {
       const prev = this.histories.get(name);
-      if (prev && prev.compactedRows === t.compactedRows) continue;
+      if (!force && prev && prev.compactedRows === t.compactedRows) continue;
       this.histories.set(name, {
         version: (prev?.version ?? 0) + 1,
         compactedRows: t.compactedRows,

@@ -37,8 +37,21 @@ export interface WalStart {
   readonly rows: Readonly<Record<string, number>>;
 }
 
+/** A part file found unreadable and moved aside: its rows are left out of answers. */
+export interface QuarantinedFile {
+  readonly table: string;
+  /** Where it was, relative to the parquet directory; it is now `<path>.damaged`. */
+  readonly path: string;
+  readonly firstRow: number;
+  readonly rowCount: number;
+  readonly reason: string;
+  readonly at: string;
+}
+
 export interface Manifest {
   readonly version: number;
+  /** Files moved aside after read errors (absent in manifests written before the first one). */
+  readonly quarantined?: readonly QuarantinedFile[];
   /** Bumped on every write. */
   readonly generation: number;
   readonly tables: Readonly<Record<string, ManifestTable>>;

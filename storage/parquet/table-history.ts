@@ -2,7 +2,8 @@
 // routing): which files hold the compacted rows and which row indexes and times they cover.
 // Compaction (storage/parquet/compactor.ts) is the only writer; readers take a snapshot per query.
 //
-// Invariant: the files hold exactly table rows [0, compactedRows), each row once, in row order.
+// Invariant: the files hold exactly table rows [0, compactedRows), each row once, in row order, but
+// for the rows of files quarantined after read errors (the manifest's `quarantined` list).
 
 export interface HistoryFile {
   /** Absolute path of the Parquet file. */

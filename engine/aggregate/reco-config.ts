@@ -3,8 +3,15 @@
 // trending the last day; a few hundred MB at most for a million items and users.
 //
 // Every size below is a hard cap: state never grows past it, and what a cap turns away is counted
-// (Recommender.counters). Validation happens once here (EngineError bad_config); the hot paths
-// assert nothing about the config.
+// (Recommender.stats()). Validation happens once here (EngineError bad_config); the hot paths
+// assert nothing about the config. Memory at the default caps, all full:
+//
+//   neighbour summaries  neighbourBlocksMax * M * 28 B      131072 * 50 * 28  = 183 MB
+//   open sessions        sessionsMax * (K * 17 + 17) B       65536 * 289      =  19 MB (allocated at start)
+//   user rings           usersMax * (R * 8 + P * 4 + 1) B    1048576 * 145    = 152 MB
+//   per item             61 B (popularity, heaps, serving scratch) + the item's string
+//
+// Arrays grow by doubling as ids appear, so a small catalog or audience costs what it uses.
 
 import { EngineError } from "../core/errors.ts";
 
@@ -71,7 +78,7 @@ export const DEFAULT_RECO_CONFIG: RecoConfig = {
   neighbourBlocksMax: 1 << 17,
   itemsMax: 1 << 21,
   categoriesMax: 1 << 16,
-  usersMax: 1 << 21,
+  usersMax: 1 << 20,
   sessionsMax: 1 << 16,
   sessionItems: 16,
   sessionGapMs: 30 * MINUTE_MS,
@@ -79,8 +86,8 @@ export const DEFAULT_RECO_CONFIG: RecoConfig = {
   coHalfLifeMs: 7 * DAY_MS,
   trendHalfLifeMs: DAY_MS,
   trendCandidates: 128,
-  recentItems: 16,
-  purchasedItems: 32,
+  recentItems: 10,
+  purchasedItems: 16,
   recentSeedWeight: 0.5,
   seedHalfLifeMs: DAY_MS,
   trendingWeight: 0.05,

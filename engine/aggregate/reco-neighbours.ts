@@ -175,7 +175,7 @@ export class NeighbourSummaries {
     for (let k = 0; k < keep; k++) {
       const ob = order[k]!, nb = this.blocksUsed++, base = ob * m;
       const js = Array.from({ length: fill[ob]! }, (_, j) => base + j);
-      if (fill[ob]! > this.m) js.sort((a, b) => cnt[b]! - cnt[a]! || a - b);
+      if (fill[ob]! > this.m) js.sort((a, b) => cnt[b]! - cnt[a]! || nbr[a]! - nbr[b]!);
       const f = Math.min(this.m, js.length);
       for (let j = 0; j < f; j++) {
         const to = nb * this.m + j, from = js[j]!;

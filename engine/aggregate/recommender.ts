@@ -48,6 +48,26 @@ export interface RecoCounters {
   rebases: number;
 }
 
+export interface RecoStats extends RecoCounters {
+  items: number;
+  categories: number;
+  /** Items with a neighbour summary. */
+  neighbourBlocks: number;
+  /** Space-Saving counters handed to a new neighbour. */
+  neighbourReplacements: number;
+  /** Summaries recycled for another item (neighbourBlocksMax reached). */
+  neighbourBlockEvictions: number;
+  /** Sessions ended by the gap. */
+  sessionsExpired: number;
+  /** Live sessions pushed out (sessionsMax reached). */
+  sessionsEvicted: number;
+  /** Rows of users past usersMax. */
+  usersUntrackedRows: number;
+  /** Distinct categories past categoriesMax. */
+  categoriesRefused: number;
+  bytes: number;
+}
+
 export class Recommender implements DerivedComponent {
   readonly name = "recommendations";
   readonly tables = ["events"];
@@ -270,7 +290,7 @@ export class Recommender implements DerivedComponent {
   }
 
   /** Every counter of this component and its parts, for metrics. */
-  stats(): Record<string, number> {
+  stats(): RecoStats {
     return {
       ...this.counters, items: this.items.size, categories: this.categories.size, neighbourBlocks: this.neighbours.blocksUsed,
       neighbourReplacements: this.neighbours.replacements, neighbourBlockEvictions: this.neighbours.blockEvictions,

@@ -242,3 +242,20 @@ test("bad requests and configs are refused with stable codes", () => {
     code(() => r.decode(new Uint8Array([1, 0, 0, 0, 9]))),
   ]).toEqual(["bad_argument", "bad_argument", "bad_argument", "bad_argument", "ok", "bad_config", "bad_config", "bad_config", "bad_config", "data_corrupt"]);
 });
+
+test("items co-occur only within coWindowMs of each other and within one session (a gap ends it)", () => {
+  const r = new Recommender(new ValueIds(), { coHalfLifeMs: Infinity, coWindowMs: 20 * 60_000, sessionGapMs: 30 * 60_000 });
+  const at = (min: number, item: string, session = "s"): PlainEvent => ({ type: "view_item", ts: T0 + min * 60_000, session_id: session, item_id: item });
+  // x, y 5 min apart: a pair. z 25 min after x: a pair with y (20 min) only. w 31 min after z: a new session.
+  // v in another session at the same time as x: no pair.
+  feed(r, [at(0, "x"), at(0, "v", "other"), at(5, "y"), at(25, "z"), at(56, "w")], 2);
+  const pairs: Record<string, Record<string, number>> = {};
+  const nb = r.neighbours;
+  for (const it of ["x", "y", "z", "w", "v"]) {
+    const b = nb.blockOf[r.items.find(it)]!;
+    if (b < 0) continue;
+    const row: Record<string, number> = (pairs[it] = {});
+    for (let j = b * nb.m; j < b * nb.m + nb.fill[b]!; j++) row[r.items.value(nb.nbr[j]!)] = nb.cnt[j]!;
+  }
+  expect({ pairs, expired: r.stats().sessionsExpired }).toEqual({ pairs: { x: { y: 1 }, y: { x: 1, z: 1 }, z: { y: 1 } }, expired: 1 });
+});

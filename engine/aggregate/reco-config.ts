@@ -123,7 +123,8 @@ export function recoConfig(overrides: Partial<RecoConfig> = {}): RecoConfig {
   const types = Object.entries(c.types);
   if (types.length === 0) throw new EngineError("bad_config", "recommendations.types is empty: no event would count");
   for (const [name, t] of types) {
-    if (!(t.weight > 0 && Number.isFinite(t.weight))) throw new EngineError("bad_config", `recommendations.types.${name}.weight is ${t.weight}, must be finite and > 0`);
+    // Weights are kept as float32 in session rings: one that rounds to 0 or infinity would not count.
+    if (!(Math.fround(t.weight) > 0 && Math.fround(t.weight) < Infinity)) throw new EngineError("bad_config", `recommendations.types.${name}.weight is ${t.weight}, must be in (1e-38, 3e38)`);
   }
   return c;
 }

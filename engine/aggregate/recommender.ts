@@ -248,7 +248,8 @@ export class Recommender implements DerivedComponent {
       this.typeWeight = w; this.typeBuy = b;
     }
     const t = Object.hasOwn(this.config.types, this.typeIds.value(id)) ? this.config.types[this.typeIds.value(id)] : undefined;
-    this.typeWeight[id] = t?.weight ?? 0;
+    // Rounded to float32 as session rings keep it, so a repeat compares equal and adds no pair weight.
+    this.typeWeight[id] = Math.fround(t?.weight ?? 0);
     this.typeBuy[id] = t?.purchase ? 1 : 0;
     return id;
   }

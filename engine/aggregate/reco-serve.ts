@@ -14,8 +14,11 @@
 //               is bounded by 1 and favours pairs that occur together more than their popularity
 //               explains, and the support factor discounts pairs seen in a session or two.
 //   trending    each of the top-C popular items (of the category when one is asked for, else global)
-//               adds trendingWeight * pop[n] / pop[top item]: a prior below a strong co-occurrence,
-//               enough to break the ties of weak ones, and the whole answer for a user with no seeds.
+//               adds trendingWeight * w_max * pop[n] / pop[top item], w_max the strongest seed's
+//               weight (1 without seeds): a prior below a strong co-occurrence, enough to break the
+//               ties of weak ones, and the whole answer for a user with no seeds. Relative to w_max so
+//               the ranking does not change with how long ago a user's history was (staleness
+//               weighs seeds against each other and against the context item, not against trending).
 //   recent      (recentWeight > 0) u's recent items not bought add recentWeight * their seed weight.
 // Excluded: u's last P purchases always; the seeds themselves from co-view and trending (a page
 // does not recommend the item it shows, nor what the user just looked at) unless as "recent".
@@ -64,6 +67,7 @@ export class ServeScratch {
   touchedCount = 0;
   /** 1 when seed 0 is the context item. */
   contextSeeds = 0;
+  seedWeightMax = 0;
   readonly seedItems: Int32Array;
   readonly seedWeights: Float64Array;
 
@@ -121,7 +125,7 @@ export function recommendInto(r: Recommender, out: RecoResult, userKey: string |
   if (known) markPurchases(r, uid, stamp);
   const seeds = collectSeeds(r, known ? uid : -1, context === null ? -1 : r.items.find(context), nowMs, stamp);
   for (let s = 0; s < seeds; s++) addNeighbours(r, sc.seedItems[s]!, sc.seedWeights[s]!, cat, nowMs, stamp);
-  addTrending(r, cat, stamp);
+  addTrending(r, cat, stamp, seeds > 0 ? sc.seedWeightMax : 1);
   if (known && r.config.recentWeight > 0) addRecent(r, seeds, cat, stamp);
   return select(sc, out, Math.min(k, out.items.length));
 }
@@ -135,7 +139,8 @@ function markPurchases(r: Recommender, uid: number, stamp: number): void {
 function collectSeeds(r: Recommender, uid: number, ctx: number, nowMs: number, stamp: number): number {
   const sc = r.scratch, c = r.config;
   let n = 0;
-  if (ctx >= 0) { sc.seedItems[n] = ctx; sc.seedWeights[n++] = 1; sc.seed[ctx] = stamp; }
+  sc.seedWeightMax = 0;
+  if (ctx >= 0) { sc.seedItems[n] = ctx; sc.seedWeights[n++] = 1; sc.seed[ctx] = stamp; sc.seedWeightMax = 1; }
   sc.contextSeeds = n;
   if (uid < 0) return n;
   const R = r.userRings.r, recent = r.userRings.recent, secs = r.userRings.recentSec;
@@ -145,7 +150,8 @@ function collectSeeds(r: Recommender, uid: number, ctx: number, nowMs: number, s
     if (sc.seed[it] === stamp) continue;
     const ageMs = Math.max(0, nowMs - (secs[j]! + EPOCH_S) * 1000);
     sc.seedItems[n] = it;
-    sc.seedWeights[n++] = c.recentSeedWeight * Math.pow(2, -ageMs / c.seedHalfLifeMs);
+    const w = (sc.seedWeights[n++] = c.recentSeedWeight * Math.pow(2, -ageMs / c.seedHalfLifeMs));
+    if (w > sc.seedWeightMax) sc.seedWeightMax = w;
     sc.seed[it] = stamp;
   }
   return n;
@@ -166,10 +172,11 @@ function addNeighbours(r: Recommender, s: number, ws: number, cat: number, nowMs
   }
 }
 
-function addTrending(r: Recommender, cat: number, stamp: number): void {
+/** `scale`: the strongest seed's weight (1 without seeds), so staleness of a user's history alone does not hand the list to trending. */
+function addTrending(r: Recommender, cat: number, stamp: number, scale: number): void {
   const heaps = cat >= 0 ? r.catTop : r.top, g = Math.max(cat, 0);
   if (g >= heaps.groups) return;
-  const base = g * heaps.capacity, size = heaps.size[g]!, pop = r.pop, sc = r.scratch, alpha = r.config.trendingWeight;
+  const base = g * heaps.capacity, size = heaps.size[g]!, pop = r.pop, sc = r.scratch, alpha = r.config.trendingWeight * scale;
   let max = 0;
   for (let j = base; j < base + size; j++) max = Math.max(max, pop[heaps.heap[j]!]!);
   if (!(max > 0) || alpha <= 0) return;

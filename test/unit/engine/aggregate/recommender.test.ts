@@ -52,7 +52,7 @@ function feed(r: Recommender, events: readonly PlainEvent[], batch = 503): void 
 
 function planted(config: Partial<RecoConfig> = {}): { r: Recommender; events: PlainEvent[]; now: number } {
   const rng = new Rng(seed);
-  const events = plantedEvents(rng, 4000, T0);
+  const events = plantedEvents(rng, 6000, T0);
   const r = new Recommender(new ValueIds(), config);
   feed(r, events);
   return { r, events, now: (events[events.length - 1]!.ts as number) + 1000 };
@@ -287,7 +287,7 @@ test("as a DerivedState component: fed from a catalog, restored from a snapshot,
   catalog.create(EVENTS_SCHEMA, { segmentRows: 1024 });
   const users = new ValueIds();
   const state = new DerivedState([new Recommender(users)]);
-  const events = plantedEvents(new Rng(seed), 600, T0);
+  const events = plantedEvents(new Rng(seed), 6000, T0);
   for (let i = 0; i < events.length; i += 700) {
     catalog.get("events")!.appendBatch(decodeBatch(plainEventsBatch(events.slice(i, i + 700))), null);
     state.feed(catalog);

@@ -125,7 +125,7 @@ export function recommendInto(r: Recommender, out: RecoResult, userKey: string |
   if (known) markPurchases(r, uid, stamp);
   const seeds = collectSeeds(r, known ? uid : -1, context === null ? -1 : r.items.find(context), nowMs, stamp);
   for (let s = 0; s < seeds; s++) addNeighbours(r, sc.seedItems[s]!, sc.seedWeights[s]!, cat, nowMs, stamp);
-  addTrending(r, cat, stamp, seeds > 0 ? sc.seedWeightMax : 1);
+  addTrending(r, cat, stamp, sc.seedWeightMax > 0 ? sc.seedWeightMax : 1);
   if (known && r.config.recentWeight > 0) addRecent(r, seeds, cat, stamp);
   return select(sc, out, Math.min(k, out.items.length));
 }

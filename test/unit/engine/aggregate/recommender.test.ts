@@ -304,3 +304,13 @@ test("as a DerivedState component: fed from a catalog, restored from a snapshot,
   });
   expect(names(ask(state)[0]!).slice(0, 3).sort()).toEqual(["c2_1", "c2_2", "c2_3"]);
 });
+
+test("a user whose history is months old gets the neighbours of those items first, then trending", () => {
+  const r = new Recommender(new ValueIds());
+  const events = plantedEvents(new Rng(seed), 6000, T0);
+  feed(r, [{ type: "view_item", ts: T0 - 120 * DAY, user_id: "gone", session_id: "gone-1", item_id: "c4_1" }, ...events]);
+  const now = (events[events.length - 1]!.ts as number) + 1000;
+  const recs = r.recommend("gone", 10, null, now);
+  expect({ n: recs.length, first3: names(recs.slice(0, 3)).sort(), reasons: recs.map((x) => x.reason).slice(0, 3) })
+    .toEqual({ n: 10, first3: ["c4_0", "c4_2", "c4_3"], reasons: ["co_view", "co_view", "co_view"] });
+});

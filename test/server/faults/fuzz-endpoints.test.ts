@@ -61,7 +61,7 @@ test(`${REQUESTS} fuzzed requests: no 5xx, server alive, memory flat`, async () 
     const headers: Record<string, string> = {};
     if (r.type) headers["content-type"] = r.type;
     let payload: Uint8Array | string | undefined = r.method === "GET" || r.method === "HEAD" ? undefined : r.body;
-    if (payload !== undefined && r.gzip) { payload = Bun.gzipSync(typeof payload === "string" ? new TextEncoder().encode(payload) : payload); headers["content-encoding"] = "gzip"; }
+    if (payload !== undefined && r.gzip) { payload = Bun.gzipSync(typeof payload === "string" ? new TextEncoder().encode(payload) : new Uint8Array(payload)); headers["content-encoding"] = "gzip"; }
     const res = await fetch(`${srv.url}${r.path}${r.query}`, { method: r.method, headers, body: payload });
     await res.arrayBuffer();
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

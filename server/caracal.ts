@@ -22,6 +22,7 @@ import { IngestPipeline } from "./ingest-pipeline.ts";
 import { CompactionTimer } from "./compaction-timer.ts";
 import { recover, type RecoveryReport } from "./recover.ts";
 import { buildDerived } from "./derived-parts.ts";
+import { DerivedQueue } from "../engine/aggregate/derived-queue.ts";
 import { Access } from "./auth/access.ts";
 import { AlertService } from "./alerts/alert-service.ts";
 import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
@@ -31,6 +32,9 @@ import { openSqlEngine } from "./sql/sql-engine.ts";
 
 /** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
 const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
+
+/** Longest stretch of derived-state feeding before the event loop serves requests again. */
+const DERIVED_SLICE_MS = 0.5;
 
 /** Fewest ms between two derived-state checkpoints (each encodes all of it). */
 const DERIVED_CHECKPOINT_INTERVAL_MS = 60_000;
@@ -97,9 +101,22 @@ export async function startCaracal(config: Config): Promise<Running> {
     });
     const disk = new DiskSpace(config.dataDir, config.diskFreeMinBytes);
     const pool = new ParseWorkerPool({ workers: config.workers, tables: [...config.tables, ALERTS_SCHEMA] });
-    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, (lsn) => marks.beforeApply(lsn),
-      feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn), (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),
-      (bytes) => disk.check(bytes));
+    // Live, derived state is fed in time-boxed slices between requests (recovery fed it at once).
+    const queue = new DerivedQueue(derived, catalog);
+    let pumping = false;
+    const pump = () => {
+      if (queue.pump(DERIVED_SLICE_MS)) setImmediate(pump);
+      else pumping = false;
+    };
+    const schedule = () => { if (!pumping) { pumping = true; setImmediate(pump); } };
+    pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, {
+      beforeApply: (lsn) => marks.beforeApply(lsn),
+      afterApply: (lsn) => { queue.rows(lsn); schedule(); },
+      applyControl: (c, lsn) => { queue.control(lsn, c.target, c.op, c.body); schedule(); },
+      whenApplied: (lsn) => queue.whenApplied(lsn),
+      onBatch: (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),
+      checkDisk: (bytes) => disk.check(bytes),
+    });
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor, parts.tables, async (path, reason) => {
       const q = await compactor.quarantine(path, reason);

@@ -37,6 +37,26 @@ export interface Parser {
   parse(job: BodyJob): Promise<IngestOutput>;
 }
 
+/** What the process around the pipeline does at each step; every hook is optional. */
+export interface PipelineHooks {
+  /** Called with each record's lsn just before it is applied to the store (compaction's WAL marks). */
+  beforeApply?: (lsn: number) => void;
+  /** Called after each ingest record is applied, with its LSN (derived state gets the new rows). */
+  afterApply?: (lsn: number) => void;
+  /** Applies a control record (storage/control-record.ts) in log order. */
+  applyControl?: (rec: ControlRecord, lsn: number) => void;
+  /** Resolves when the record at `lsn` is reflected in derived state: an answer waits for it. */
+  whenApplied?: (lsn: number) => Promise<void>;
+  /** Called with each acknowledged batch's latency, receive to durable answer (metrics). */
+  onBatch?: (table: string, ms: number) => void;
+  /** Refuses a batch of this many bytes when the disk is too full (storage/fs/disk-space.ts). */
+  checkDisk?: (bytes: number) => void;
+}
+
+const NO_HOOKS: Required<PipelineHooks> = {
+  beforeApply: () => {}, afterApply: () => {}, applyControl: () => {}, whenApplied: async () => {}, onBatch: () => {}, checkDisk: () => {},
+};
+
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
 
 interface Applying { rec: IngestRecord | null; decoded: DecodedRecord | null; control: ControlRecord | null; lsn: number; done: boolean }
@@ -51,23 +71,17 @@ export class IngestPipeline {
   private readonly idle = new Set<() => void>();
   readonly counters = new Map<string, TableCounters>();
 
+  private readonly hooks: Required<PipelineHooks>;
+
   constructor(
     private readonly parser: Parser,
     private readonly wal: WalWriter,
     private readonly catalog: Catalog,
     private readonly dedup: DedupWindow,
     private readonly inflightBytesMax: number,
-    /** Called with each record's lsn just before it is applied to the store (compaction's WAL marks). */
-    private readonly beforeApply: (lsn: number) => void = () => {},
-    /** Called after each record is applied, with its LSN (derived state is fed the new rows). */
-    private readonly afterApply: (lsn: number) => void = () => {},
-    /** Applies a control record (storage/control-record.ts) in log order. */
-    private readonly applyControl: (rec: ControlRecord, lsn: number) => void = () => {},
-    /** Called with each acknowledged batch's latency, receive to durable answer (metrics). */
-    private readonly onBatch: (table: string, ms: number) => void = () => {},
-    /** Refuses a batch of this many bytes when the disk is too full (storage/fs/disk-space.ts). */
-    private readonly checkDisk: (bytes: number) => void = () => {},
+    hooks: PipelineHooks = {},
   ) {
+    this.hooks = { ...NO_HOOKS, ...hooks };
     this.walFailuresSeen = wal.failures;
   }
 
@@ -88,7 +102,7 @@ export class IngestPipeline {
       this.throwIfFailed();
       // Everything that can refuse the batch runs before the first id enters the dedup window.
       const decoded = this.checkFits(out);
-      this.checkDisk(out.batch.byteLength + (out.deadLetters?.byteLength ?? 0));
+      this.hooks.checkDisk(out.batch.byteLength + (out.deadLetters?.byteLength ?? 0));
       // Codes are handed out in WAL order and the log records them, so a record may only follow
       // records that are in the log: after any WAL failure, nothing more is appended.
       if (this.wal.failures !== this.walFailuresSeen) {
@@ -116,6 +130,7 @@ export class IngestPipeline {
       entry.done = true;
       this.drainApplyQueue();
       this.throwIfFailed();
+      await this.hooks.whenApplied(lsn);
       const c = this.countersFor(req.table);
       c.accepted += out.accepted - duplicateIndexes.length;
       c.rejected += out.rejected.length;
@@ -129,7 +144,7 @@ export class IngestPipeline {
         duplicate_indexes: duplicateIndexes,
       };
       if (out.batchId !== null) result.batch_id = out.batchId;
-      this.onBatch(req.table, performance.now() - t0);
+      this.hooks.onBatch(req.table, performance.now() - t0);
       return result;
     } finally {
       this.inflightBytes -= n;
@@ -182,10 +197,10 @@ export class IngestPipeline {
     while (i < q.length && q[i]!.done && !this.failure) {
       const entry = q[i++]!;
       try {
-        this.beforeApply(entry.lsn);
-        if (entry.control !== null) this.applyControl(entry.control, entry.lsn);
+        this.hooks.beforeApply(entry.lsn);
+        if (entry.control !== null) this.hooks.applyControl(entry.control, entry.lsn);
         else applyIngestRecord(this.catalog, entry.rec!, entry.decoded!, entry.rec!);
-        this.afterApply(entry.lsn);
+        this.hooks.afterApply(entry.lsn);
       } catch (e) {
         // Logged but not applied: the live store no longer matches the log. Refuse everything until
         // a restart replays the log (checkFits makes this a should-never-happen).
@@ -228,6 +243,7 @@ export class IngestPipeline {
     entry.done = true;
     this.drainApplyQueue();
     this.throwIfFailed();
+    await this.hooks.whenApplied(lsn);
   }
 
   /**

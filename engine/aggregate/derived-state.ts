@@ -2,7 +2,8 @@
 // data quality, ...) is a component fed through one DerivedState, which remembers how far each table
 // has been fed. So derived state is a function of the log, like the store:
 //
-//   live:     pipeline applies a WAL record -> feed(catalog) -> each component sees the new rows
+//   live:     pipeline applies a WAL record -> DerivedQueue (derived-queue.ts) feeds the new rows in
+//             time-boxed slices between requests, so lookups never wait behind a big batch
 //   restart:  restore(checkpoint) -> WAL replay applies records -> feed(catalog) skips rows the
 //             checkpoint already covered, so nothing is counted twice
 //
@@ -38,6 +39,9 @@ export interface DerivedComponent extends RowConsumer {
 
 /** The checkpoint section that records how far in the log the state is (not a component). */
 export const LOG_SECTION = "_log";
+
+/** Rows a component consumes before the clock is looked at: small enough that a slice stays well under a millisecond. */
+export const SLICE_ROWS = 256;
 
 export interface DerivedSection {
   /** Per table: rows [0, n) are reflected in `bytes`. */
@@ -94,16 +98,28 @@ export class DerivedState {
     return this.covered.get(component)!.get(table) ?? 0;
   }
 
-  /** Feeds every table's rows not yet fed (call after each WAL record is applied). */
+  /** Feeds every table's rows not yet fed, at once (recovery and tests; the live path uses DerivedQueue). */
   feed(catalog: Catalog): void {
-    for (const [name, route] of this.routes) {
-      const table = catalog.get(name);
-      if (table && table.rowCount > this.coveredRows(name)) this.feedTable(table, route.components, route.columns);
-    }
+    this.feedUpTo(catalog, null, Infinity);
   }
 
-  private feedTable(table: Table, components: readonly DerivedComponent[], wanted: readonly string[]): void {
-    const name = table.schema.name, end = table.rowCount;
+  /**
+   * Feeds each table's rows up to `targets[table]` (null: all rows), in slices of SLICE_ROWS per
+   * component, stopping once performance.now() passes `deadline`. Returns true when every target
+   * was reached. Coverage is kept per component, so stopping between slices loses nothing.
+   */
+  feedUpTo(catalog: Catalog, targets: ReadonlyMap<string, number> | null, deadline: number): boolean {
+    for (const [name, route] of this.routes) {
+      const table = catalog.get(name);
+      if (!table) continue;
+      const target = Math.min(table.rowCount, targets === null ? Infinity : targets.get(name) ?? 0);
+      if (target > this.coveredRows(name) && !this.feedTable(table, route.components, route.columns, target, deadline)) return false;
+    }
+    return true;
+  }
+
+  private feedTable(table: Table, components: readonly DerivedComponent[], wanted: readonly string[], target: number, deadline: number): boolean {
+    const name = table.schema.name;
     // Rows evicted before they were fed cannot be fed any more (a checkpoint older than the WAL start
     // of a data directory written before derived state existed): start at the first row in memory.
     const starts = components.map((c) => Math.max(this.coveredOf(c.name, name), table.rowBase));
@@ -116,16 +132,25 @@ export class DerivedState {
       column: (c) => { const j = index.get(c); return j === undefined ? null : vectors[j]!; },
     };
     for (const b of table.scan({ columns, fromRow: from })) {
+      if (b.firstRow >= target) break;
       vectors = b.vectors;
-      batch.end = b.rowCount;
       batch.firstRow = b.firstRow;
+      const end = Math.min(b.rowCount, target - b.firstRow);
       for (let k = 0; k < components.length; k++) {
-        batch.begin = Math.max(0, starts[k]! - b.firstRow);
-        if (batch.begin < batch.end) this.consumeSafely(components[k]!, batch);
+        const c = components[k]!;
+        for (let pos = Math.max(0, starts[k]! - b.firstRow); pos < end; pos += SLICE_ROWS) {
+          batch.begin = pos;
+          batch.end = Math.min(end, pos + SLICE_ROWS);
+          this.consumeSafely(c, batch);
+          this.rowsFed += batch.end - batch.begin;
+          starts[k] = b.firstRow + batch.end;
+          this.covered.get(c.name)!.set(name, starts[k]!);
+          if (performance.now() > deadline) return false;
+        }
       }
-      this.rowsFed += b.rowCount - Math.max(0, from - b.firstRow);
     }
-    for (const c of components) this.covered.get(c.name)!.set(name, end);
+    for (const c of components) if (this.coveredOf(c.name, name) < target) this.covered.get(c.name)!.set(name, Math.max(this.coveredOf(c.name, name), target));
+    return true;
   }
 
   /**

@@ -114,7 +114,7 @@ test(`ingest with compaction survives ${ROUNDS} simulated crashes, every acknowl
     const wal = await WalWriter.open(fs, WAL, {
       policy: { kind: "batch" }, nextLsn: report.nextLsn, segmentBytes: 2048, onSegment: (l) => marks.segmentStarted(l),
     });
-    pipeline = new IngestPipeline(inlineParser, wal, catalog, dedup, 1 << 30, (l) => marks.beforeApply(l), feed, applyControl);
+    pipeline = new IngestPipeline(inlineParser, wal, catalog, dedup, 1 << 30, { beforeApply: (l) => marks.beforeApply(l), afterApply: feed, applyControl });
     return { catalog, pipeline, wal, compactor, counter };
   };
 

@@ -44,7 +44,7 @@ test.skipIf(!mounted)("ingest refuses with 507 when the disk fills, loses nothin
     else refused++;
     next += 500;
   }
-  const refusal = await postEvents(srv.url, batch(next, 10));
+  const refusal = await postEvents(srv.url, batch(next, 500));
   expect({ status, code: refusal.body.error?.code, health: (await fetch(`${srv.url}/healthz`)).status }).toEqual({ status: 507, code: "disk_full", health: 200 });
   const count = async () => ((await (await fetch(`${srv.url}/v1/sql?q=${encodeURIComponent("SELECT count(*) FROM events")}`)).json()) as any).rows[0][0];
   expect(await count()).toBe(acked.size);

@@ -1,0 +1,51 @@
+import { expect, test } from "bun:test";
+import { DerivedQueue } from "../../../../engine/aggregate/derived-queue.ts";
+import { DerivedState, SLICE_ROWS, type DerivedComponent } from "../../../../engine/aggregate/derived-state.ts";
+import type { FeedBatch } from "../../../../engine/aggregate/row-feed.ts";
+import { decodeBatch } from "../../../../engine/core/batch-codec.ts";
+import { EVENTS_SCHEMA } from "../../../../engine/core/event-schema.ts";
+import { Catalog } from "../../../../engine/store/catalog.ts";
+import { plainEventsBatch } from "../../../helpers/event-feed.ts";
+
+/** Logs what it sees: "row:<index>" per row and "ctl:<body>" per control, in order. */
+function logger(): DerivedComponent & { log: string[] } {
+  const log: string[] = [];
+  return {
+    name: "log", tables: ["events"], columns: ["type"], log,
+    consume(b: FeedBatch) { for (let i = b.begin; i < b.end; i++) log.push(`row:${b.firstRow + i}`); },
+    control(_op, body) { log.push(`ctl:${body as string}`); },
+    encode: () => new Uint8Array(), decode() {},
+  };
+}
+
+function append(c: Catalog, n: number): void {
+  c.get("events")!.appendBatch(decodeBatch(plainEventsBatch(Array.from({ length: n }, () => ({ ts: 1.7e12, type: "t" })))), null);
+}
+
+test("rows and controls are reflected in log order, a slice at a time, and waiters resolve in order", async () => {
+  const catalog = new Catalog();
+  catalog.create(EVENTS_SCHEMA, { segmentRows: 1024 });
+  const l = logger();
+  const state = new DerivedState([l]);
+  const q = new DerivedQueue(state, catalog);
+  const resolved: number[] = [];
+  append(catalog, 600); q.rows(0); void q.whenApplied(0).then(() => resolved.push(0));
+  q.control(1, "log", "a", "A"); void q.whenApplied(1).then(() => resolved.push(1));
+  append(catalog, 100); q.rows(2); void q.whenApplied(2).then(() => resolved.push(2));
+  // A zero budget still makes progress: one slice of SLICE_ROWS rows per pump.
+  let pumps = 0;
+  while (q.pump(0)) pumps++;
+  await Promise.resolve();
+  const expected = [...Array.from({ length: 600 }, (_, i) => `row:${i}`), "ctl:A", ...Array.from({ length: 100 }, (_, i) => `row:${600 + i}`)];
+  expect({ log: l.log, resolved, nextLsn: state.nextLsn, pending: q.pending, slices: pumps >= Math.ceil(600 / SLICE_ROWS) })
+    .toEqual({ log: expected, resolved: [0, 1, 2], nextLsn: 3, pending: 0, slices: true });
+});
+
+test("a generous budget feeds everything queued in one pump", () => {
+  const catalog = new Catalog();
+  catalog.create(EVENTS_SCHEMA, { segmentRows: 1024 });
+  const l = logger();
+  const q = new DerivedQueue(new DerivedState([l]), catalog);
+  for (let i = 0; i < 5; i++) { append(catalog, 300); q.rows(i); }
+  expect([q.pump(1000), l.log.length]).toEqual([false, 1500]);
+});

@@ -6,6 +6,8 @@ import { DerivedState } from "../engine/aggregate/derived-state.ts";
 import type { DerivedTableSource } from "../engine/aggregate/derived-table.ts";
 import { rollupTables } from "../engine/aggregate/rollup-export.ts";
 import { Rollups } from "../engine/aggregate/rollups.ts";
+import { Recommender } from "../engine/aggregate/recommender.ts";
+import { ValueIds } from "../engine/aggregate/value-ids.ts";
 import { ALERTS_SCHEMA } from "../engine/core/event-schema.ts";
 import type { Config } from "./config.ts";
 
@@ -13,6 +15,9 @@ export interface DerivedParts {
   readonly state: DerivedState;
   readonly quality: DataQuality;
   readonly rollups: Rollups;
+  /** Dense user ids shared by the per-user parts (user_id, else anonymous_id). */
+  readonly users: ValueIds;
+  readonly recommender: Recommender;
   /** Derived state exposed as SQL tables (rollup_*). */
   readonly tables: readonly DerivedTableSource[];
 }
@@ -20,7 +25,9 @@ export interface DerivedParts {
 export function buildDerived(config: Config): DerivedParts {
   const quality = new DataQuality([...config.tables, ALERTS_SCHEMA]);
   const rollups = new Rollups(config.rollups);
-  return { state: new DerivedState([quality, rollups]), quality, rollups, tables: rollupTables(rollups) };
+  const users = new ValueIds();
+  const recommender = new Recommender(users);
+  return { state: new DerivedState([quality, rollups, recommender]), quality, rollups, users, recommender, tables: rollupTables(rollups) };
 }
 
 /** Gauges of derived state for /metrics and /v1/stats. */
@@ -30,5 +37,6 @@ export function derivedGauges(d: DerivedParts): Record<string, number> {
   return {
     rows_fed: d.state.rowsFed, components_failed: d.state.failures.size,
     rollup_cells: cells, rollup_bytes: d.rollups.bytes, rollup_late_events: d.rollups.counters.late,
+    reco_bytes: d.recommender.bytes, users: d.users.size,
   };
 }

@@ -22,9 +22,10 @@ import type { Access } from "./auth/access.ts";
 import type { Role } from "./auth/api-keys.ts";
 import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
+import { getRecommendations, type RecommendRouteContext } from "./routes/recommend.ts";
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & {
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
@@ -82,6 +83,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
+    "/v1/recommend": { GET: g("serve", (req: Request) => getRecommendations(req, ctx)) },
     "/v1/dashboard": {
       GET: g("query", async (req: Request) => {
         try {

@@ -13,6 +13,7 @@ import { Compactor } from "../storage/parquet/compactor.ts";
 import { ParquetEncoder } from "../storage/parquet/parquet-encoder.ts";
 import { WalMarks } from "../storage/parquet/wal-marks.ts";
 import { WalWriter } from "../storage/wal/wal-writer.ts";
+import type { IngestRecord } from "../storage/ingest-record.ts";
 import type { Config } from "./config.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { startHttp } from "./http.ts";
@@ -79,7 +80,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       checkpointing = next.catch(() => {});
       return next;
     };
-    const feedDerived = (lsn: number) => { derived.feed(catalog); derived.applied(lsn); };
+    const feedDerived = (lsn: number, rec: IngestRecord | null) => { if (rec?.source) derived.noteSource(rec.source); derived.feed(catalog); derived.applied(lsn); };
     const encoder = new ParquetEncoder();
     const compactor = await Compactor.open(realFileSystem, join(config.dataDir, "parquet"), walDir, catalog, marks, {
       hotWindowMs: config.hotWindowMs, hotBytesMax: config.hotMemoryBytesMax, minRows: config.compactionMinRows,
@@ -111,7 +112,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     const schedule = () => { if (!pumping) { pumping = true; setImmediate(pump); } };
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, {
       beforeApply: (lsn) => marks.beforeApply(lsn),
-      afterApply: (lsn) => { queue.rows(lsn); schedule(); },
+      afterApply: (lsn, rec) => { if (rec.source) derived.noteSource(rec.source); queue.rows(lsn); schedule(); },
       applyControl: (c, lsn) => { queue.control(lsn, c.target, c.op, c.body); schedule(); },
       whenApplied: (lsn) => queue.whenApplied(lsn),
       onBatch: (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),

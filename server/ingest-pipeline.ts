@@ -14,7 +14,7 @@ import { EngineError, type RejectCode } from "../engine/core/errors.ts";
 import { DEAD_LETTER_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
-import { encodeIngestRecord, ingestRecordBytes, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
+import { encodeIngestRecord, ingestRecordBytes, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST, type IngestRecord, type SourcePosition } from "../storage/ingest-record.ts";
 import type { WalWriter } from "../storage/wal/wal-writer.ts";
 import { encodeControlRecord, RECORD_KIND_CONTROL, type ControlRecord } from "../storage/control-record.ts";
 import { applyIngestRecord, decodeRecord, type DecodedRecord } from "./apply-ingest.ts";
@@ -42,7 +42,7 @@ export interface PipelineHooks {
   /** Called with each record's lsn just before it is applied to the store (compaction's WAL marks). */
   beforeApply?: (lsn: number) => void;
   /** Called after each ingest record is applied, with its LSN (derived state gets the new rows). */
-  afterApply?: (lsn: number) => void;
+  afterApply?: (lsn: number, rec: IngestRecord) => void;
   /** Applies a control record (storage/control-record.ts) in log order. */
   applyControl?: (rec: ControlRecord, lsn: number) => void;
   /** Resolves when the record at `lsn` is reflected in derived state: an answer waits for it. */
@@ -88,7 +88,8 @@ export class IngestPipeline {
   get bytesInFlight(): number { return this.inflightBytes; }
   get failed(): EngineError | null { return this.failure; }
 
-  async ingest(req: IngestRequest): Promise<IngestResult> {
+  /** `position`: where the body came from in an external log (Kafka), logged in the same record. */
+  async ingest(req: IngestRequest, position: SourcePosition | null = null): Promise<IngestResult> {
     if (this.closing) throw new EngineError("shutting_down", "server is shutting down; retry against the restarted server");
     this.throwIfFailed();
     const n = req.body.byteLength;
@@ -112,7 +113,7 @@ export class IngestPipeline {
       let durable: Promise<void>, lsn: number;
       let rec: IngestRecord, duplicateIndexes: number[];
       try {
-        ({ rec, duplicateIndexes } = this.decide(out, decoded, receivedAt));
+        ({ rec, duplicateIndexes } = this.decide(out, decoded, receivedAt, position));
         ({ durable, lsn } = this.wal.append(RECORD_KIND_INGEST, encodeIngestRecord(rec)));
       } catch (e) {
         // The window or a dictionary now holds what a batch never logged brought: stop rather than diverge.
@@ -173,7 +174,7 @@ export class IngestPipeline {
    * Marks rows whose client event_id is in the window (the rest are remembered) and gives every
    * string value its global dictionary code. Runs in the same synchronous step as the WAL append.
    */
-  private decide(out: IngestOutput, decoded: DecodedRecord, receivedAt: number): { rec: IngestRecord; duplicateIndexes: number[] } {
+  private decide(out: IngestOutput, decoded: DecodedRecord, receivedAt: number, source: SourcePosition | null): { rec: IngestRecord; duplicateIndexes: number[] } {
     const rows = out.accepted;
     const hashes = new Uint32Array(out.idHashes.buffer, out.idHashes.byteOffset, rows * 2);
     let drops: Uint8Array | null = null;
@@ -188,7 +189,7 @@ export class IngestPipeline {
     }
     const maps = this.catalog.get(decoded.batch.table)?.mapDictionaries(decoded.batch) ?? decoded.batch.columns.map(() => null);
     const deadLetterMaps = decoded.deadLetters ? this.catalog.get(DEAD_LETTER_TABLE)!.mapDictionaries(decoded.deadLetters) : [];
-    return { rec: { receivedAt, rowCount: rows, idHashes: hashes, drops, batch: out.batch, deadLetters: out.deadLetters, maps, deadLetterMaps }, duplicateIndexes };
+    return { rec: { receivedAt, rowCount: rows, idHashes: hashes, drops, batch: out.batch, deadLetters: out.deadLetters, maps, deadLetterMaps, source }, duplicateIndexes };
   }
 
   private drainApplyQueue(): void {
@@ -200,7 +201,7 @@ export class IngestPipeline {
         this.hooks.beforeApply(entry.lsn);
         if (entry.control !== null) this.hooks.applyControl(entry.control, entry.lsn);
         else applyIngestRecord(this.catalog, entry.rec!, entry.decoded!, entry.rec!);
-        this.hooks.afterApply(entry.lsn);
+        if (entry.rec !== null) this.hooks.afterApply(entry.lsn, entry.rec);
       } catch (e) {
         // Logged but not applied: the live store no longer matches the log. Refuse everything until
         // a restart replays the log (checkFits makes this a should-never-happen).

@@ -10,7 +10,7 @@ import { EngineError } from "../engine/core/errors.ts";
 import type { Catalog } from "../engine/store/catalog.ts";
 import { SealOffload } from "../engine/store/seal-offload.ts";
 import type { FileSystem } from "../storage/fs/file-system.ts";
-import { decodeIngestRecord, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST } from "../storage/ingest-record.ts";
+import { decodeIngestRecord, RECORD_KIND_DEDUP_SNAPSHOT, RECORD_KIND_INGEST, type IngestRecord } from "../storage/ingest-record.ts";
 import { decodeControlRecord, RECORD_KIND_CONTROL, type ControlRecord } from "../storage/control-record.ts";
 import type { WalStart } from "../storage/parquet/manifest.ts";
 import type { WalMarks } from "../storage/parquet/wal-marks.ts";
@@ -29,7 +29,7 @@ export interface RecoveryReport extends ReplayReport {
 
 export async function recover(
   fs: FileSystem, walDir: string, quarantineDir: string, skipCorrupt: boolean, catalog: Catalog, dedup: DedupWindow,
-  start: WalStart | null = null, marks: WalMarks | null = null, afterApply: (lsn: number) => void = () => {},
+  start: WalStart | null = null, marks: WalMarks | null = null, afterApply: (lsn: number, rec: IngestRecord | null) => void = () => {},
   applyControl: (rec: ControlRecord, lsn: number) => void = () => {},
 ): Promise<RecoveryReport> {
   const t0 = performance.now();
@@ -54,13 +54,13 @@ export async function recover(
       if (kind === RECORD_KIND_DEDUP_SNAPSHOT) {
         marks?.beforeApply(lsn);
         dedup.replayRestore(payload);
-        afterApply(lsn);
+        afterApply(lsn, null);
         return;
       }
       if (kind === RECORD_KIND_CONTROL) {
         marks?.beforeApply(lsn);
         applyControl(decodeControlRecord(payload, lsn), lsn);
-        afterApply(lsn);
+        afterApply(lsn, null);
         return;
       }
       if (kind !== RECORD_KIND_INGEST) {
@@ -71,7 +71,7 @@ export async function recover(
       const decoded = decodeRecord(rec);
       const use = restoreDictionaries(catalog, rec, decoded, distrusted);
       rowsStored += applyIngestRecord(catalog, rec, decoded, use);
-      afterApply(lsn);
+      afterApply(lsn, rec);
       rememberIds(dedup, rec);
       for (const t of tables) t.handOverFrozen(offload);
     });

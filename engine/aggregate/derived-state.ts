@@ -40,6 +40,17 @@ export interface DerivedComponent extends RowConsumer {
 /** The checkpoint section that records how far in the log the state is (not a component). */
 export const LOG_SECTION = "_log";
 
+/** The checkpoint section with how far each external source (Kafka partition) was read. */
+export const SOURCES_SECTION = "_sources";
+
+/** Where a batch came from in an external log (mirrors storage/ingest-record.ts SourcePosition). */
+export interface SourceMark {
+  readonly kind: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly next_offset: string;
+}
+
 /** Rows a component consumes before the clock is looked at: small enough that a slice stays well under a millisecond. */
 export const SLICE_ROWS = 256;
 
@@ -60,6 +71,8 @@ export class DerivedState {
   rowsFed = 0;
   /** Every log record below this LSN is reflected (ingest rows and control records). */
   nextLsn = 0;
+  /** Per "topic/partition": the furthest position whose batch is in the log. */
+  private readonly sources = new Map<string, SourceMark>();
   /** Control records below this LSN were in the restored checkpoint: replay skips them. */
   private restoredLsn = 0;
   /** Components that threw, with the first error: their state is incomplete from then on. */
@@ -168,6 +181,17 @@ export class DerivedState {
     }
   }
 
+  /** A logged batch came from this source position: remember the furthest one per partition. */
+  noteSource(p: SourceMark): void {
+    const key = `${p.topic}/${p.partition}`, old = this.sources.get(key);
+    if (!old || BigInt(p.next_offset) > BigInt(old.next_offset)) this.sources.set(key, p);
+  }
+
+  /** The next offset to read of each source partition whose batches are in the log (or its checkpoint). */
+  sourcePositions(): SourceMark[] {
+    return [...this.sources.values()];
+  }
+
   /** The record at `lsn` was applied (its rows fed, or its control applied). */
   applied(lsn: number): void {
     if (lsn >= this.nextLsn) this.nextLsn = lsn + 1;
@@ -195,6 +219,7 @@ export class DerivedState {
     const out = new Map<string, DerivedSection>();
     for (const c of this.components) out.set(c.name, { covered: Object.fromEntries(this.covered.get(c.name)!), bytes: c.encode() });
     out.set(LOG_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify({ next_lsn: this.nextLsn })) });
+    out.set(SOURCES_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify(this.sourcePositions())) });
     return out;
   }
 
@@ -202,6 +227,8 @@ export class DerivedState {
   restore(s: DerivedSnapshot): void {
     const log = s.get(LOG_SECTION);
     if (log) this.nextLsn = this.restoredLsn = (JSON.parse(new TextDecoder().decode(log.bytes)) as { next_lsn: number }).next_lsn;
+    const sources = s.get(SOURCES_SECTION);
+    if (sources) for (const p of JSON.parse(new TextDecoder().decode(sources.bytes)) as SourceMark[]) this.noteSource(p);
     for (const c of this.components) {
       const sec = s.get(c.name);
       if (!sec) continue;

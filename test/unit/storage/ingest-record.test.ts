@@ -15,13 +15,14 @@ test("property: ingest records round-trip with and without drops and dead letter
   const seed = Number(process.env.SEED ?? 11);
   fc.assert(fc.property(
     fc.integer({ min: 0, max: 70 }), fc.boolean(), bytes8(20), fc.option(bytes8(10)), fc.double({ noNaN: true }),
-    (rows, withDrops, batch, dead, receivedAt) => {
+    fc.option(fc.record({ kind: fc.constant("kafka" as const), topic: fc.string({ maxLength: 40 }), partition: fc.nat(1000), next_offset: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String) })),
+    (rows, withDrops, batch, dead, receivedAt, source) => {
       const idHashes = new Uint32Array(rows * 2).map((_, i) => (i * 2654435761) >>> 0);
       const drops = withDrops && rows > 0 ? new Uint8Array((rows + 7) >> 3).map((_, i) => i * 37) : null;
       if (drops && rows % 8) drops[drops.length - 1]! &= (1 << (rows % 8)) - 1;
       const maps = [new Uint32Array([3, 1, 4]), null, new Uint32Array(rows)];
       const deadLetterMaps = dead ? [null, new Uint32Array([9])] : null;
-      const rec = { receivedAt, rowCount: rows, idHashes, drops, batch, deadLetters: dead, maps, deadLetterMaps };
+      const rec = { receivedAt, rowCount: rows, idHashes, drops, batch, deadLetters: dead, maps, deadLetterMaps, source };
       const parts = encodeIngestRecord(rec);
       expect(parts.every((p) => p.byteLength % 8 === 0)).toBe(true);
       const back = decodeIngestRecord(concat(parts));

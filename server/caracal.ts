@@ -27,6 +27,7 @@ import { DerivedQueue } from "../engine/aggregate/derived-queue.ts";
 import { Access } from "./auth/access.ts";
 import { AlertService } from "./alerts/alert-service.ts";
 import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
+import { BidService } from "./serving/bid-service.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
@@ -131,6 +132,11 @@ export async function startCaracal(config: Config): Promise<Running> {
       checkpointDerived().catch((e) => console.error(`derived-state checkpoint failed (will retry): ${(e as Error).message}`));
     }, DERIVED_CHECKPOINT_INTERVAL_MS);
     checkpointTimer.unref?.();
+    let selfUrl = "";
+    const bids = new BidService({
+      dataDir: config.dataDir, file: config.bidding, selfUrl: () => selfUrl, pipeline: () => pipeline!, metrics,
+      profiles: () => null,
+    });
     const dashboard = new DashboardFeed({ derived: parts, alerts, sql: sql.router });
     const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });
     if (!access.open && access.keyCount === 0) console.error("auth: no API keys yet, every request but /healthz is refused; create one with `caracal keys create --roles admin`");
@@ -139,15 +145,17 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids,
     });
     let stopping: Promise<void> | null = null;
+    selfUrl = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
     return {
-      url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`,
+      url: selfUrl,
       recovery,
       stop: () => (stopping ??= (async () => {
         // No new connections; a request in flight runs to its answer and then its connection closes.
         const closed = server.stop(false);
+        await bids.close();          // decisions and notices recorded so far go into the log
         await pipeline.drain();      // every accepted body answered (after its fsync)
         // Let the last answers reach the wire before anything is cut; WebSocket clients that stay
         // connected are closed (1001) after the grace period.

@@ -11,6 +11,7 @@ import { LIMITS } from "../engine/core/limits.ts";
 import { columnTypeFromName, isStringType, type ColumnDef, type TableSchema } from "../engine/core/types.ts";
 import { rollupConfigFrom, rollupFileSchema, type RollupConfig } from "../engine/aggregate/rollup-config.ts";
 import { fromSpec, keySpec, type ApiKey } from "./auth/api-keys.ts";
+import { bidConfigFrom, bidFileSchema, type BidFileConfig } from "../engine/serving/bid-config.ts";
 import type { AuthMode } from "./auth/access.ts";
 
 export type FsyncPolicy = { kind: "batch" } | { kind: "interval"; ms: number } | { kind: "off" };
@@ -54,6 +55,7 @@ const fileSchema = z.strictObject({
     upload_bytes_max: z.number().int().min(1).optional(),
   }).optional(),
   rollups: rollupFileSchema.optional(),
+  bidding: bidFileSchema.optional(),
   auth: z.strictObject({
     mode: z.enum(["auto", "open", "keys"]).optional(),
     keys: z.array(keySpec).optional(),
@@ -99,6 +101,8 @@ export interface Config {
   readonly rollups: RollupConfig;
   readonly authMode: AuthMode;
   readonly authKeys: readonly ApiKey[];
+  /** The `bidding` section (null: a demo setup, see server/serving/bid-service.ts). */
+  readonly bidding: BidFileConfig | null;
 }
 
 /** Flags and their environment variables: the single list `--help` prints. */
@@ -242,5 +246,6 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     rollups: rollupConfigFrom(file.rollups, new Set(tables[0]!.columns.filter((c) => isStringType(c.type)).map((c) => c.name))),
     authMode: file.auth?.mode ?? "auto",
     authKeys: (file.auth?.keys ?? []).map(fromSpec),
+    bidding: file.bidding ? (bidConfigFrom(file.bidding), file.bidding) : null,
   });
 }

@@ -4,7 +4,7 @@ import type { Server } from "bun";
 import { EngineError } from "../engine/core/errors.ts";
 import { DEFAULT_TABLE } from "../engine/core/event-schema.ts";
 import { LIMITS } from "../engine/core/limits.ts";
-import { errorResponse } from "./errors.ts";
+import { errorResponse, jsonResponse } from "./errors.ts";
 import { checkTable, postEvents, type EventsRouteContext } from "./routes/events.ts";
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import { wsHandler, type IngestWsData, type WsCounters } from "./routes/events-ws.ts";
@@ -23,6 +23,7 @@ import type { Role } from "./auth/api-keys.ts";
 import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
 import { getRecommendations, type RecommendRouteContext } from "./routes/recommend.ts";
+import type { BidService } from "./serving/bid-service.ts";
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 
 export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & {
@@ -30,6 +31,7 @@ export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRoute
   readonly derived: DerivedParts;
   readonly access: Access;
   readonly dashboard: DashboardFeed;
+  readonly bids: BidService;
 };
 
 type Handler<R extends Request> = (req: R, srv: Server<WsData>) => Response | Promise<Response> | undefined | Promise<Response | undefined>;
@@ -55,6 +57,19 @@ function combinedWs(ingest: WebSocketHandler<IngestWsData>, dashboard: Dashboard
     close(w, code, reason) {
       if (w.data.kind === "dashboard") { counters.open--; dashboard.close(asDash(w)); } else ingest.close?.(asIngest(w), code, reason);
     },
+  };
+}
+
+/** The bid route's guard: an exchange over its key's rate limit gets a no-bid (204), not a 429. */
+function guardedBid(access: Access, h: (req: Request) => Promise<Response>): Handler<Request> {
+  return (req) => {
+    try {
+      access.check(req, "serve");
+    } catch (e) {
+      if (e instanceof EngineError && e.code === "rate_limited") return new Response(null, { status: 204 });
+      return errorResponse(e);
+    }
+    return h(req);
   };
 }
 
@@ -84,6 +99,23 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
     "/v1/recommend": { GET: g("serve", (req: Request) => getRecommendations(req, ctx)) },
+    "/v1/bid": { POST: guardedBid(ctx.access, (req: Request) => ctx.bids.bid(req)) },
+    // Notices come from exchanges and browsers, which carry no key: open, parsed strictly, deduplicated per bid.
+    "/v1/notify/win": { GET: g(null, (req: Request) => ctx.bids.notify("win", req)) },
+    "/v1/notify/click": { GET: g(null, (req: Request) => ctx.bids.notify("click", req)) },
+    "/v1/models": { GET: g("admin", () => jsonResponse({ models: ctx.bids.models.list().map((m) => ({ name: m.name, version: m.version, target: m.target, trained_at: m.trainedAt, metrics: m.metrics })) })) },
+    "/v1/models/:name": {
+      PUT: g("admin", async (req: Bun.BunRequest<"/v1/models/:name">) => {
+        try {
+          let json: unknown;
+          try { json = await req.json(); } catch { throw new EngineError("malformed_body", "a model file is JSON (see the README's Bidding section)"); }
+          const m = ctx.bids.putModel(req.params.name, json);
+          return jsonResponse({ name: m.name, version: m.version, target: m.target, metrics: m.metrics });
+        } catch (e) {
+          return errorResponse(e);
+        }
+      }),
+    },
     "/v1/dashboard": {
       GET: g("query", async (req: Request) => {
         try {

@@ -24,7 +24,7 @@ export interface BodyJob {
   gzip: boolean;
   body: Uint8Array;
   receivedAt: number;
-  source: "http" | "ws" | "kafka" | "alerts" | "journeys";
+  source: "http" | "ws" | "kafka" | "alerts" | "journeys" | "bids";
   allowEnvelope: boolean;
 }
 

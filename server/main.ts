@@ -9,11 +9,13 @@ import { EngineError } from "../engine/core/errors.ts";
 import { loadConfig, NESTED_ENV, OPTIONS } from "./config.ts";
 import { startCaracal } from "./caracal.ts";
 import { keysCommand } from "./cli/keys-command.ts";
+import { trainCommand } from "./cli/train-command.ts";
 
 function usage(): string {
   const lines = [
     "Usage: caracal serve [options]",
     "       caracal keys create|list|revoke ...   (API keys; see caracal keys --help)",
+    "       caracal train [--data DIR] [--days N] [--server URL] [--key KEY] [--no-push]   (fit the CTR/CVR models)",
     "",
     "Runs the Caracal engine: event ingest over HTTP and WebSocket into a write-ahead log and a columnar store.",
     "Every option can also come from its environment variable or from the config file.",
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "serve") { await serve(rest); return -1; }
     if (command === "keys") return keysCommand(rest, (line) => console.log(line));
+    if (command === "train") return await trainCommand(rest, (line) => console.log(line));
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       console.log(usage());
       return command === undefined ? 2 : 0;

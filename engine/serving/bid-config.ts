@@ -90,7 +90,7 @@ const creativeSchema = z.strictObject({
 /** The `bidding` section of the config file. */
 export const bidFileSchema = z.strictObject({
   seat: z.string().min(1).max(64).optional(),
-  notice_base_url: z.string().regex(/^https?:\/\/[^?#]+[^/?#]$/, "an http(s) URL without a trailing slash, query or fragment"),
+  notice_base_url: z.string().regex(/^https?:\/\/[^?#]+[^/?#]$/, "an http(s) URL without a trailing slash, query or fragment").optional(),
   base_currency: currency.optional(),
   fx: z.record(currency, z.number().positive().finite()).optional(),
   currencies: z.array(currency).min(1).max(16).optional(),
@@ -117,7 +117,7 @@ export type BidFileConfig = z.infer<typeof bidFileSchema>;
 export const CLICK_URL_PLACEHOLDER = "{CLICK_URL}";
 
 /** The typed config from the parsed (zod-checked) file section. */
-export function bidConfigFrom(file: BidFileConfig): BidConfig {
+export function bidConfigFrom(file: BidFileConfig, selfUrl = "http://127.0.0.1:8080"): BidConfig {
   const base = file.base_currency ?? "USD";
   const fx = new Map<string, number>(Object.entries(file.fx ?? {}));
   if (!fx.has(base)) fx.set(base, 1);
@@ -133,7 +133,7 @@ export function bidConfigFrom(file: BidFileConfig): BidConfig {
     };
   });
   return Object.freeze({
-    seat: file.seat ?? "caracal", noticeBaseUrl: file.notice_base_url, baseCurrency: base, fx, currencies,
+    seat: file.seat ?? "caracal", noticeBaseUrl: file.notice_base_url ?? selfUrl, baseCurrency: base, fx, currencies,
     valuePerConversion: file.value_per_conversion, maxCpm: file.max_cpm, shadeFactor: file.shade_factor ?? 0.7,
     hourlyBudget: file.hourly_budget ?? 0, pacingHeadroom: file.pacing_headroom ?? 0.2, priceDecimals: file.price_decimals ?? 4,
     deadlineMs: file.deadline_ms ?? 5, minTmaxMs: file.min_tmax_ms ?? 20, bodyBytesMax: file.body_bytes_max ?? SERVING_LIMITS.BID_BODY_BYTES_MAX,

@@ -27,7 +27,7 @@ import { EventRecorder } from "./event-recorder.ts";
 /** A bidding setup that works out of the box: one demo campaign with a banner, bidding in USD. */
 export function demoBidding(noticeBaseUrl: string): BidFileConfig {
   return {
-    notice_base_url: noticeBaseUrl, value_per_conversion: 20, max_cpm: 10,
+    notice_base_url: noticeBaseUrl, deadline_ms: 20, value_per_conversion: 20, max_cpm: 10,
     creatives: [{
       id: "demo-banner", campaign: "demo", media: "banner", adomain: ["example.com"],
       landing_url: "https://example.com/", markup: '<a href="{CLICK_URL}"><img src="https://example.com/banner.png" alt="demo"></a>',
@@ -54,6 +54,7 @@ export interface BidServiceDeps {
 }
 
 export class BidService {
+  /** Set on first use (the server's own URL is known only once it listens). */
   config!: BidConfig;
   readonly space: FeatureSpace;
   readonly models: ModelRegistry;
@@ -69,7 +70,6 @@ export class BidService {
     this.space = featureSpace(file?.hash_buckets);
     this.models = new ModelRegistry(this.space);
     this.recorder = new EventRecorder(d.pipeline);
-    if (file) this.config = bidConfigFrom(file);
     this.pacing = new PacingController(file?.hourly_budget ?? 0, file?.pacing_headroom ?? 0.2);
     this.loadModels();
   }
@@ -77,7 +77,8 @@ export class BidService {
   /** The scorer, built on first use: the demo config needs the server's own URL for its notices. */
   private get live(): BidScorer {
     if (this.scorer) return this.scorer;
-    this.config ??= bidConfigFrom(demoBidding(this.d.selfUrl()));
+    // Notices come back to this server unless the config names another address (a proxy, a CDN).
+    this.config = bidConfigFrom(this.d.file ?? demoBidding(this.d.selfUrl()), this.d.selfUrl());
     for (const [name, target, rate] of [[this.config.ctrModel, "ctr", 0.002], [this.config.cvrModel, "cvr", 0.02]] as const) {
       if (name !== null && !this.models.get(name)) this.models.put(name, modelToFile(priorModel(name, target, rate, this.space), this.space));
     }

@@ -87,7 +87,8 @@ export async function startKafkaMock(opts: KafkaMockOptions = {}): Promise<Kafka
 export interface OutgoingMessage {
   /** Partitioned by Kafka's default partitioner (murmur2 of the key), as real producers do. */
   key: string | null;
-  value: string | Uint8Array;
+  /** null: a tombstone. */
+  value: string | Uint8Array | null;
   /** Forces a partition instead of the key's. */
   partition?: number;
 }
@@ -128,7 +129,7 @@ export async function createTestProducer(brokers: readonly string[], opts: { bat
       topic, acks: -1,
       messages: messages.map((m) => ({
         key: m.key, partition: m.partition,
-        value: typeof m.value === "string" ? m.value : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+        value: m.value === null || typeof m.value === "string" ? m.value : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
       })),
     });
     const base = new Map(result.map((r) => [r.partition, BigInt(r.baseOffset ?? "0")]));
@@ -147,7 +148,7 @@ export async function createTestProducer(brokers: readonly string[], opts: { bat
       let start = 0, bytes = 0;
       for (let i = 0; i < messages.length; i++) {
         const v = messages[i]!.value;
-        bytes += typeof v === "string" ? v.length : v.byteLength;
+        bytes += v === null ? 0 : typeof v === "string" ? v.length : v.byteLength;
         // kafkajs groups a send's messages by copying arrays (quadratic): keep sends to 1000 messages.
         if (bytes >= batchBytes || i - start + 1 >= 1000 || i === messages.length - 1) {
           await sendChunk(topic, messages.slice(start, i + 1), start, out);
@@ -160,4 +161,28 @@ export async function createTestProducer(brokers: readonly string[], opts: { bat
     [Symbol.asyncDispose]: () => producer.disconnect(),
   };
   return self;
+}
+
+// ---- inspecting ---------------------------------------------------------------------------------
+
+export interface TestAdmin extends AsyncDisposable {
+  /** The group's committed offset (next offset to consume) per partition; null where none. */
+  committed(groupId: string, topic: string): Promise<Map<number, bigint | null>>;
+  /** The high watermark (next offset to be written) per partition. */
+  highWatermarks(topic: string): Promise<Map<number, bigint>>;
+}
+
+export async function createTestAdmin(brokers: readonly string[]): Promise<TestAdmin> {
+  const admin = new Kafka({ clientId: "caracal-test-admin", brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  return {
+    async committed(groupId, topic) {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset) < 0n ? null : BigInt(p.offset)]));
+    },
+    async highWatermarks(topic) {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    },
+    [Symbol.asyncDispose]: () => admin.disconnect(),
+  };
 }

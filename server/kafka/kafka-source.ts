@@ -1,62 +1,56 @@
 // One Kafka topic as a source of event batches: a kafkajs consumer in a consumer group, driven by the
-// ingest pipeline through a small interface (start, pause/resume, lag, assigned, stop). The only
-// file that imports kafkajs besides tests and benchmarks (server/kafka/README.md says why kafkajs).
+// ingest pipeline through start, pause/resume, lag, assigned and stop. The only file that imports
+// kafkajs outside tests and benchmarks (README.md: why kafkajs, the figures, the residual window).
 //
-// What it owns: group membership, where each assigned partition starts, delivery in order, the
-// commit of consumed offsets to the group, pausing. What it does not: parsing, dead letters, the WAL.
-// The handler gets the raw message bytes and returns a promise that resolves once the batch's events
-// AND its nextOffset are durable in one WAL record; a bad message is the handler's to report (a
-// dead letter with topic, partition and offset) and must not make it reject: a rejection means the
-// batch is not durable, and the source stops delivering (`handler_failed`) until it is stopped.
+// Owns: group membership, where each assigned partition starts, in-order delivery, committing
+// consumed offsets to the group, pausing. Not: parsing, dead letters, the WAL. The handler gets raw
+// message bytes and resolves once the batch's events AND its nextOffset are durable in one WAL
+// record. A bad message is the handler's to report (a dead letter with topic, partition, offset),
+// never a rejection: a rejection means "not durable", and the source then delivers nothing more
+// (`handler_failed`) until stopped.
 //
 // Invariants
-// - Per partition, batches are delivered in offset order, one at a time: the next batch of a
-//   partition is delivered only after the previous one is durable and its commit has returned.
-//   Offsets below the partition's next offset are never delivered (stale fetches after a seek).
-// - A partition delivers only while this member owns it in the current generation, it is not paused,
-//   and its start offset has been resolved; nothing is delivered after stop() began.
-// - The group's committed offset of a partition never exceeds what this member's handler has made
-//   durable: commit(nextOffset) is sent only after the handler resolved for that batch.
+// - Per partition, batches go out in offset order, one at a time: the next batch of a partition is
+//   delivered after the previous one is durable and its commit has returned. No offset below the
+//   partition's next offset is delivered (stale fetches after a seek are dropped).
+// - A partition delivers only while this member owns it in the current generation, is not paused
+//   and has its start resolved; nothing is delivered once stop() began or a rebalance is pending.
+// - The group's committed offset never exceeds what this member's handler made durable.
 //
-// The commit and rebalance protocol (classic, eager group protocol: a rebalance revokes everything)
-// 1. On each assignment (first join and every rebalance), for each assigned partition: wait until
-//    no delivery is in flight, read the group's committed offsets and the watermarks, and seek to
-//    chooseStart(logged, committed) = max of the two (start-offset.ts explains why max, not "log
-//    first"). Partitions stay paused in the client until then.
-// 2. Deliver a batch; when the handler resolves (events + offsets durable), commit nextOffset to the
-//    group and wait for the answer; only then return to the client, which fetches the partition
-//    again. While waiting, heartbeat so a slow WAL does not cost the membership.
-// 3. Revocation: kafkajs re-joins only after every batch it handed out has returned (its fetchers
-//    drain before JoinGroup), and step 2 returns only after the commit. So when this member sends
-//    JoinGroup, everything it made durable is committed. A heartbeat or commit that reports a
-//    rebalance stops further deliveries at once and makes the client re-join as soon as the
-//    in-flight batches are done.
-// 4. stop(): pause everything, wait for in-flight batches to be durable and committed, then leave
-//    the group (LeaveGroup): a clean handover, no session timeout to wait for.
+// Protocol (the classic, eager group protocol: a rebalance revokes every partition)
+// 1. On every assignment, once no delivery is in flight: read the group's committed offsets and the
+//    watermarks; seek each partition to chooseStart(logged, committed), the larger of the two
+//    (start-offset.ts: why not "log first"). Partitions stay paused in the client until then.
+//    Where the log is ahead of the group (a commit that did not land), commit the log's offset.
+// 2. Deliver; when the handler resolves, commit nextOffset and wait for the answer; only then return
+//    to the client, which fetches the partition again. Heartbeat meanwhile (a slow WAL must not
+//    cost the membership).
+// 3. Revocation: kafkajs sends JoinGroup only after every batch it handed out has returned (its
+//    fetchers drain first), and 2 returns after the commit: when this member re-joins, all it made
+//    durable is committed. A heartbeat or commit that reports a rebalance stops deliveries at once;
+//    in-flight batches finish, then the member re-joins.
+// 4. stop(): pause, let in-flight batches finish (durable, committed), then LeaveGroup.
 //
-// Why this is exactly-once
-// - One process: events and offsets are logged atomically; on restart the log is ahead of or equal
-//   to the group (commits follow durability), so the start is the log's offset: nothing logged is
-//   consumed again, and nothing after it is skipped. A crash anywhere loses nothing unlogged either.
-// - Several processes, clean handover (a member joins, leaves, or stops): the new owner receives a
-//   partition only after SyncGroup, which waits for the old owner's JoinGroup or LeaveGroup, which
-//   the old owner sends only after committing everything it logged (3, 4). The new owner has no log
-//   offset for the partition (or an older one), so it starts from the group's offset, exactly where
-//   the old owner's log ends. A partition coming back to a former owner starts from the group's
-//   offset too (max rule), not from its stale log.
-// - Several processes, the old owner crashes or is evicted (session or rebalance timeout) after a
-//   batch became durable in its log and before its commit landed: the new owner starts from the
-//   group's offset and consumes that batch again, into another process's store. Event-id
-//   de-duplication cannot see across processes. This window is at most one batch per partition
-//   (step 2), and when the owner is alive to see its commit refused it is reported as
-//   `commit_failed` with `fenced: true` (the count of events concerned is known). Closing it needs a
-//   two-phase step with Kafka as the coordinator (README: "Residual window"); not done here.
+// Exactly-once
+// - One process: offsets are logged with their events, commits follow durability, so after any
+//   crash the log is at or ahead of the group and the start is the log's: nothing logged is
+//   consumed again, nothing unlogged is skipped.
+// - Several processes, live handover (a member joins, leaves, stops): the new owner gets a
+//   partition after SyncGroup, which waits for the old owner's JoinGroup or LeaveGroup, sent after
+//   its commits (3, 4). Its own log has no offset for the partition, or an older one, so it starts
+//   at the group's offset: where the old owner's log ends. Kafka accepts the old owner's commits
+//   while the group prepares the rebalance (librdkafka's mock refuses them: see commit_failed).
+// - Residual window: an owner that crashes or is evicted between a batch's WAL fsync and its commit
+//   leaves that batch (at most one per partition) to be consumed again by the new owner, into
+//   another process's store, where event-id de-duplication cannot see it. A live owner reports
+//   every such batch (`commit_failed`); closing the window needs a two-phase step (README).
 //
-// Limits: one topic per source; no SASL/TLS yet; the client's connection to the group coordinator
-// also carries fetches, so a commit can wait behind a long-poll fetch (maxWaitMs) on that broker.
+// Limits: one topic per source; no SASL/TLS; the coordinator's connection also carries fetches, so
+// a commit can wait behind a long-poll fetch (maxWaitMs) on that broker.
 
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type LogEntry } from "kafkajs";
 import { assert } from "../../engine/core/assert.ts";
+import { EngineError } from "../../engine/core/errors.ts";
 import { chooseStart, type StartOrigin } from "./start-offset.ts";
 
 export interface KafkaMessage {
@@ -216,45 +210,51 @@ export function createKafkaSource(opts: KafkaSourceOptions): KafkaSource {
     parts = new Map();
   }
 
-  /** Step 1 of the protocol, for one generation's assignment; retried until the generation changes. */
+  /** Step 1 of the protocol for one generation's assignment. */
   async function resolveStarts(gen: number, states: Map<number, PartitionState>): Promise<void> {
+    const group = await readGroupState(gen);
+    if (group === undefined) return;
+    const starts: PartitionStart[] = [];
+    const catchUp: { topic: string; partition: number; offset: string }[] = [];
+    for (const p of states.keys()) {
+      const m = group.marks.get(p);
+      assert(m !== undefined, `no watermarks for ${topic}/${p}`);
+      const committed = group.committed.get(p) ?? null;
+      const d = chooseStart(loggedOffset(p), committed, m.low, m.high);
+      if (d.outOfRange) emit({ kind: "start_out_of_range", topic, partition: p, wanted: d.wanted, low: m.low, high: m.high });
+      consumer.seek({ topic, partition: p, offset: d.offset.toString() });
+      starts.push({ partition: p, offset: d.offset, origin: d.origin });
+      if (d.origin === "log" && !d.outOfRange && (committed === null || d.offset > committed)) catchUp.push({ topic, partition: p, offset: d.offset.toString() });
+    }
+    // The log is ahead of the group where a commit did not land (a crash, or a commit refused during
+    // a rebalance): bring the group up to date for monitoring tools. Only this member's durable log
+    // is involved, so this cannot skip anything.
+    if (catchUp.length > 0) {
+      await consumer.commitOffsets(catchUp).catch((e) => emit({ kind: "client_error", error: `committing the log's offsets: ${String(e)}`, restarting: false }));
+      if (gen !== generation || stopping) return;
+    }
+    for (const s of starts) Object.assign(states.get(s.partition)!, { next: s.offset, hw: group.marks.get(s.partition)!.high, ready: true });
+    applyPause();
+    emit({ kind: "assigned", topic, partitions: starts });
+    firstAssignment?.resolve();
+  }
+
+  /** Committed offsets and watermarks once no delivery is in flight; retried; undefined once the generation is over. */
+  async function readGroupState(gen: number): Promise<{ committed: Map<number, bigint>; marks: Map<number, { low: bigint; high: bigint }> } | undefined> {
     for (let attempt = 0; ; attempt++) {
+      // A batch of an earlier generation may still be in the handler (kafkajs re-joins directly on
+      // metadata changes): its offsets must be in the log before the log is read.
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
       try {
-        // A batch of an earlier generation may still be in the handler (kafkajs re-joins directly on
-        // metadata changes): its offsets must be in the log before we read the log.
-        while (inflight.size > 0) await Promise.allSettled([...inflight]);
         const [committed, marks] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
-        if (gen !== generation || stopping) return;
-        const committedOf = new Map((committed[0]?.partitions ?? []).map((c) => [c.partition, BigInt(c.offset)]));
-        const marksOf = new Map(marks.map((m) => [m.partition, m]));
-        const starts: PartitionStart[] = [];
-        const catchUp: { topic: string; partition: number; offset: string }[] = [];
-        for (const [p, st] of states) {
-          const m = marksOf.get(p);
-          assert(m !== undefined, `no watermarks for ${topic}/${p}`);
-          const c = committedOf.get(p);
-          const low = BigInt(m.low), high = BigInt(m.high);
-          const d = chooseStart(loggedOffset(p), c === undefined || c < 0n ? null : c, low, high);
-          if (d.outOfRange) emit({ kind: "start_out_of_range", topic, partition: p, wanted: d.wanted, low, high });
-          consumer.seek({ topic, partition: p, offset: d.offset.toString() });
-          st.next = d.offset; st.hw = high; st.ready = true;
-          starts.push({ partition: p, offset: d.offset, origin: d.origin });
-          if (d.origin === "log" && !d.outOfRange && (c === undefined || d.offset > c)) catchUp.push({ topic, partition: p, offset: d.offset.toString() });
-        }
-        // The log is ahead of the group where a commit did not land (a crash, or one refused during
-        // a rebalance): bring the group up to date for monitoring tools. Only this member's log is
-        // involved, and it is durable, so this cannot skip anything.
-        if (catchUp.length > 0) {
-          await consumer.commitOffsets(catchUp).catch((e) => emit({ kind: "client_error", error: `committing the log's offsets: ${String(e)}`, restarting: false }));
-          if (gen !== generation || stopping) return;
-        }
-        applyPause();
-        emit({ kind: "assigned", topic, partitions: starts });
-        firstAssignment?.resolve();
-        return;
+        if (gen !== generation || stopping) return undefined;
+        return {
+          committed: new Map((committed[0]?.partitions ?? []).filter((c) => BigInt(c.offset) >= 0n).map((c) => [c.partition, BigInt(c.offset)])),
+          marks: new Map(marks.map((m) => [m.partition, { low: BigInt(m.low), high: BigInt(m.high) }])),
+        };
       } catch (e) {
-        if (gen !== generation || stopping) return;
-        emit({ kind: "client_error", error: `resolving start offsets: ${String(e)}`, restarting: true });
+        if (gen !== generation || stopping) return undefined;
+        emit({ kind: "client_error", error: `reading the group's offsets: ${String(e)}`, restarting: true });
         await Bun.sleep(Math.min(5000, 100 * 2 ** attempt));
       }
     }
@@ -328,6 +328,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): KafkaSource {
   }
 
   async function refreshLag(): Promise<void> {
+    if (!running || stopping) return;
     const marks = await admin.fetchTopicOffsets(topic);
     for (const m of marks) {
       const st = parts.get(m.partition);
@@ -390,6 +391,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): KafkaSource {
       stopDone ??= (async () => {
         if (stopped) return;
         stopping = true;
+        firstAssignment?.reject(new EngineError("shutting_down", `kafka source ${topic}: stopped before its first assignment`));
         clearInterval(lagTimer);
         applyPause();
         while (inflight.size > 0) await Promise.allSettled([...inflight]);

@@ -13,7 +13,6 @@ import { Kafka, logLevel } from "kafkajs";
 import { createTestProducer, startKafkaMock } from "../test/helpers/kafka-mock.ts";
 import { EVENTS_PER_MESSAGE, PHASE_MESSAGES, ndjsonMessages } from "./kafka-data.ts";
 
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const arg = (name: string, d: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : d; };
 const EVENTS = arg("--events", 480_000);
 const SEED = Number(process.env.SEED ?? 42);
@@ -74,7 +73,7 @@ async function phased(topic: string, hold: () => void, release: () => void, cons
 async function benchKafkajs(commitEachBatch: boolean): Promise<void> {
   const topic = `kjs-${commitEachBatch ? "commit" : "nocommit"}`;
   const kafka = new Kafka({ clientId: "bench", brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: topic, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: Number(process.env.MAXWAIT ?? 10), maxBytesPerPartition: 8 << 20, maxBytes: 32 << 20 });
+  const consumer = kafka.consumer({ groupId: topic, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 10, maxBytesPerPartition: 8 << 20, maxBytes: 32 << 20 });
   let joinedAt = 0, got = 0, batches = 0;
   const nextOffsets = new Map<number, bigint>();
   let firstSeekOffset: bigint | null = null, seekTarget = -1;

@@ -8,6 +8,14 @@
 // Disposable: `await using kafka = await startKafkaMock()` stops the process (SIGTERM, then SIGKILL).
 // The child also runs under `timeout`, so a test process that dies without disposing cannot leave a
 // cluster behind for longer than `lifetimeS`.
+//
+// Where the mock is not Kafka (server/kafka/README.md has the list): the first group join waits 3 s
+// and every rebalance sessionTimeout - 1 s; each partition keeps only ~5 MB (older record sets are
+// deleted, so produce in phases); a fetch returns one record set per partition; OffsetCommit is
+// refused during a rebalance.
+//
+// Also here: createTestProducer (keyed messages, reports each one's partition and offset) and
+// createTestAdmin (committed offsets, high watermarks), both on kafkajs.
 
 import type { Subprocess } from "bun";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
@@ -135,7 +143,7 @@ export async function createTestProducer(brokers: readonly string[], opts: { bat
     const base = new Map(result.map((r) => [r.partition, BigInt(r.baseOffset ?? "0")]));
     const rank = new Map<number, bigint>();
     for (let i = 0; i < messages.length; i++) {
-      // kafkajs calls the partitioner once per message, in order (it returns an explicit partition as is).
+      // kafkajs calls the partitioner once per message, in order (the default one returns an explicit partition as is).
       const partition = chosen[i]!;
       const r = rank.get(partition) ?? 0n;
       rank.set(partition, r + 1n);

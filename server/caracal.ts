@@ -28,6 +28,7 @@ import { Access } from "./auth/access.ts";
 import { AlertService } from "./alerts/alert-service.ts";
 import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
 import { BidService } from "./serving/bid-service.ts";
+import { KafkaIngest } from "./kafka/kafka-ingest.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
@@ -83,13 +84,14 @@ export async function startCaracal(config: Config): Promise<Running> {
     };
     const feedDerived = (lsn: number, rec: IngestRecord | null) => { if (rec?.source) derived.noteSource(rec.source); derived.feed(catalog); derived.applied(lsn); };
     const encoder = new ParquetEncoder();
-    const compactor = await Compactor.open(realFileSystem, join(config.dataDir, "parquet"), walDir, catalog, marks, {
+    const compactor = await Compactor.open(realFileSystem, config.parquetDir, walDir, catalog, marks, {
       hotWindowMs: config.hotWindowMs, hotBytesMax: config.hotMemoryBytesMax, minRows: config.compactionMinRows,
       snapshotDedup: () => pipeline!.snapshotDedup(), dedupSnapshotIntervalMs: DEDUP_SNAPSHOT_INTERVAL_MS,
       encode: encoder.encode, checkpointDerived, derivedCheckpointIntervalMs: DERIVED_CHECKPOINT_INTERVAL_MS,
     });
     let wal: WalWriter | null = null;
-    const metrics = new Metrics(scrapeSources(catalog, () => pipeline!, () => wal!, compactor, parts));
+    let kafkaRef: KafkaIngest | null = null;
+    const metrics = new Metrics(scrapeSources(catalog, () => pipeline!, () => wal!, compactor, parts, () => kafkaRef?.lag() ?? []));
     const recovery = await recover(
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
       feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn),
@@ -124,7 +126,19 @@ export async function startCaracal(config: Config): Promise<Running> {
       const q = await compactor.quarantine(path, reason);
       return q && { rowCount: q.rowCount, restored: !compactor.quarantined.some((x) => x.path === q.path) };
     });
-    const alerts = new AlertService({ dataDir: config.dataDir, rollups: parts.rollups, quality: parts.quality, pipeline: () => pipeline! });
+    const kafka = config.sources.length === 0 ? null : new KafkaIngest({
+      urls: config.sources, pipeline: () => pipeline!,
+      logged: (topic, partition) => derived.sourcePositions().find((p) => p.topic === topic && p.partition === partition)?.next_offset ?? null,
+    });
+    kafkaRef = kafka;
+    const kafkaLag = (filter?: Readonly<Record<string, string>>) => {
+      const lags = (kafka?.lag() ?? []).filter((l) => (!filter?.topic || l.topic === filter.topic) && (!filter?.partition || String(l.partition) === filter.partition));
+      return lags.length === 0 ? null : lags.reduce((n, l) => n + l.lag, 0);
+    };
+    const alerts = new AlertService({
+      dataDir: config.dataDir, rollups: parts.rollups, quality: parts.quality, pipeline: () => pipeline!,
+      gauges: (metric, filter) => (metric === "consumer_lag" ? kafkaLag(filter) : null),
+    });
     let lastCheckpointLsn = derived.nextLsn;
     const checkpointTimer = setInterval(() => {
       if (derived.nextLsn === lastCheckpointLsn) return;
@@ -147,6 +161,8 @@ export async function startCaracal(config: Config): Promise<Running> {
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
       uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids,
     });
+    // Consumers join their groups in the background: HTTP serves meanwhile.
+    kafka?.start().catch((e) => console.error(`kafka: ${(e as Error).message}`));
     let stopping: Promise<void> | null = null;
     selfUrl = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
     return {
@@ -155,6 +171,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       stop: () => (stopping ??= (async () => {
         // No new connections; a request in flight runs to its answer and then its connection closes.
         const closed = server.stop(false);
+        await kafka?.stop();         // in-flight batches made durable and committed, then leave the groups
         await bids.close();          // decisions and notices recorded so far go into the log
         await pipeline.drain();      // every accepted body answered (after its fsync)
         // Let the last answers reach the wire before anything is cut; WebSocket clients that stay
@@ -162,6 +179,9 @@ export async function startCaracal(config: Config): Promise<Running> {
         await Promise.race([closed, Bun.sleep(SHUTDOWN_GRACE_MS)]);
         await server.stop(true);
         await compaction.stop();
+        // Everything to Parquet before the process ends, so the lake is whole while it is down.
+        for (const t of catalog.list()) t.seal();
+        await compactor.run(Date.now(), true).catch((e) => console.error(`final compaction failed (the WAL still holds every row): ${(e as Error).message}`));
         clearInterval(checkpointTimer);
         dashboard.stop();
         await alerts.close();

@@ -3,6 +3,7 @@
 // downstream receives a frozen, typed Config and never re-checks it.
 
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { EngineError } from "../engine/core/errors.ts";
@@ -12,6 +13,7 @@ import { columnTypeFromName, isStringType, type ColumnDef, type TableSchema } fr
 import { rollupConfigFrom, rollupFileSchema, type RollupConfig } from "../engine/aggregate/rollup-config.ts";
 import { fromSpec, keySpec, type ApiKey } from "./auth/api-keys.ts";
 import { bidConfigFrom, bidFileSchema, type BidFileConfig } from "../engine/serving/bid-config.ts";
+import { parseKafkaSourceUrl } from "./kafka/source-url.ts";
 import type { AuthMode } from "./auth/access.ts";
 
 export type FsyncPolicy = { kind: "batch" } | { kind: "interval"; ms: number } | { kind: "off" };
@@ -39,6 +41,8 @@ const fileSchema = z.strictObject({
     compaction_interval_ms: z.number().int().min(100).optional(),
     compaction_min_rows: z.number().int().min(1).optional(),
     segment_rows: z.number().int().min(8).max(LIMITS.SEGMENT_ROWS_MAX).optional(),
+    /** Where compaction writes Parquet (default DATA/parquet): give each instance its own folder of a shared lake. */
+    parquet_dir: z.string().min(1).optional(),
   }).optional(),
   limits: z.strictObject({
     body_bytes_max: z.number().int().min(1024).optional(),
@@ -56,6 +60,8 @@ const fileSchema = z.strictObject({
   }).optional(),
   rollups: rollupFileSchema.optional(),
   bidding: bidFileSchema.optional(),
+  /** kafka:// URLs to consume (server/kafka/source-url.ts). */
+  sources: z.array(z.string()).max(64).optional(),
   auth: z.strictObject({
     mode: z.enum(["auto", "open", "keys"]).optional(),
     keys: z.array(keySpec).optional(),
@@ -88,6 +94,8 @@ export interface Config {
   readonly compactionMinRows: number;
   /** Rows per in-memory segment: the unit of sealing, compaction and eviction. */
   readonly segmentRows: number;
+  /** Absolute directory of the Parquet history (its manifest and part files). */
+  readonly parquetDir: string;
   /** SQL: a query's time limit (requests may lower it), rows per answer, bytes of SQL text. */
   readonly sqlTimeoutMs: number;
   readonly sqlMaxRows: number;
@@ -103,6 +111,8 @@ export interface Config {
   readonly authKeys: readonly ApiKey[];
   /** The `bidding` section (null: a demo setup, see server/serving/bid-service.ts). */
   readonly bidding: BidFileConfig | null;
+  /** Kafka sources (kafka:// URLs), validated. */
+  readonly sources: readonly string[];
 }
 
 /** Flags and their environment variables: the single list `--help` prints. */
@@ -114,6 +124,7 @@ export const OPTIONS = [
   { flag: "--fsync", env: "CARACAL_FSYNC", arg: "POLICY", help: "batch (acknowledged = fsynced; default), interval:<ms>, or off." },
   { flag: "--workers", env: "CARACAL_WORKERS", arg: "N", help: "Ingest parser threads. Default: cores - 1, at least 1." },
   { flag: "--wal-skip-corrupt", env: "CARACAL_WAL_SKIP_CORRUPT", arg: "", help: "On a corrupt WAL record, quarantine it and start anyway." },
+  { flag: "--source", env: "CARACAL_SOURCES", arg: "URL", help: "kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&format=ndjson|json|msgpack][&table=T]; repeatable (env: URLs separated by spaces)." },
 ] as const;
 
 export function parseFsync(text: string): FsyncPolicy {
@@ -198,10 +209,23 @@ function buildTables(spec: FileConfig["tables"]): TableSchema[] {
   return [events, ...streams];
 }
 
+function sourceFlags(v: string | boolean | string[] | undefined): string[] {
+  if (v === undefined || typeof v === "boolean") return [];
+  return Array.isArray(v) ? v : v.split(/\s+/).filter((x) => x !== "");
+}
+
+function checkSources(urls: string[], tables: readonly TableSchema[]): string[] {
+  for (const u of urls) {
+    const parsed = parseKafkaSourceUrl(u);
+    if (!tables.some((t) => t.name === parsed.table)) throw new EngineError("bad_config", `kafka source "${u}": table ${parsed.table} is not declared (declare it under "tables" in the config file)`);
+  }
+  return urls;
+}
+
 /** Resolves the layers. `flags` holds command-line values already split by the CLI. */
-export function loadConfig(flags: Record<string, string | boolean>, env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(flags: Record<string, string | boolean | string[]>, env: Record<string, string | undefined> = process.env): Config {
   const pick = (flag: string): string | boolean | undefined => {
-    if (flags[flag] !== undefined) return flags[flag];
+    if (flags[flag] !== undefined) return flags[flag] as string | boolean;
     const opt = OPTIONS.find((o) => o.flag === `--${flag}`);
     return opt ? env[opt.env] : undefined;
   };
@@ -236,6 +260,7 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     compactionIntervalMs: file.storage?.compaction_interval_ms ?? LIMITS.COMPACTION_INTERVAL_MS,
     compactionMinRows: file.storage?.compaction_min_rows ?? LIMITS.SEGMENT_ROWS,
     segmentRows: file.storage?.segment_rows ?? LIMITS.SEGMENT_ROWS,
+    parquetDir: resolve(file.storage?.parquet_dir ?? join((pick("data") as string | undefined) ?? file.data_dir ?? "./data", "parquet")),
     sqlTimeoutMs: file.sql?.timeout_ms ?? LIMITS.SQL_TIMEOUT_MS,
     sqlMaxRows: file.sql?.max_rows ?? LIMITS.SQL_RESULT_ROWS_MAX,
     sqlTextBytesMax: file.sql?.text_bytes_max ?? LIMITS.SQL_TEXT_BYTES_MAX,
@@ -247,5 +272,6 @@ export function loadConfig(flags: Record<string, string | boolean>, env: Record<
     authMode: file.auth?.mode ?? "auto",
     authKeys: (file.auth?.keys ?? []).map(fromSpec),
     bidding: file.bidding ? (bidConfigFrom(file.bidding), file.bidding) : null,
+    sources: checkSources([...sourceFlags(flags.source ?? env.CARACAL_SOURCES), ...(file.sources ?? [])], tables),
   });
 }

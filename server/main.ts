@@ -10,12 +10,14 @@ import { loadConfig, NESTED_ENV, OPTIONS } from "./config.ts";
 import { startCaracal } from "./caracal.ts";
 import { keysCommand } from "./cli/keys-command.ts";
 import { trainCommand } from "./cli/train-command.ts";
+import { lakeQueryCommand } from "./cli/lake-query-command.ts";
 
 function usage(): string {
   const lines = [
     "Usage: caracal serve [options]",
     "       caracal keys create|list|revoke ...   (API keys; see caracal keys --help)",
     "       caracal train [--data DIR] [--days N] [--server URL] [--key KEY] [--no-push]   (fit the CTR/CVR models)",
+    '       caracal lake-query "<sql>" --lake DIR   (DuckDB over every instance\'s Parquet in a shared lake)',
     "",
     "Runs the Caracal engine: event ingest over HTTP and WebSocket into a write-ahead log and a columnar store.",
     "Every option can also come from its environment variable or from the config file.",
@@ -34,13 +36,13 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: Object.fromEntries([
-      ...OPTIONS.map((o) => [o.flag.slice(2), { type: o.arg ? "string" : "boolean" }] as const),
+      ...OPTIONS.map((o) => [o.flag.slice(2), { type: o.arg ? "string" : "boolean", ...(o.flag === "--source" ? { multiple: true } : {}) }] as const),
       ["help", { type: "boolean", short: "h" }],
     ]),
     strict: true,
   });
   if ((values as { help?: boolean }).help) { console.log(usage()); return; }
-  const config = loadConfig(values as Record<string, string | boolean>);
+  const config = loadConfig(values as Record<string, string | boolean | string[]>);
   const running = await startCaracal(config);
   // The first line of output is the address: scripts started with --port 0 read it.
   console.log(`listening on ${running.url}`);
@@ -66,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === "serve") { await serve(rest); return -1; }
     if (command === "keys") return keysCommand(rest, (line) => console.log(line));
     if (command === "train") return await trainCommand(rest, (line) => console.log(line));
+    if (command === "lake-query") return await lakeQueryCommand(rest, (line) => console.log(line));
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       console.log(usage());
       return command === undefined ? 2 : 0;

@@ -101,7 +101,9 @@ export class DataQuality implements DerivedComponent {
     for (let i = b.begin; i < b.end; i++) {
       const q = this.byTable.get(table.dict!.get(table.codes![i]!));
       if (!q) continue;
-      const reason = code.dict!.get(code.codes![i]!), src = source.dict!.get(source.codes![i]!);
+      // "kafka:topic/3@1042" counts as "kafka": the label locates one message, the total is per source.
+      const reason = code.dict!.get(code.codes![i]!), full = source.dict!.get(source.codes![i]!), colon = full.indexOf(":");
+      const src = colon < 0 ? full : full.slice(0, colon);
       q.totals.rejected[reason] = (q.totals.rejected[reason] ?? 0) + 1;
       q.totals.bySource[src] = (q.totals.bySource[src] ?? 0) + 1;
       const s = this.slot(q, Math.floor(rec[i]! / MINUTE_MS));

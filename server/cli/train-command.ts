@@ -31,7 +31,7 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   const config = loadConfig({ ...(values.data ? { data: values.data } : {}), ...(values.config ? { config: values.config } : {}) });
   const days = Number(values.days ?? 30);
   if (!(days > 0)) throw new EngineError("bad_argument", `--days must be a positive number, got ${values.days}`);
-  const parquetDir = resolve(join(config.dataDir, "parquet"));
+  const parquetDir = config.parquetDir;
   const manifest = await readManifest(realFileSystem, parquetDir);
   const files = (manifest.tables.events?.files ?? []).map((f) => join(parquetDir, f.path));
   if (files.length === 0) {

@@ -26,6 +26,11 @@ export interface BodyJob {
   receivedAt: number;
   source: "http" | "ws" | "kafka" | "alerts" | "journeys" | "bids";
   allowEnvelope: boolean;
+  /**
+   * Where each event of the body came from, by its position (e.g. "topic/3@1042" for a Kafka
+   * message): a dead letter's `source` is then "<source>:<label>", so a bad message can be found.
+   */
+  positionLabels?: readonly string[];
 }
 
 export interface IngestInput extends Omit<BodyJob, "table"> {
@@ -122,7 +127,8 @@ class BatchSink implements EventSink {
     const row = dl.addRow();
     dl.setNumber(DL_RECEIVED_AT, row, this.input.receivedAt);
     dl.setString(DL_TABLE, row, this.input.table.name);
-    dl.setString(DL_SOURCE, row, this.input.source);
+    const label = this.input.positionLabels?.[position];
+    dl.setString(DL_SOURCE, row, label === undefined ? this.input.source : `${this.input.source}:${label}`);
     dl.setNumber(DL_POSITION, row, position);
     dl.setString(DL_CODE, row, code);
     dl.setString(DL_MESSAGE, row, message);

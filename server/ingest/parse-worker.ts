@@ -4,7 +4,7 @@
 //
 // Protocol (structured clone; ArrayBuffers are transferred, not copied):
 //   in:  {kind: "init", tables: TableSchema[]}                  once, first
-//        {kind: "parse", id, table, format, gzip, body, receivedAt, source, allowEnvelope}
+//        {kind: "parse", id, table, format, gzip, body, receivedAt, source, allowEnvelope, positionLabels?}
 //   out: {id: 0, ok: true, ready: true}                         once, after init
 //        {id, ok: true, out: IngestOutput}  |  {id, ok: false, code, message, detail?}
 
@@ -34,7 +34,7 @@ function handle(req: ParseRequest): WorkerReply {
     if (!table) throw new EngineError("unknown_table", `table "${req.table}" is not declared; known tables: ${[...tables.keys()].join(", ")}`);
     const out = ingestBody({
       table, format: req.format, gzip: req.gzip, body: req.body, receivedAt: req.receivedAt,
-      source: req.source, allowEnvelope: req.allowEnvelope,
+      source: req.source, allowEnvelope: req.allowEnvelope, positionLabels: req.positionLabels,
     });
     return { id: req.id, ok: true, out };
   } catch (e) {

@@ -21,6 +21,8 @@ export interface ScrapeSources {
   derived(): Record<string, number>;
   /** Event rate per table over the last full minute, events/s. */
   eventsPerSecond(): Record<string, number>;
+  /** Kafka consumer lag per assigned partition (messages behind the high watermark). */
+  kafkaLag(): { topic: string; partition: number; lag: number }[];
 }
 
 export class Metrics {
@@ -79,6 +81,9 @@ export class Metrics {
     });
     gaugeFrom("caracal_derived_state", "Size of derived state (rollup cells, audience users, funnel state bytes...).", ["what"], (set) => {
       for (const [what, v] of Object.entries(src.derived())) set({ what }, v);
+    });
+    gaugeFrom("caracal_kafka_consumer_lag", "Messages between the next offset to consume and the high watermark, per assigned partition.", ["topic", "partition"], (set) => {
+      for (const l of src.kafkaLag()) set({ topic: l.topic, partition: String(l.partition) }, l.lag);
     });
     gaugeFrom("caracal_process_resident_memory_bytes", "Resident set size.", [], (set) => set({}, process.memoryUsage.rss()));
     gaugeFrom("caracal_process_heap_used_bytes", "JavaScript heap in use.", [], (set) => set({}, process.memoryUsage().heapUsed));

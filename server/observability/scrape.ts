@@ -8,8 +8,10 @@ import { derivedGauges, type DerivedParts } from "../derived-parts.ts";
 import type { IngestPipeline } from "../ingest-pipeline.ts";
 import type { ScrapeSources } from "./prometheus.ts";
 
-export function scrapeSources(catalog: Catalog, pipeline: () => IngestPipeline, wal: () => WalWriter, compactor: Compactor, derived: DerivedParts): ScrapeSources {
+export function scrapeSources(catalog: Catalog, pipeline: () => IngestPipeline, wal: () => WalWriter, compactor: Compactor, derived: DerivedParts,
+  kafkaLag: () => { topic: string; partition: number; lag: number }[] = () => []): ScrapeSources {
   return {
+    kafkaLag,
     tables: () => catalog.list().map((t) => ({
       name: t.schema.name, rows: t.rowCount, memoryRows: t.memoryRowCount, memoryBytes: t.memoryBytes(),
       compactedRows: compactor.history(t.schema.name).compactedRows,

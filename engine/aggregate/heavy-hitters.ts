@@ -185,7 +185,9 @@ export class SlidingHeavyHitters {
   /** The k terms with the largest upper bounds over panes [lastPane - panesWanted + 1, lastPane]. */
   top(k: number, lastPane: number, panesWanted: number): TopTerms {
     const first = Math.max(lastPane - Math.min(panesWanted, this.panes) + 1, this.newest - this.panes + 1);
-    const excess = new Map<string, number>(), lower = new Map<string, number>();
+    // Candidates by first sight: term -> index into the excess (sum of count - min) and lower arrays.
+    const index = new Map<string, number>(), terms: string[] = [];
+    let excess = new Float64Array(1024), lower = new Float64Array(1024);
     let total = 0, errorBound = 0;
     for (let p = first; p <= lastPane; p++) {
       const slot = ((p % this.panes) + this.panes) % this.panes;
@@ -194,15 +196,31 @@ export class SlidingHeavyHitters {
       total += s.total;
       errorBound += min;
       for (let i = 0; i < s.size; i++) {
-        const t = s.keys[i]!, c = s.counts[i]!;
-        excess.set(t, (excess.get(t) ?? 0) + c - min);
-        lower.set(t, (lower.get(t) ?? 0) + c - s.errors[i]!);
+        const t = s.keys[i]!;
+        let j = index.get(t);
+        if (j === undefined) {
+          j = terms.length;
+          if (j === excess.length) { excess = grow(excess); lower = grow(lower); }
+          index.set(t, j);
+          terms.push(t);
+        }
+        excess[j]! += s.counts[i]! - min;
+        lower[j]! += s.counts[i]! - s.errors[i]!;
       }
     }
-    const terms: HeavyHitter[] = [];
-    for (const [term, x] of excess) terms.push({ term, count: x + errorBound, lower: lower.get(term)! });
-    terms.sort((a, b) => b.count - a.count || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
-    if (terms.length > k) terms.length = k;
-    return { terms, total, errorBound, firstPane: first, lastPane };
+    const order = Int32Array.from(terms.keys());
+    order.sort((a, b) => excess[b]! - excess[a]! || (terms[a]! < terms[b]! ? -1 : terms[a]! > terms[b]! ? 1 : 0));
+    const out: HeavyHitter[] = [];
+    for (let i = 0; i < Math.min(k, order.length); i++) {
+      const j = order[i]!;
+      out.push({ term: terms[j]!, count: excess[j]! + errorBound, lower: lower[j]! });
+    }
+    return { terms: out, total, errorBound, firstPane: first, lastPane };
   }
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }

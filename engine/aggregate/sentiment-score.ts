@@ -19,8 +19,10 @@
 // Terms (for trending): Chinese tokens of 2+ characters and Latin words of 2+ letters, lower case,
 // not stop words (social-stopwords.ts), not numbers, each counted once per post, at most TERMS_MAX.
 //
-// Allocation: a post costs its tokens (word slices, Jieba's array) and nothing else: the token and
-// term arrays are reused across posts.
+// Allocation and cost: words are never sliced into strings. Each is case-folded into a scratch buffer
+// and looked up in the compiled lexicon (sentiment-word-table.ts); a term becomes a string only when the
+// intern cache (TermIntern) does not hold it already. What a post allocates is Jieba's token array
+// (Chinese) and such new strings. Jieba's cut is most of a Chinese post's cost (bench/social.bench.ts).
 
 import { compileLexicon, sentimentLexicon, type SentimentLexicon } from "./sentiment-lexicon.ts";
 import { HASH_SEED, hashFinish, hashStep, hashUnits, TermIntern, WORD_BOOST, WORD_CONTRAST, WORD_NEGATOR, WORD_PREFIX, WORD_SIMILE, WORD_STOP, type WordTable } from "./sentiment-word-table.ts";

@@ -13,6 +13,8 @@ import { DerivedState } from "../../../../engine/aggregate/derived-state.ts";
 import { decodeBatch } from "../../../../engine/core/batch-codec.ts";
 import { EVENTS_SCHEMA } from "../../../../engine/core/event-schema.ts";
 import { Catalog } from "../../../../engine/store/catalog.ts";
+import { evaluateStep, type MetricSource } from "../../../../engine/aggregate/alert-condition.ts";
+import { parseAlertRule } from "../../../../engine/aggregate/alert-rules.ts";
 import { Rng } from "../../../sim/rng.ts";
 import labelled from "../../../fixtures/social/labelled.json";
 import { referenceMatches, TEST_BRANDS } from "./social-fixtures.ts";
@@ -269,5 +271,27 @@ describe("SocialListening", () => {
     const c = restarted.components[0] as SocialListening;
     const view = (x: SocialListening) => ({ series: allSeries(x, from, to), trending: x.trending(20, 30 * MIN, BASE + 199 * MIN), posts: x.counters.posts });
     expect({ ...view(c), failures: [...restarted.failures] }).toEqual({ ...view(all), failures: [] });
+  });
+
+  test("a spike of negative mentions fires an anomaly rule on the negative metric of a brand", () => {
+    const c = new SocialListening(config());
+    const r = new Rng(SEED);
+    const posts: PlainEvent[] = [];
+    // Texts whose label follows from AFINN alone: terrible -3, hate -3, awful -3, broken -1 / useless -2; love 3, great 3, awesome 4.
+    const negative = ["Apple is terrible", "I hate Apple", "Apple support was awful", "my Apple phone is broken and useless"];
+    const positive = ["I love Apple", "Apple is great", "the new Apple phone is awesome"];
+    for (let m = 0; m < 60; m++) {
+      // 4 to 6 negative and 10 positive Apple posts a minute; minute 50 has 40 negative ones.
+      const neg = m === 50 ? 40 : r.int(4, 6);
+      for (let k = 0; k < neg; k++) posts.push({ type: "social_post", ts: BASE + m * MIN + k, text: r.pick(negative) });
+      for (let k = 0; k < 10; k++) posts.push({ type: "social_post", ts: BASE + m * MIN + 100 + k, text: r.pick(positive) });
+    }
+    feedAll(c, posts);
+    // The server maps "social.<metric>" with filter {brand} onto value(); this is that adapter.
+    const source: MetricSource = { value: (metric, filter, f, t) => c.value(metric.slice("social.".length), filter?.brand, f, t) };
+    const rule = parseAlertRule({ name: "apple-negative-spike", metric: "social.negative", filter: { brand: "apple" }, kind: "anomaly", baseline_minutes: 30, z_score: 4, relative_change: 1, direction: "up" });
+    const verdict = (m: number) => evaluateStep(rule, source, BASE + m * MIN, BASE + (m + 1) * MIN, new Float64Array(64)).holds;
+    const counts = [49, 50].map((m) => c.value("negative", "apple", BASE + m * MIN, BASE + (m + 1) * MIN));
+    expect({ quiet: verdict(49), spike: verdict(50), after: verdict(51), spikeCount: counts[1] }).toEqual({ quiet: false, spike: true, after: false, spikeCount: 40 });
   });
 });

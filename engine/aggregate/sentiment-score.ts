@@ -25,7 +25,7 @@
 // (Chinese) and such new strings. Jieba's cut is most of a Chinese post's cost (bench/social.bench.ts).
 
 import { compileLexicon, sentimentLexicon, type SentimentLexicon } from "./sentiment-lexicon.ts";
-import { HASH_SEED, hashFinish, hashStep, hashUnits, TermIntern, WORD_BOOST, WORD_CONTRAST, WORD_NEGATOR, WORD_PREFIX, WORD_SIMILE, WORD_STOP, type WordTable } from "./sentiment-word-table.ts";
+import { HASH_SEED, hashFinish, hashStep, hashUnits, TermIntern, WORD_BOOST, WORD_CONTRAST, WORD_NEGATOR, WORD_PREFIX, WORD_MEMO, WORD_SIMILE, WORD_STOP, type WordTable } from "./sentiment-word-table.ts";
 import { detectLang, foldChar, isHan, isWordChar, jieba, langOfHint, LANG_EN, LANG_NAMES, LANG_ZH, type Lang } from "./social-text.ts";
 
 export type SentimentLabel = "positive" | "neutral" | "negative";
@@ -71,6 +71,8 @@ const ZH_NEG_PREFIX1 = [..."不没无未别非"].map((c) => c.charCodeAt(0));
 const ZH_BOOST_PREFIX = [..."太超很巨贼真最"].map((c) => c.charCodeAt(0));
 /** Words longer than this are never looked up (no entry is that long) and never trend. */
 const WORD_LENGTH_MAX = 48;
+/** Table entries past which Chinese tokens are no longer memoized (see memo()). */
+const MEMO_ENTRIES_MAX = 200_000;
 const HAN = 2;
 
 /** foldChar, and the typographic apostrophe as the ASCII one (don’t = don't). */
@@ -194,9 +196,24 @@ export class SocialAnalyzer {
     let h = HASH_SEED;
     for (let k = 0; k < len; k++) { const c = foldUnit(src.charCodeAt(start + k)); u[k] = c; h = hashStep(h, c); }
     h = hashFinish(h);
-    const e = this.table.find(u, 0, len, h);
+    let e = this.table.find(u, 0, len, h);
+    if (e < 0 && len >= 2 && (this.flags[w]! & HAN) !== 0 && this.table.count < MEMO_ENTRIES_MAX) e = this.memo(len, h);
     this.entries[w] = e;
     if (this.collectTerms && len >= 2 && (e < 0 || (this.table.flags[e]! & WORD_STOP) === 0)) this.addTerm(len, h);
+  }
+
+  /**
+   * Remembers the Chinese token in scratch[0 .. len), absent from the lexicon, with its fused score
+   * (NaN: none): Jieba hands out a new string per token, so nothing else could cache per token, and
+   * the fused score costs several probes. Entries stop being added at MEMO_ENTRIES_MAX (about 40
+   * bytes each); later tokens are scored without the memo.
+   */
+  private memo(len: number, h: number): number {
+    const v = this.fusedUnits(len);
+    const e = this.table.add(this.scratch, 0, len, h);
+    this.table.valence[e] = v;
+    this.table.flags[e] = WORD_MEMO;
+    return e;
   }
 
   /** The word in scratch[0 .. len) as a term, unless a number or already a term of this post. */
@@ -238,7 +255,7 @@ export class SocialAnalyzer {
       if (han === 0) this.scratch[at++] = 0x20;
       at = this.copyWord(j, at);
       const x = t.find(this.scratch, 0, at, hashUnits(this.scratch, 0, at));
-      if (x < 0) return;
+      if (x < 0 || (t.flags[x]! & WORD_MEMO) !== 0) return;
       if (!Number.isNaN(t.valence[x]!)) { out[0] = t.valence[x]!; out[1] = j - i + 1; }
       if ((t.flags[x]! & WORD_PREFIX) === 0) return;
     }
@@ -259,7 +276,7 @@ export class SocialAnalyzer {
         if ((f & WORD_CONTRAST) !== 0) { sum *= CONTRAST_BEFORE; after = CONTRAST_AFTER; neg = 0; boostLeft = 0; i++; continue; }
         if ((f & WORD_BOOST) !== 0) { boost = t.boost[e]!; boostLeft = BOOST_WINDOW; i++; if (neg > 0) neg--; continue; }
         if (e >= 0) v = t.valence[e]!;
-        if (Number.isNaN(v) && (wf & HAN) !== 0) v = this.fusedScore(i);
+        if (Number.isNaN(v) && (wf & HAN) !== 0 && (e < 0 || (t.flags[e]! & WORD_MEMO) === 0)) v = this.fusedScore(i);
         else if (e === this.likeEntry && i > 0 && (wf & BREAK) === 0 && this.entries[i - 1]! >= 0 && (t.flags[this.entries[i - 1]!]! & WORD_SIMILE) !== 0) v = NaN;
       }
       if (!Number.isNaN(v)) {
@@ -286,8 +303,13 @@ export class SocialAnalyzer {
    * that mean something else (好 in 好像). NaN when none applies.
    */
   private fusedScore(i: number): number {
-    const t = this.table, u = this.scratch, len = this.copyWord(i, 0);
-    if (len < 2 || len > WORD_LENGTH_MAX) return NaN;
+    const len = this.copyWord(i, 0);
+    return len < 2 || len > WORD_LENGTH_MAX ? NaN : this.fusedUnits(len);
+  }
+
+  /** fusedScore of the token in scratch[0 .. len); leaves scratch unchanged. */
+  private fusedUnits(len: number): number {
+    const t = this.table, u = this.scratch;
     if (len >= 3 && ZH_NEG_PREFIX2.includes(u[0]! * 65536 + u[1]!)) {
       const x = this.valenceAt(2, len - 2);
       if (!Number.isNaN(x)) return x * NEGATION_SCALAR;
@@ -306,7 +328,7 @@ export class SocialAnalyzer {
   /** Valence of the entry scratch[off .. off + n), NaN when none. */
   private valenceAt(off: number, n: number): number {
     const x = this.table.find(this.scratch, off, n, hashUnits(this.scratch, off, n));
-    return x < 0 ? NaN : this.table.valence[x]!;
+    return x < 0 || (this.table.flags[x]! & WORD_MEMO) !== 0 ? NaN : this.table.valence[x]!;
   }
 
   /** Forward maximum matching of entries of 2+ characters over scratch[0 .. len). */
@@ -317,7 +339,7 @@ export class SocialAnalyzer {
       let best = 0, v = 0;
       for (let j = i + 2; j <= len; j++) {
         const x = t.find(u, i, j - i, hashUnits(u, i, j - i));
-        if (x < 0) break;
+        if (x < 0 || (t.flags[x]! & WORD_MEMO) !== 0) break;
         if (!Number.isNaN(t.valence[x]!)) { best = j; v = t.valence[x]!; }
         if ((t.flags[x]! & WORD_PREFIX) === 0) break;
       }

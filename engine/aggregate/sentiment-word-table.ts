@@ -25,6 +25,8 @@ export const WORD_STOP = 8;
 export const WORD_PREFIX = 16;
 /** After this word, "like" compares rather than likes. */
 export const WORD_SIMILE = 32;
+/** Not a lexicon key: a Chinese token remembered with its derived valence (sentiment-score.ts fusedScore). */
+export const WORD_MEMO = 64;
 
 const EMPTY = -1;
 
@@ -64,8 +66,14 @@ export class WordTable {
   entry(key: string): number {
     assert(key.length <= this.keyBuf.length, `lexicon key longer than ${this.keyBuf.length}`);
     for (let i = 0; i < key.length; i++) this.keyBuf[i] = key.charCodeAt(i);
-    const found = this.find(this.keyBuf, 0, key.length, hashUnits(this.keyBuf, 0, key.length));
-    return found >= 0 ? found : this.insert(key);
+    const h = hashUnits(this.keyBuf, 0, key.length);
+    const found = this.find(this.keyBuf, 0, key.length, h);
+    return found >= 0 ? found : this.insert(this.keyBuf, 0, key.length, h);
+  }
+
+  /** Adds units[offset .. offset + length) (hash h), which must be absent; returns its entry. */
+  add(units: Uint16Array, offset: number, length: number, h: number): number {
+    return this.insert(units, offset, length, h);
   }
 
   /** The entry whose key is units[offset .. offset + length) with hash h, or -1. */
@@ -82,19 +90,19 @@ export class WordTable {
     }
   }
 
-  private insert(key: string): number {
+  private insert(units: Uint16Array, offset: number, length: number, h: number): number {
     const e = this.count++;
     if (e === this.hashes.length) this.growEntries();
-    if (this.heapUsed + key.length > this.heap.length) {
-      const heap = new Uint16Array(Math.max(this.heap.length * 2, this.heapUsed + key.length));
+    if (this.heapUsed + length > this.heap.length) {
+      const heap = new Uint16Array(Math.max(this.heap.length * 2, this.heapUsed + length));
       heap.set(this.heap);
       this.heap = heap;
     }
-    for (let i = 0; i < key.length; i++) this.heap[this.heapUsed + i] = key.charCodeAt(i);
+    for (let i = 0; i < length; i++) this.heap[this.heapUsed + i] = units[offset + i]!;
     this.starts[e] = this.heapUsed;
-    this.lengths[e] = key.length;
-    this.heapUsed += key.length;
-    this.hashes[e] = hashUnits(this.keyBuf, 0, key.length);
+    this.lengths[e] = length;
+    this.heapUsed += length;
+    this.hashes[e] = h;
     this.valence[e] = NaN;
     this.flags[e] = 0;
     this.boost[e] = 1;

@@ -5,6 +5,7 @@ import { buildSentimentLexicon } from "../../../../engine/aggregate/sentiment-le
 import { labelOf, normalizeScore, resolveLang, scoreText, SocialAnalyzer } from "../../../../engine/aggregate/sentiment-score.ts";
 import { detectLang, LANG_EN, LANG_OTHER, LANG_ZH, langOfHint, languageInProps } from "../../../../engine/aggregate/social-text.ts";
 import labelled from "../../../fixtures/social/labelled.json";
+import { Rng } from "../../../sim/rng.ts";
 
 const SEED = Number(process.env.SEED ?? 4242);
 console.log(`sentiment tests: SEED=${SEED}`);
@@ -95,5 +96,18 @@ describe("sentiment scoring", () => {
     a.analyze("苹果发布了新手机，新手机的拍照很好，2024年", LANG_ZH);
     expect({ en, zh: a.terms.slice(0, a.termCount) })
       .toEqual({ en: ["new", "pixel", "great", "camera", "mp"], zh: ["苹果", "发布", "新手机", "拍照"] });
+  });
+
+  test("the per-token memo of Chinese tokens changes no score: a cold table and a warm one agree", () => {
+    const r = new Rng(SEED);
+    const zh = sentences.filter((s) => s.lang === "zh").map((s) => s.text);
+    const mixed = Array.from({ length: 300 }, () => Array.from({ length: r.int(2, 6) }, () => r.pick(zh).slice(0, r.int(2, 12))).join(""));
+    const all = [...zh, ...mixed];
+    const cold = () => { const a = new SocialAnalyzer(buildSentimentLexicon(true), false); return all.map((t) => a.analyze(t, LANG_ZH)); };
+    const warm = new SocialAnalyzer(buildSentimentLexicon(true), false);
+    for (const t of [...all].reverse()) warm.analyze(t, LANG_ZH);
+    // Each text scored by a table that has never seen any other text: no memo entry but its own tokens.
+    const isolated = all.map((t) => new SocialAnalyzer(buildSentimentLexicon(true), false).analyze(t, LANG_ZH));
+    expect({ cold: cold(), warm: all.map((t) => warm.analyze(t, LANG_ZH)) }).toEqual({ cold: isolated, warm: isolated });
   });
 });

@@ -187,7 +187,7 @@ export class SlidingHeavyHitters {
     const first = Math.max(lastPane - Math.min(panesWanted, this.panes) + 1, this.newest - this.panes + 1);
     // Candidates by first sight: term -> index into the excess (sum of count - min) and lower arrays.
     const index = new Map<string, number>(), terms: string[] = [];
-    let excess = new Float64Array(1024), lower = new Float64Array(1024);
+    let excess: Float64Array = new Float64Array(1024), lower: Float64Array = new Float64Array(1024);
     let total = 0, errorBound = 0;
     for (let p = first; p <= lastPane; p++) {
       const slot = ((p % this.panes) + this.panes) % this.panes;

@@ -39,9 +39,22 @@ export function profileEvents(seed: number, count: number, t0: number, days = 10
   const r = new Rng(seed);
   const gap = (days * 86_400_000) / count;
   const devices = new Map<number, (string | null)[]>();
-  let clock = t0, sessions = 0;
+  let clock = t0, sessions = 0, burst = 0;
   const out: Ev[] = [];
   for (let seq = 0; seq < count; seq++) {
+    // Bursts: several events of one user at the same millisecond (ties for every "latest" rule),
+    // over three items, so items meet again within a second.
+    if (burst > 0 && out.length > 0) {
+      burst--;
+      const prev = out[out.length - 1]!;
+      const type = r.pick(["view_item", "add_to_cart", "page_view", "purchase"]);
+      out.push({
+        ...prev, seq, type, item_id: `item${r.int(1, 3)}`, campaign: r.bool(0.7) ? r.pick(CAMPAIGNS) : null,
+        channel: r.bool(0.7) ? r.pick(CHANNELS) : null, revenue: type === "purchase" ? r.int(1, 50_000) / 100 : null,
+      });
+      continue;
+    }
+    if (r.bool(0.06)) burst = r.int(1, 5);
     clock += r.int(0, Math.round(2 * gap));
     // A fifth of the traffic from 15 hot users, so some users fill many buckets of every ring.
     const k = r.bool(0.2) ? r.int(0, 14) : r.int(0, 299);

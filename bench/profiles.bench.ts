@@ -1,0 +1,193 @@
+// Live user profiles (engine/aggregate/profile-store.ts) against their floor, a JS Map of plain
+// objects per user (bench/profile-map-floor.ts), on the same events and the same lookups:
+//
+//   - ingest: ns per event of consume() alone, while 1M users are created and after; and the time one
+//     feed batch holds the thread (what a lookup arriving meanwhile waits, on a single-threaded server)
+//   - memory: bytes per user (the store's own figure; process RSS growth / heap growth for the floor)
+//   - full GC: Bun.gc(true) with the structure live
+//   - lookup: in-process latency of lookup() alone (closed loop), and open loop: lookups arriving at
+//     50k/s while events arrive at 200k/s, one thread serving both in arrival order; latency is
+//     from the scheduled arrival to the answer, so waiting behind an ingest batch or a GC counts.
+//
+// Events are bench/data.ts's (seeded), re-keyed so that USERS users exist: the first USERS events
+// introduce one user each, later ones go to a user chosen by a hash of their session id (a session
+// stays with its user). Answers of both structures are compared on a sample of users, and a result
+// hash is printed.
+//
+//   bun bench/profiles.bench.ts [users=1000000] [seed=42]     (BENCH_SECONDS: open-loop seconds, default 4)
+
+import { DEFAULT_PROFILE_CONFIG } from "../engine/aggregate/profile-config.ts";
+import { ProfileStore } from "../engine/aggregate/profile-store.ts";
+import { sessionHash } from "../engine/aggregate/profile-update.ts";
+import type { FeedBatch } from "../engine/aggregate/row-feed.ts";
+import { ValueIds } from "../engine/aggregate/value-ids.ts";
+import { eventStream, type GeneratedEvent } from "./data.ts";
+import { EventColumns } from "./event-columns.ts";
+import { MapProfiles } from "./profile-map-floor.ts";
+
+const USERS = Number(process.argv[2] ?? 1_000_000);
+const SEED = Number(process.argv[3] ?? 42);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const LOOKUP_RATE = 50_000, EVENT_RATE = 200_000, BATCH = 1000;
+const WARM = Math.round(2.5 * USERS), LIVE = EVENT_RATE * SECONDS * 2 + 10 * BATCH;
+const config = { ...DEFAULT_PROFILE_CONFIG, usersMax: USERS };
+console.log(`profiles: ${USERS} users, ${WARM} events before measuring + ${LIVE} during, seed ${SEED}; open loop ${SECONDS} s x 2 at ${LOOKUP_RATE} lookups/s + ${EVENT_RATE} events/s`);
+
+const keyOf = (idx: number) => `cus_${(idx * 7919 + 104_729).toString(36)}`;
+
+function generate(): EventColumns {
+  const cols = new EventColumns(WARM + LIVE);
+  let chunk: GeneratedEvent[] = [], j = 0;
+  const t0 = performance.now();
+  for (const e of eventStream(SEED, WARM + LIVE)) {
+    const idx = j < USERS ? (j * 2_654_435_761) % USERS : sessionHash(e.session_id!) % USERS;
+    j++;
+    e.user_id = keyOf(idx);
+    delete e.anonymous_id;
+    chunk.push(e);
+    if (chunk.length === BATCH) { cols.addChunk(chunk); chunk = []; }
+  }
+  if (chunk.length) cols.addChunk(chunk);
+  console.log(`generated and columnized ${cols.rowCount} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return cols;
+}
+
+const cols = generate();
+
+function mem() {
+  Bun.gc(true);
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
+}
+
+function pct(a: Float64Array, n: number, p: number): number {
+  return a[Math.min(n - 1, Math.floor(n * p))]!;
+}
+
+const us = (ns: number) => (ns / 1000).toFixed(1);
+
+/** Latency summary of the first n values of `lat` (ns), sorted in place. */
+function summary(lat: Float64Array, n: number): string {
+  const a = lat.subarray(0, n).sort();
+  return `p50 ${us(pct(a, n, 0.5))} µs  p99 ${us(pct(a, n, 0.99))} µs  p99.9 ${us(pct(a, n, 0.999))} µs  max ${us(a[n - 1]!)} µs  (>1 ms: ${a.filter((x) => x > 1e6).length} of ${n})`;
+}
+
+interface Subject {
+  name: string;
+  consume(b: FeedBatch): void;
+  lookup(key: string, now: number): unknown;
+}
+
+/** Feeds rows [from, to) in batches; ns per event and per-batch times (split at row `split`). */
+function feed(s: Subject, from: number, to: number, split: number): void {
+  const before: number[] = [], after: number[] = [];
+  let nsBefore = 0, nsAfter = 0;
+  for (let r = from; r < to; r += BATCH) {
+    const b = cols.batch(r, Math.min(to, r + BATCH));
+    const t = Bun.nanoseconds();
+    s.consume(b);
+    const dt = Bun.nanoseconds() - t;
+    if (r < split) { before.push(dt); nsBefore += dt; } else { after.push(dt); nsAfter += dt; }
+  }
+  const show = (xs: number[], total: number, label: string) => {
+    const a = Float64Array.from(xs).sort();
+    console.log(`  ingest ${label}: ${(total / (xs.length * BATCH)).toFixed(0)} ns/event; one ${BATCH}-event batch holds the thread p50 ${us(pct(a, a.length, 0.5))} µs, p99 ${us(pct(a, a.length, 0.99))} µs, max ${us(a[a.length - 1]!)} µs`);
+  };
+  show(before, nsBefore, `creating ${Math.min(split, to) - from} users`);
+  show(after, nsAfter, "existing users   ");
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function closedLoop(s: Subject, n: number, now: number, stringify: boolean): string {
+  const r = rng(SEED + 1), lat = new Float64Array(n);
+  let sink = 0;
+  for (let k = 0; k < n; k++) {
+    const key = keyOf(Math.floor(r() * USERS));
+    const t = Bun.nanoseconds();
+    const p = s.lookup(key, now);
+    if (stringify) sink += JSON.stringify(p).length;
+    lat[k] = Bun.nanoseconds() - t;
+    if (p !== undefined) sink++;
+  }
+  return `${summary(lat, n)}  [${sink}]`;
+}
+
+/** Lookups and ingest batches on one thread, in order of scheduled arrival. */
+function openLoop(s: Subject, fromRow: number, batch: number): { text: string; row: number } {
+  const r = rng(SEED + 2), lat = new Float64Array(Math.ceil(SECONDS * LOOKUP_RATE) + 1);
+  const lookupGap = 1e9 / LOOKUP_RATE, ingestGap = (1e9 * batch) / EVENT_RATE;
+  const start = Bun.nanoseconds() + 1e6, end = start + SECONDS * 1e9;
+  let nl = start, ni = start, row = fromRow, k = 0, ingestNs = 0;
+  while (nl < end) {
+    const now = Bun.nanoseconds();
+    if (ni <= nl) {
+      if (ni > now) continue;
+      s.consume(cols.batch(row, row + batch));
+      row += batch;
+      ingestNs += Bun.nanoseconds() - now;
+      ni += ingestGap;
+      continue;
+    }
+    if (nl > now) continue;
+    s.lookup(keyOf(Math.floor(r() * USERS)), cols.receivedAt[row - 1]!);
+    lat[k++] = Bun.nanoseconds() - nl;
+    nl += lookupGap;
+  }
+  return { text: `${summary(lat, k)}; ingest busy ${((ingestNs / (SECONDS * 1e9)) * 100).toFixed(1)}% of the thread`, row };
+}
+
+function fullGcMs(): string {
+  const t: number[] = [];
+  for (let i = 0; i < 3; i++) { const a = Bun.nanoseconds(); Bun.gc(true); t.push((Bun.nanoseconds() - a) / 1e6); }
+  return t.map((x) => x.toFixed(1)).join(", ");
+}
+
+function measure(s: Subject, memoryLine: () => string): void {
+  console.log(`\n${s.name}`);
+  feed(s, 0, WARM, USERS);
+  console.log(`  memory: ${memoryLine()}`);
+  console.log(`  full GC (Bun.gc(true)) with it live: ${fullGcMs()} ms`);
+  const now = cols.receivedAt[WARM - 1]!;
+  console.log(`  lookup alone (closed loop, 300k):       ${closedLoop(s, 300_000, now, false)}`);
+  console.log(`  lookup + JSON.stringify (100k):         ${closedLoop(s, 100_000, now, true)}`);
+  const a = openLoop(s, WARM, BATCH);
+  console.log(`  open loop, ingest in ${BATCH}-event batches: ${a.text}`);
+  const b = openLoop(s, a.row, 250);
+  console.log(`  open loop, ingest in 250-event batches:  ${b.text}`);
+  if (b.row < cols.rowCount) s.consume(cols.batch(b.row, cols.rowCount));
+}
+
+const users = new ValueIds();
+const m0 = mem();
+const store = new ProfileStore(users, config);
+measure({ name: "ProfileStore (typed arrays)", consume: (b) => store.consume(b), lookup: (k, now) => store.lookup(k, now) }, () => {
+  const m = mem();
+  return `bytesPerUser ${store.bytesPerUser}; bytes ${(store.bytes / 2 ** 20).toFixed(0)} MiB = ${(store.bytes / store.userCount).toFixed(0)} per user for ${store.userCount} users; ` +
+    `RSS growth ${((m.rss - m0.rss) / store.userCount).toFixed(0)} B/user incl. the users ValueIds (${(users.bytes / store.userCount).toFixed(0)} B/user)`;
+});
+
+const m1 = mem();
+const floor = new MapProfiles(config);
+measure({ name: "Floor: Map of plain objects", consume: (b) => floor.consume(b), lookup: (k, now) => floor.lookup(k, now) }, () => {
+  const m = mem();
+  return `heap growth ${((m.heap - m1.heap) / floor.map.size).toFixed(0)} B/user, RSS growth ${((m.rss - m1.rss) / floor.map.size).toFixed(0)} B/user for ${floor.map.size} users`;
+});
+
+const now = cols.receivedAt[cols.rowCount - 1]!, r = rng(SEED + 3);
+let same = 0, hash = 0;
+for (let k = 0; k < 2000; k++) {
+  const key = keyOf(Math.floor(r() * USERS));
+  const a = JSON.stringify(store.lookup(key, now)), b = JSON.stringify(floor.lookup(key, now));
+  if (a === b) same++;
+  for (let i = 0; i < a.length; i++) hash = (Math.imul(hash, 31) + a.charCodeAt(i)) | 0;
+}
+console.log(`\nanswers equal on ${same} of 2000 sampled users; result hash ${(hash >>> 0).toString(16)}; evictions ${store.counters.evictions}`);

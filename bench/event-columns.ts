@@ -9,8 +9,8 @@ import type { FeedBatch } from "../engine/aggregate/row-feed.ts";
 import { ColumnType } from "../engine/core/types.ts";
 import type { GeneratedEvent } from "./data.ts";
 
-const STRINGS = ["type", "user_id", "anonymous_id", "session_id", "item_id", "campaign", "channel"] as const;
-type StringColumn = (typeof STRINGS)[number];
+export const STRINGS = ["type", "user_id", "anonymous_id", "session_id", "item_id", "campaign", "channel"] as const;
+export type StringColumn = (typeof STRINGS)[number];
 const utf8 = new TextEncoder();
 
 export class EventColumns {
@@ -24,7 +24,8 @@ export class EventColumns {
   readonly dicts = new Map<StringColumn, StringDictionary>();
   private readonly vectors = new Map<string, Vector>();
 
-  constructor(readonly capacity: number) {
+  /** `dicts`: share another instance's dictionaries (then its codes are valid here). */
+  constructor(readonly capacity: number, dicts?: ReadonlyMap<StringColumn, StringDictionary>) {
     this.ts = new Float64Array(capacity);
     this.receivedAt = new Float64Array(capacity);
     this.revenue = new Float64Array(capacity);
@@ -32,7 +33,7 @@ export class EventColumns {
     for (const c of STRINGS) {
       this.codes.set(c, new Uint32Array(capacity));
       this.valid.set(c, new Uint8Array((capacity + 7) >> 3));
-      this.dicts.set(c, new StringDictionary());
+      this.dicts.set(c, dicts?.get(c) ?? new StringDictionary());
     }
     const vec = (type: ColumnType, v: Partial<Vector>): Vector => ({ type, validity: null, f64: null, i32: null, u8: null, codes: null, dict: null, ...v });
     this.vectors.set("ts", vec(ColumnType.TIMESTAMP, { f64: this.ts }));
@@ -59,6 +60,25 @@ export class EventColumns {
         this.codes.get(c)![i] = code;
         this.valid.get(c)![i >> 3]! |= 1 << (i & 7);
       }
+    }
+  }
+
+  /**
+   * Appends row `r` of `src` (which shares this instance's dictionaries) with its times shifted by
+   * `shiftMs` and user_id set to `userCode` (anonymous_id left null): replays a generated stream as
+   * many times as a benchmark needs events, for the cost of a copy.
+   */
+  copyRow(src: EventColumns, r: number, shiftMs: number, userCode: number): void {
+    const i = this.rowCount++;
+    this.ts[i] = src.ts[r]! + shiftMs;
+    this.receivedAt[i] = src.receivedAt[r]! + shiftMs;
+    this.revenue[i] = src.revenue[r]!;
+    const bit = (v: Uint8Array, ok: boolean) => { if (ok) v[i >> 3]! |= 1 << (i & 7); };
+    bit(this.revenueValid, ((src.revenueValid[r >> 3]! >> (r & 7)) & 1) === 1);
+    for (const c of STRINGS) {
+      const code = c === "user_id" ? userCode : src.codes.get(c)![r]!;
+      this.codes.get(c)![i] = code;
+      bit(this.valid.get(c)!, c === "user_id" || (c !== "anonymous_id" && ((src.valid.get(c)![r >> 3]! >> (r & 7)) & 1) === 1));
     }
   }
 

@@ -16,9 +16,9 @@
 //
 //   bun bench/profiles.bench.ts [users=1000000] [seed=42]     (BENCH_SECONDS: open-loop seconds, default 4)
 
+import os from "node:os";
 import { DEFAULT_PROFILE_CONFIG } from "../engine/aggregate/profile-config.ts";
 import { ProfileStore } from "../engine/aggregate/profile-store.ts";
-import { sessionHash } from "../engine/aggregate/profile-update.ts";
 import type { FeedBatch } from "../engine/aggregate/row-feed.ts";
 import { ValueIds } from "../engine/aggregate/value-ids.ts";
 import { eventStream, type GeneratedEvent } from "./data.ts";
@@ -29,26 +29,40 @@ const USERS = Number(process.argv[2] ?? 1_000_000);
 const SEED = Number(process.argv[3] ?? 42);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LOOKUP_RATE = 50_000, EVENT_RATE = 200_000, BATCH = 1000;
-const WARM = Math.round(2.5 * USERS), LIVE = EVENT_RATE * SECONDS * 2 + 10 * BATCH;
+const WARM = Math.round(2.5 * USERS), LIVE = EVENT_RATE * SECONDS * 2 + 10 * BATCH, GENERATED = Math.min(WARM + LIVE, 600_000);
 const config = { ...DEFAULT_PROFILE_CONFIG, usersMax: USERS };
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${os.cpus().length} cores (figures are from a shared machine)`);
 console.log(`profiles: ${USERS} users, ${WARM} events before measuring + ${LIVE} during, seed ${SEED}; open loop ${SECONDS} s x 2 at ${LOOKUP_RATE} lookups/s + ${EVENT_RATE} events/s`);
 
 const keyOf = (idx: number) => `cus_${(idx * 7919 + 104_729).toString(36)}`;
 
+/**
+ * GENERATED events from data.ts, replayed as often as needed (times shifted by the stream's span),
+ * with user_id re-keyed: event j < USERS introduces user perm(j); later events go to a user chosen by
+ * a hash of (session, replay), so a session stays with one user. User codes equal user indexes.
+ */
 function generate(): EventColumns {
-  const cols = new EventColumns(WARM + LIVE);
-  let chunk: GeneratedEvent[] = [], j = 0;
   const t0 = performance.now();
-  for (const e of eventStream(SEED, WARM + LIVE)) {
-    const idx = j < USERS ? (j * 2_654_435_761) % USERS : sessionHash(e.session_id!) % USERS;
-    j++;
-    e.user_id = keyOf(idx);
+  const base = new EventColumns(GENERATED);
+  let chunk: GeneratedEvent[] = [];
+  for (const e of eventStream(SEED, GENERATED)) {
+    delete e.user_id;
     delete e.anonymous_id;
     chunk.push(e);
-    if (chunk.length === BATCH) { cols.addChunk(chunk); chunk = []; }
+    if (chunk.length === BATCH) { base.addChunk(chunk); chunk = []; }
   }
-  if (chunk.length) cols.addChunk(chunk);
-  console.log(`generated and columnized ${cols.rowCount} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (chunk.length) base.addChunk(chunk);
+  const cols = new EventColumns(WARM + LIVE, base.dicts);
+  const userDict = base.dicts.get("user_id")!, utf8 = new TextEncoder();
+  for (let i = 0; i < USERS; i++) { const b = utf8.encode(keyOf(i)); userDict.codeOfBytes(b, 0, b.length); }
+  const span = base.receivedAt[base.rowCount - 1]! - base.receivedAt[0]! + 60_000;
+  const sessions = base.codes.get("session_id")!;
+  for (let j = 0; j < WARM + LIVE; j++) {
+    const pass = Math.floor(j / base.rowCount), r = j % base.rowCount;
+    const user = j < USERS ? (j * 2_654_435_761) % USERS : (Math.imul(sessions[r]! ^ Math.imul(pass + 1, 0x9e3779b9), 0x85ebca6b) >>> 0) % USERS;
+    cols.copyRow(base, r, pass * span, user);
+  }
+  console.log(`generated ${base.rowCount} events, replayed to ${cols.rowCount}, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return cols;
 }
 
@@ -190,4 +204,5 @@ for (let k = 0; k < 2000; k++) {
   if (a === b) same++;
   for (let i = 0; i < a.length; i++) hash = (Math.imul(hash, 31) + a.charCodeAt(i)) | 0;
 }
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 console.log(`\nanswers equal on ${same} of 2000 sampled users; result hash ${(hash >>> 0).toString(16)}; evictions ${store.counters.evictions}`);

@@ -21,7 +21,7 @@
 //   }
 
 import { PROFILE_WINDOWS } from "./profile-config.ts";
-import type { ProfileSlots } from "./profile-slots.ts";
+import { CHUNK_BITS, CHUNK_MASK, type ProfileSlots } from "./profile-slots.ts";
 import { ringSum } from "./profile-update.ts";
 import type { ValueIds } from "./value-ids.ts";
 
@@ -47,57 +47,69 @@ export interface UserProfile {
 export interface ProfileDictionaries {
   readonly countTypes: readonly string[];
   readonly listNames: readonly string[];
+  readonly recentItems: number;
+  readonly tagsMax: number;
   readonly items: ValueIds;
   readonly campaigns: ValueIds;
   readonly channels: ValueIds;
   readonly tags: ValueIds;
 }
 
+export function eventsOf(sl: ProfileSlots, s: number): number {
+  return sl.chunks[s >>> CHUNK_BITS]!.u32[(s & CHUNK_MASK) * (sl.layout.bytes >> 2) + sl.layout.events]!;
+}
+
 export function profileOf(sl: ProfileSlots, d: ProfileDictionaries, s: number, user: string, nowMs: number): UserProfile {
+  const L = sl.layout, ch = sl.chunks[s >>> CHUNK_BITS]!, l = s & CHUNK_MASK, f = ch.f64, u = ch.u32;
+  const o8 = l * (L.bytes >> 3), o4 = l * (L.bytes >> 2), o2 = l * (L.bytes >> 1);
   const counts: Record<string, Record<string, number>> = {};
   for (const t of d.countTypes) counts[t] = {};
   const windows: Record<string, { from: number; to: number }> = {};
-  const T = sl.types, W = PROFILE_WINDOWS.length;
-  for (let w = 0; w < W; w++) {
+  const T = d.countTypes.length;
+  for (let w = 0; w < PROFILE_WINDOWS.length; w++) {
     const { name, bucketMs, buckets: n } = PROFILE_WINDOWS[w]!;
-    const B = Math.floor(nowMs / bucketMs), h = sl.heads[s * W + w]!;
+    const B = Math.floor(nowMs / bucketMs), h = u[o4 + L.heads + w]!;
     windows[name] = { from: (B - n + 1) * bucketMs, to: (B + 1) * bucketMs };
     // Buckets in both the window [B - n + 1, B] and the ring (h - n, h].
-    const lo = Math.max(B, h) - n + 1, hi = Math.min(h, B);
-    const ring = sl.counts[w]!, base = s * T * n;
-    for (let t = 0; t < T; t++) counts[d.countTypes[t]!]![name] = ringSum(ring, base + t * n, n, lo, hi);
+    const lo = Math.max(B, h) - n + 1, hi = Math.min(h, B), base = o2 + L.rings[w]!;
+    for (let t = 0; t < T; t++) counts[d.countTypes[t]!]![name] = ringSum(ch.u16, base + t * n, n, lo, hi);
   }
+  const campaign = u[o4 + L.campaign]!, channel = u[o4 + L.channel]!;
   return {
-    user, first_seen: sl.firstSeen[s]!, last_seen: sl.lastSeen[s]!, events: sl.events[s]!, sessions: sl.sessions[s]!,
-    counts, windows, recent: recentOf(sl, d, s), orders: sl.orders[s]!, spend: Math.round(sl.spend[s]! * 1e6) / 1e6,
-    last_campaign: sl.campaign[s] === 0 ? null : { value: d.campaigns.value(sl.campaign[s]! - 1), ts: sl.campaignTs[s]! },
-    last_channel: sl.channel[s] === 0 ? null : { value: d.channels.value(sl.channel[s]! - 1), ts: sl.channelTs[s]! },
-    tags: tagsOf(sl, d.tags, s),
+    user, first_seen: f[o8 + L.firstSeen]!, last_seen: f[o8 + L.lastSeen]!, events: u[o4 + L.events]!, sessions: u[o4 + L.sessions]!,
+    counts, windows, recent: recentOf(u, o4 + L.recent, d), orders: u[o4 + L.orders]!, spend: Math.round(f[o8 + L.spend]! * 1e6) / 1e6,
+    last_campaign: campaign === 0 ? null : { value: d.campaigns.value(campaign - 1), ts: f[o8 + L.campaignTs]! },
+    last_channel: channel === 0 ? null : { value: d.channels.value(channel - 1), ts: f[o8 + L.channelTs]! },
+    tags: tagsAt(u, o4 + L.tags, d.tagsMax, d.tags),
   };
 }
 
-function recentOf(sl: ProfileSlots, d: ProfileDictionaries, s: number): Record<string, RecentItem[]> {
+function recentOf(u: Uint32Array, base: number, d: ProfileDictionaries): Record<string, RecentItem[]> {
   const out: Record<string, RecentItem[]> = {};
-  const n = sl.listItems;
-  for (let l = 0; l < sl.lists; l++) {
+  const n = d.recentItems;
+  for (let l = 0; l < d.listNames.length; l++) {
     const list: RecentItem[] = [];
-    const base = (s * sl.lists + l) * n;
-    for (let k = 0; k < n; k++) {
-      const v = sl.recentItem[base + k]!;
+    for (let k = base + 2 * n * l, end = k + 2 * n; k < end; k += 2) {
+      const v = u[k]!;
       if (v === 0) break;
-      list.push({ item: d.items.value(v - 1), ts: sl.recentSec[base + k]! * 1000 });
+      list.push({ item: d.items.value(v - 1), ts: u[k + 1]! * 1000 });
     }
     out[d.listNames[l]!] = list;
   }
   return out;
 }
 
-export function tagsOf(sl: ProfileSlots, tags: ValueIds, s: number): string[] {
+function tagsAt(u: Uint32Array, base: number, n: number, tags: ValueIds): string[] {
   const out: string[] = [];
-  for (let k = s * sl.tagsMax, end = k + sl.tagsMax; k < end; k++) {
-    const v = sl.tags[k]!;
+  for (let k = base; k < base + n; k++) {
+    const v = u[k]!;
     if (v === 0) break;
     out.push(tags.value(v - 1));
   }
   return out;
+}
+
+export function tagsOf(sl: ProfileSlots, tags: ValueIds, s: number): string[] {
+  const u = sl.chunks[s >>> CHUNK_BITS]!.u32;
+  return tagsAt(u, (s & CHUNK_MASK) * (sl.layout.bytes >> 2) + sl.layout.tags, sl.config.tagsMax, tags);
 }

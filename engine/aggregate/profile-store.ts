@@ -24,8 +24,8 @@ import type { DerivedComponent } from "./derived-state.ts";
 import { CodeHashCache, CodeIdCache } from "./profile-code-cache.ts";
 import { decodeProfiles, encodeProfiles } from "./profile-codec.ts";
 import { checkProfileConfig, DEFAULT_PROFILE_CONFIG, PROFILE_LIMITS, PROFILE_WINDOWS, type ProfileConfig } from "./profile-config.ts";
-import { profileOf, tagsOf, type ProfileDictionaries, type UserProfile } from "./profile-read.ts";
-import { ProfileSlots } from "./profile-slots.ts";
+import { eventsOf, profileOf, tagsOf, type ProfileDictionaries, type UserProfile } from "./profile-read.ts";
+import { CHUNK_BITS, CHUNK_MASK, ProfileSlots, type SlotChunk } from "./profile-slots.ts";
 import { recentInsert, ringAdd, sessionSeen } from "./profile-update.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { ValueIds } from "./value-ids.ts";
@@ -90,6 +90,7 @@ export class ProfileStore implements DerivedComponent {
     const self = this;
     this.dicts = {
       countTypes: this.config.countTypes, listNames: this.config.recentLists.map((l) => l.name),
+      recentItems: this.config.recentItems, tagsMax: this.config.tagsMax,
       get items() { return self.items; }, get campaigns() { return self.campaigns; },
       get channels() { return self.channels; }, get tags() { return self.tagIds; },
     };
@@ -104,7 +105,7 @@ export class ProfileStore implements DerivedComponent {
     const sMap = sess?.codes ? this.sessionCodes.sync(sess.dict!) : null;
     const iMap = item?.codes ? this.items.sync(item.dict!) : null;
     const cMap = camp?.codes ? this.campaigns.sync(camp.dict!) : null, chMap = chan?.codes ? this.channels.sync(chan.dict!) : null;
-    const sl = this.slots;
+    const sl = this.slots, L = sl.layout, s8 = L.bytes >> 3, s4 = L.bytes >> 2, K = this.config.sessionsRemembered;
     for (let i = b.begin; i < b.end; i++) {
       let uid = -1;
       if (uMap !== null && present(user!.validity, i)) {
@@ -120,51 +121,52 @@ export class ProfileStore implements DerivedComponent {
       let tid = typeMap[tc]!;
       if (tid < 0) tid = this.typeIdOf(tc);
       this.counters.events++;
-      this.seen(s, t, Math.min(t, rec[i]!), this.typeCount[tid]!);
+      const ch = sl.chunks[s >>> CHUNK_BITS]!, l = s & CHUNK_MASK, f = ch.f64, u = ch.u32, o8 = l * s8, o4 = l * s4;
+      this.seen(ch, l, t, Math.min(t, rec[i]!), this.typeCount[tid]!);
       if (sMap !== null && present(sess!.validity, i)) {
         const c = sess!.codes![i]!;
         const h = sMap[c] || this.sessionCodes.resolve(c);
-        if (sessionSeen(sl.sessionHashes, s * sl.sessionsK, sl.sessionsK, h)) sl.sessions[s]! += 1;
+        if (sessionSeen(u, o4 + L.sessionHashes, K, h)) u[o4 + L.sessions]! += 1;
       }
       const lists = this.typeLists[tid]!;
-      if (lists !== 0 && iMap !== null && present(item!.validity, i)) this.addItem(s, lists, idIn(iMap, this.items, item!, i), t);
-      if (cMap !== null && present(camp!.validity, i) && (sl.campaign[s] === 0 || t >= sl.campaignTs[s]!)) {
-        sl.campaign[s] = idIn(cMap, this.campaigns, camp!, i) + 1;
-        sl.campaignTs[s] = t;
+      if (lists !== 0 && iMap !== null && present(item!.validity, i)) this.addItem(u, o4, lists, idIn(iMap, this.items, item!, i), t);
+      if (cMap !== null && present(camp!.validity, i) && (u[o4 + L.campaign] === 0 || t >= f[o8 + L.campaignTs]!)) {
+        u[o4 + L.campaign] = idIn(cMap, this.campaigns, camp!, i) + 1;
+        f[o8 + L.campaignTs] = t;
       }
-      if (chMap !== null && present(chan!.validity, i) && (sl.channel[s] === 0 || t >= sl.channelTs[s]!)) {
-        sl.channel[s] = idIn(chMap, this.channels, chan!, i) + 1;
-        sl.channelTs[s] = t;
+      if (chMap !== null && present(chan!.validity, i) && (u[o4 + L.channel] === 0 || t >= f[o8 + L.channelTs]!)) {
+        u[o4 + L.channel] = idIn(chMap, this.channels, chan!, i) + 1;
+        f[o8 + L.channelTs] = t;
       }
       const money = this.typeMoney[tid]!;
-      if (money !== 0) this.addMoney(s, money, rev !== null && present(rev.validity, i) ? rev.f64![i]! : 0);
+      if (money !== 0) this.addMoney(f, u, o8, o4, money, rev !== null && present(rev.validity, i) ? rev.f64![i]! : 0);
     }
   }
 
-  /** Event count, first and last seen, and the window rings (effective time te, counted type or -1). */
-  private seen(s: number, t: number, te: number, type: number): void {
-    const sl = this.slots;
-    if (sl.events[s] === 0) { sl.firstSeen[s] = t; sl.lastSeen[s] = t; }
-    else { if (t < sl.firstSeen[s]!) sl.firstSeen[s] = t; if (t > sl.lastSeen[s]!) sl.lastSeen[s] = t; }
-    sl.events[s]! += 1;
-    const W = PROFILE_WINDOWS.length, T = sl.types;
+  /** Event count, first and last seen, and the window rings of local slot l (effective time te, counted type or -1). */
+  private seen(ch: SlotChunk, l: number, t: number, te: number, type: number): void {
+    const L = this.slots.layout, f = ch.f64, u = ch.u32, o8 = l * (L.bytes >> 3), o4 = l * (L.bytes >> 2), o2 = l * (L.bytes >> 1);
+    if (u[o4 + L.events] === 0) { f[o8 + L.firstSeen] = t; f[o8 + L.lastSeen] = t; }
+    else { if (t < f[o8 + L.firstSeen]!) f[o8 + L.firstSeen] = t; if (t > f[o8 + L.lastSeen]!) f[o8 + L.lastSeen] = t; }
+    u[o4 + L.events]! += 1;
+    const T = this.config.countTypes.length;
     let kept = false;
-    for (let w = 0; w < W; w++) {
+    for (let w = 0; w < PROFILE_WINDOWS.length; w++) {
       const { bucketMs, buckets: n } = PROFILE_WINDOWS[w]!;
-      if (ringAdd(sl.counts[w]!, sl.heads, s * W + w, s * T * n, T, n, Math.floor(te / bucketMs), type)) kept = true;
+      if (ringAdd(ch.u16, u, o4 + L.heads + w, o2 + L.rings[w]!, T, n, Math.floor(te / bucketMs), type)) kept = true;
     }
     if (!kept) this.counters.beforeWindows++;
   }
 
-  private addItem(s: number, lists: number, itemId: number, t: number): void {
-    const sl = this.slots, n = sl.listItems, sec = Math.floor(t / 1000);
-    for (let l = 0; l < sl.lists; l++) if (lists & (1 << l)) recentInsert(sl.recentItem, sl.recentSec, (s * sl.lists + l) * n, n, itemId + 1, sec);
+  private addItem(u: Uint32Array, o4: number, lists: number, itemId: number, t: number): void {
+    const n = this.config.recentItems, sec = Math.floor(t / 1000), base = o4 + this.slots.layout.recent;
+    for (let l = 0; l < this.config.recentLists.length; l++) if (lists & (1 << l)) recentInsert(u, base + 2 * n * l, n, itemId + 1, sec);
   }
 
-  private addMoney(s: number, money: number, revenue: number): void {
-    const sl = this.slots, r = Number.isFinite(revenue) ? revenue : 0;
-    if (money & PURCHASE) { sl.orders[s]! += 1; sl.spend[s]! += r; }
-    if (money & REFUND) sl.spend[s]! -= Math.abs(r);
+  private addMoney(f: Float64Array, u: Uint32Array, o8: number, o4: number, money: number, revenue: number): void {
+    const L = this.slots.layout, r = Number.isFinite(revenue) ? revenue : 0;
+    if (money & PURCHASE) { u[o4 + L.orders]! += 1; f[o8 + L.spend]! += r; }
+    if (money & REFUND) f[o8 + L.spend]! -= Math.abs(r);
   }
 
   /** The slot of dense user id `uid`, made most recently seen; claims one (evicting if full) for a new user. */
@@ -215,7 +217,7 @@ export class ProfileStore implements DerivedComponent {
   /** The profile of `userKey` with windows ending at nowMs, or undefined when no event of it is kept. */
   lookup(userKey: string, nowMs: number): UserProfile | undefined {
     const s = this.slotOfKey(userKey);
-    if (s < 0 || this.slots.events[s] === 0) return undefined;
+    if (s < 0 || eventsOf(this.slots, s) === 0) return undefined;
     return profileOf(this.slots, this.dicts, s, userKey, nowMs);
   }
 
@@ -235,10 +237,11 @@ export class ProfileStore implements DerivedComponent {
     const problem = tagsProblem(tags, this.config.tagsMax);
     if (problem !== null) throw new EngineError("bad_argument", `tags of ${userKey}: ${problem}`);
     if (tags.length === 0 && this.slotOfKey(userKey) < 0) return;
-    const s = this.slotOf(this.users.idOf(userKey)), sl = this.slots, base = s * sl.tagsMax;
-    sl.tags.fill(0, base, base + sl.tagsMax);
+    const s = this.slotOf(this.users.idOf(userKey)), sl = this.slots, n = this.config.tagsMax;
+    const u = sl.chunks[s >>> CHUNK_BITS]!.u32, base = (s & CHUNK_MASK) * (sl.layout.bytes >> 2) + sl.layout.tags;
+    u.fill(0, base, base + n);
     let k = 0;
-    for (const t of new Set(tags)) sl.tags[base + k++] = this.tagIds.idOf(t) + 1;
+    for (const t of new Set(tags)) u[base + k++] = this.tagIds.idOf(t) + 1;
   }
 
   /** Tags of `userKey` (with or without events), or undefined when it has no profile. */
@@ -252,17 +255,17 @@ export class ProfileStore implements DerivedComponent {
     return this.slots.highWater;
   }
 
-  /** Bytes per profile: its slot in every array, and its entry in the dense-id index. */
+  /** Bytes per profile: its slot, its recency and user-id entries, and its entry in the dense-id index. */
   get bytesPerUser(): number {
     return this.slots.bytesPerSlot + 4;
   }
 
   /**
-   * Memory in use: slots ever used (the OS commits reserved pages as slots are first written), the
-   * dense-id index, the own dictionaries and the code caches. Not the shared users ValueIds.
+   * Memory held: slot chunks allocated, recency entries in use, the dense-id index, the own
+   * dictionaries and the code caches. Not the shared users ValueIds (its owner reports it).
    */
   get bytes(): number {
-    return this.slots.highWater * this.slots.bytesPerSlot + this.slotOfUser.byteLength + this.items.bytes + this.campaigns.bytes +
+    return this.slots.bytes + this.slotOfUser.byteLength + this.items.bytes + this.campaigns.bytes +
       this.channels.bytes + this.tagIds.bytes + this.typeIds.bytes + this.userCodes.bytes + this.anonCodes.bytes + this.sessionCodes.bytes;
   }
 

@@ -12,10 +12,11 @@ import { BUCKET_COUNT_MAX } from "./profile-config.ts";
  * older one is outside every window a lookup at or after head can ask for, so dropping it is exact.
  * Returns false when the event was older than the ring.
  */
-export function ringAdd(counts: Uint16Array, heads: Int32Array, headAt: number, base: number, types: number, n: number, b: number, type: number): boolean {
+export function ringAdd(counts: Uint16Array, heads: Uint32Array, headAt: number, base: number, types: number, n: number, b: number, type: number): boolean {
   const h = heads[headAt]!;
   if (b > h) {
-    if (b - h >= n) counts.fill(0, base, base + types * n);
+    // A loop, not fill(): the range is a few dozen counters and a native call costs more.
+    if (b - h >= n) for (let i = base, end = base + types * n; i < end; i++) counts[i] = 0;
     else {
       for (let k = h + 1; k <= b; k++) {
         const p = base + (k % n);
@@ -39,32 +40,32 @@ export function ringSum(counts: Uint16Array, base: number, n: number, lo: number
 }
 
 /**
- * Recent items: the list [base, base + n) holds the user's distinct items ordered by the key of each
- * item's latest event, (event time in whole seconds, log position), newest first; `item1` is the
- * item's id + 1 (0 marks the end of the list). An event is newer than every event fed before it, so
- * its key beats every key of the same second: it goes before the first entry whose second is <= its
- * own. An item already listed with a later second keeps its place; otherwise it moves to the new
- * place. Keys only grow, so an item pushed out of the top n can only come back through a new event:
- * the list is exactly the top n.
+ * Recent items: the list at [base, base + 2n) holds pairs (item id + 1, event second) of the user's
+ * distinct items ordered by the key of each item's latest event, (event time in whole seconds, log
+ * position), newest first; an item id of 0 marks the end of the list. An event is newer than every
+ * event fed before it, so its key beats every key of the same second: it goes before the first entry
+ * whose second is <= its own. An item already listed with a later second keeps its place; otherwise
+ * it moves to the new place. Keys only grow, so an item pushed out of the top n can only come back
+ * through a new event: the list is exactly the top n.
  */
-export function recentInsert(items: Int32Array, secs: Uint32Array, base: number, n: number, item1: number, sec: number): void {
+export function recentInsert(a: Uint32Array, base: number, n: number, item1: number, sec: number): void {
   let len = 0, at = -1;
   for (; len < n; len++) {
-    const v = items[base + len]!;
+    const v = a[base + 2 * len]!;
     if (v === 0) break;
     if (v === item1) at = len;
   }
   if (at >= 0) {
-    if (secs[base + at]! > sec) return;
-    for (let k = at; k < len - 1; k++) { items[base + k] = items[base + k + 1]!; secs[base + k] = secs[base + k + 1]!; }
-    items[base + --len] = 0;
+    if (a[base + 2 * at + 1]! > sec) return;
+    for (let k = 2 * at, end = 2 * (len - 1); k < end; k++) a[base + k] = a[base + k + 2]!;
+    a[base + 2 * --len] = 0;
   }
   let j = 0;
-  while (j < len && secs[base + j]! > sec) j++;
+  while (j < len && a[base + 2 * j + 1]! > sec) j++;
   if (j >= n) return;
-  for (let k = len < n ? len : n - 1; k > j; k--) { items[base + k] = items[base + k - 1]!; secs[base + k] = secs[base + k - 1]!; }
-  items[base + j] = item1;
-  secs[base + j] = sec;
+  for (let k = 2 * (len < n ? len : n - 1) + 1; k > 2 * j + 1; k--) a[base + k] = a[base + k - 2]!;
+  a[base + 2 * j] = item1;
+  a[base + 2 * j + 1] = sec;
 }
 
 /**

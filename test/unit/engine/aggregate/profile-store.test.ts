@@ -202,7 +202,7 @@ test("a checkpoint read under a changed config keeps what both configs name, by 
     if (!p) return undefined;
     const zero = Object.fromEntries(PROFILE_WINDOWS.map((w) => [w.name, 0]));
     return {
-      ...p, counts: { click: p.counts.click, page_view: p.counts.page_view, signup: zero },
+      ...p, counts: { click: p.counts.click!, page_view: p.counts.page_view!, signup: zero },
       recent: { purchased: p.recent.purchased!.slice(0, 3), viewed: p.recent.viewed!.slice(0, 3) }, tags: p.tags.slice(0, 1),
     };
   });
@@ -220,6 +220,43 @@ test("window buckets saturate at 65535 events; events older than every ring coun
   const p = store.lookup("bot", t + 400_000)!;
   expect({ impressions: p.counts.impression, events: p.events, first: p.first_seen, before: store.counters.beforeWindows })
     .toEqual({ impressions: { "1h": 65_535 + 4_000, "24h": 65_535, "7d": 65_535 }, events: 70_001, first: t - 9 * 86_400_000, before: 1 });
+});
+
+test("profiles across many slot chunks: evictions, lookups and a checkpoint agree with the oracle", () => {
+  const config = { ...C, usersMax: 20_000 };
+  const store = new ProfileStore(new ValueIds(), config);
+  const t = Date.UTC(2026, 3, 1);
+  const evs: Ev[] = [];
+  const ev = (user: string, k: number): Ev => ({
+    seq: evs.length, ts: t + k * 7, received_at: t + k * 7, type: k % 3 === 0 ? "add_to_cart" : "page_view", user_id: user, anonymous_id: null,
+    session_id: `s${k % 5}`, item_id: `i${k % 13}`, campaign: null, channel: k % 2 ? "email" : null, revenue: null,
+  });
+  for (let i = 0; i < 21_000; i++) evs.push(ev(`c${i}`, i));
+  for (let i = 0; i < 3000; i += 7) evs.push(ev(`c${i}`, 21_000 + i));
+  appendAndFeed(eventsTable(), plain(evs), [store]);
+  const now = t + 30_000 * 7;
+  const { kept, evictions } = lruSim(evs, config.usersMax);
+  const sample = Array.from({ length: 700 }, (_, k) => `c${k * 30}`);
+  const expected = sample.map((u) => {
+    const since = kept.get(u);
+    return since === undefined ? undefined : oracleProfile(evs.filter((e) => e.user_id === u && e.seq >= since), u, now, C);
+  });
+  const copy = new ProfileStore(new ValueIds(), config);
+  copy.decode(store.encode());
+  expect({ users: store.userCount, evictions: store.counters.evictions, profiles: sample.map((u) => store.lookup(u, now)), copied: copy.lookupMany(sample, now) })
+    .toEqual({ users: 20_000, evictions, profiles: expected, copied: expected.map((p) => p ?? null) });
+});
+
+test("a damaged checkpoint is data_corrupt and leaves the store as it was", () => {
+  const store = new ProfileStore(new ValueIds());
+  appendAndFeed(eventsTable(), plain(EVENTS.slice(0, 500)), [store]);
+  const bytes = store.encode(), now = nowsAfter(500)[0]!;
+  const before = ALL_USERS.map((u) => store.lookup(u, now));
+  const codes: string[] = [];
+  for (const bad of [bytes.subarray(0, bytes.length - 3), bytes.subarray(0, 40), new Uint8Array([9, 0, 0, 0])]) {
+    try { store.decode(bad); codes.push("decoded"); } catch (e) { codes.push((e as EngineError).code); }
+  }
+  expect({ codes, after: ALL_USERS.map((u) => store.lookup(u, now)) }).toEqual({ codes: ["data_corrupt", "data_corrupt", "data_corrupt"], after: before });
 });
 
 test("config bounds are checked", () => {

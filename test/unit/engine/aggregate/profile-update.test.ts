@@ -12,7 +12,7 @@ test("a ring counts exactly the events of the window's buckets, for any arrival 
   const n = 5, types = 2;
   const event = fc.record({ bucket: fc.integer({ min: 1, max: 40 }), type: fc.integer({ min: -1, max: 1 }) });
   fc.assert(fc.property(fc.array(event, { maxLength: 80 }), fc.integer({ min: 0, max: 8 }), (evs, ahead) => {
-    const counts = new Uint16Array(3 * types * n), heads = new Int32Array(3);
+    const counts = new Uint16Array(3 * types * n), heads = new Uint32Array(3);
     // Slot 1 of three, so a write outside the slot shows up in slots 0 and 2.
     for (const e of evs) ringAdd(counts, heads, 1, types * n, types, n, e.bucket, e.type);
     const now = heads[1]! + ahead, lo = Math.max(now, heads[1]!) - n + 1, hi = Math.min(now, heads[1]!);
@@ -23,7 +23,7 @@ test("a ring counts exactly the events of the window's buckets, for any arrival 
 });
 
 test("a ring counter saturates at BUCKET_COUNT_MAX", () => {
-  const counts = new Uint16Array(4), heads = new Int32Array(1);
+  const counts = new Uint16Array(4), heads = new Uint32Array(1);
   for (let i = 0; i < BUCKET_COUNT_MAX + 10; i++) ringAdd(counts, heads, 0, 0, 1, 4, 100, 0);
   expect([...counts]).toEqual([BUCKET_COUNT_MAX, 0, 0, 0]);
 });
@@ -31,14 +31,15 @@ test("a ring counter saturates at BUCKET_COUNT_MAX", () => {
 test("recent items are the top n distinct items by (second, arrival) of their latest event", () => {
   const ev = fc.record({ item: fc.integer({ min: 1, max: 6 }), sec: fc.integer({ min: 0, max: 5 }) });
   fc.assert(fc.property(fc.array(ev, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), (evs, n) => {
-    const items = new Int32Array(n + 2), secs = new Uint32Array(n + 2);
-    evs.forEach((e) => recentInsert(items, secs, 1, n, e.item, e.sec));
+    // The list at [2, 2 + 2n), between guard pairs.
+    const a = new Uint32Array(2 * n + 4);
+    evs.forEach((e) => recentInsert(a, 2, n, e.item, e.sec));
     const best = new Map<number, [number, number]>();
     evs.forEach((e, i) => { const b = best.get(e.item); if (!b || e.sec >= b[0]) best.set(e.item, [e.sec, i]); });
     const want = [...best].sort((a, b) => b[1][0] - a[1][0] || b[1][1] - a[1][1]).slice(0, n).map(([item, [sec]]) => [item, sec]);
     const got: number[][] = [];
-    for (let k = 1; k <= n && items[k] !== 0; k++) got.push([items[k]!, secs[k]!]);
-    expect({ got, guards: [items[0], items[n + 1]] }).toEqual({ got: want, guards: [0, 0] });
+    for (let k = 0; k < n && a[2 + 2 * k] !== 0; k++) got.push([a[2 + 2 * k]!, a[3 + 2 * k]!]);
+    expect({ got, guards: [a[0], a[1], a[2 * n + 2], a[2 * n + 3]] }).toEqual({ got: want, guards: [0, 0, 0, 0] });
   }), runs);
 });
 

@@ -15,6 +15,10 @@
 //         tags           x tagsMax                           tag id + 1, 0 = end
 //   u16   ring:<window>  x countTypes x buckets              bucket b at b % buckets
 //
+// With the default config a slot is 824 bytes: rings 460 (5 types x 46 buckets x 2), recent items
+// 240 (3 lists x 10 x 8), f64 fields 40, tags 32, sessions 16, u32 fields 20, heads 12, padding 4;
+// with the recency and user-id entries (12) and the dense-id index (4), 840 bytes per user.
+//
 // The recency list (prev, next) and each slot's dense user id live apart, in compact Int32Arrays
 // reserved for usersMax (the OS commits pages as they are first written): moving a slot to the
 // front writes its two neighbours, which are then far likelier to be in cache.

@@ -1,5 +1,5 @@
 // Live user profiles, updated by every stored event (a DerivedComponent over `events`: no batch job)
-// and read by key in well under a microsecond of engine time: per user, counts per event type over
+// and read by key in a few microseconds (bench/profiles.bench.ts): per user, counts per event type over
 // sliding windows (profile-config.ts defines them exactly), first and last seen, sessions, the last
 // distinct items of configured kinds, spend and orders, last campaign and channel, and tags set
 // through setTags (profile-read.ts draws the JSON).

@@ -15,7 +15,7 @@
 // stays with its user). Answers of both structures are compared on a sample of users, and a result
 // hash is printed.
 //
-//   bun bench/profiles.bench.ts [users=1000000] [seed=42]     (BENCH_SECONDS: open-loop seconds, default 4)
+//   bun bench/profiles.bench.ts [users=1000000] [seed=42] [--store-only]   (BENCH_SECONDS: open-loop seconds, default 4)
 
 import os from "node:os";
 import { DEFAULT_PROFILE_CONFIG } from "../engine/aggregate/profile-config.ts";
@@ -26,8 +26,9 @@ import { eventStream, type GeneratedEvent } from "./data.ts";
 import { EventColumns } from "./event-columns.ts";
 import { MapProfiles } from "./profile-map-floor.ts";
 
-const USERS = Number(process.argv[2] ?? 1_000_000);
-const SEED = Number(process.argv[3] ?? 42);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const USERS = Number(args[0] ?? 1_000_000);
+const SEED = Number(args[1] ?? 42);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LOOKUP_RATE = 50_000, EVENT_RATE = 200_000, BATCH = 1000;
 const WARM = Math.round(2.5 * USERS), LIVE = EVENT_RATE * SECONDS * 2 + 10 * BATCH, GENERATED = Math.min(WARM + LIVE, 600_000);
@@ -208,6 +209,7 @@ measure({ name: "ProfileStore (typed arrays)", consume: (b) => store.consume(b),
     `RSS growth ${((m.rss - m0.rss) / store.userCount).toFixed(0)} B/user incl. the users ValueIds (${(users.bytes / store.userCount).toFixed(0)} B/user)`;
 });
 
+if (process.argv.includes("--store-only")) process.exit(0);
 const m1 = mem();
 const floor = new MapProfiles(config);
 measure({ name: "Floor: Map of plain objects", consume: (b) => floor.consume(b), lookup: (k, now) => floor.lookup(k, now) }, () => {

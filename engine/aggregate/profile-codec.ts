@@ -113,8 +113,6 @@ export function decodeProfiles(p: ProfileStore, bytes: Uint8Array): void {
     if (slotOfUser[uid] !== 0) throw new EngineError("data_corrupt", `profiles checkpoint: user ${keys[j]} held twice`);
     slotOfUser[uid] = j + 1;
     sl.user[j] = uid;
-    sl.prev[j] = j - 1;
-    sl.next[j] = j + 1 < keep ? j + 1 : -1;
   }
   for (let k = 0; k * CHUNK_SLOTS < keep; k++) sl.chunks.push(newChunk(L));
   const same = h.slotBytes === L.bytes && JSON.stringify(h.fields) === JSON.stringify(L.fields) &&
@@ -133,8 +131,7 @@ export function decodeProfiles(p: ProfileStore, bytes: Uint8Array): void {
     }
   }
   sl.highWater = keep;
-  sl.head = keep > 0 ? 0 : -1;
-  sl.tail = keep - 1;
+  sl.linkInOrder();
   p.slots = sl;
   p.slotOfUser = slotOfUser;
   [p.items, p.campaigns, p.channels, p.tagIds] = dicts.map((v) => ValueIds.fromValues(v)) as [ValueIds, ValueIds, ValueIds, ValueIds];

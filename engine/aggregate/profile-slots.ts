@@ -19,9 +19,9 @@
 // 240 (3 lists x 10 x 8), f64 fields 40, tags 32, sessions 16, u32 fields 20, heads 12, padding 4;
 // with the recency and user-id entries (12) and the dense-id index (4), 840 bytes per user.
 //
-// The recency list (prev, next) and each slot's dense user id live apart, in compact Int32Arrays
-// reserved for usersMax (the OS commits pages as they are first written): moving a slot to the
-// front writes its two neighbours, which are then far likelier to be in cache.
+// The recency list (links: prev and next side by side) and each slot's dense user id live apart, in
+// compact Int32Arrays reserved for usersMax (the OS commits pages as they are first written): moving
+// a slot to the front writes its two neighbours, which are then far likelier to be in cache.
 //
 // Chunks are allocated as slots reach them and never copied or freed, so no event or lookup waits
 // for a resize; slots are used in order 0, 1, 2, ... and reused after an eviction.
@@ -104,8 +104,8 @@ export class ProfileSlots {
   readonly chunks: SlotChunk[] = [];
   /** Dense user id of each slot. */
   readonly user: Int32Array;
-  readonly prev: Int32Array;
-  readonly next: Int32Array;
+  /** Recency list: slot s's predecessor at 2s, its successor at 2s + 1 (one cache line for both). */
+  readonly links: Int32Array;
   /** Slots ever used: [0, highWater) hold users. */
   highWater = 0;
   head = -1;
@@ -115,8 +115,7 @@ export class ProfileSlots {
     this.layout = slotLayout(config);
     this.capacity = config.usersMax;
     this.user = new Int32Array(this.capacity);
-    this.prev = new Int32Array(this.capacity);
-    this.next = new Int32Array(this.capacity);
+    this.links = new Int32Array(2 * this.capacity);
   }
 
   /** Bytes one user occupies: its slot and its recency and user-id entries. */
@@ -138,9 +137,15 @@ export class ProfileSlots {
     ch.u8.fill(0, from, from + this.layout.bytes);
     this.user[s] = user;
     if (s >= this.highWater) this.highWater = s + 1;
-    this.prev[s] = -1;
-    this.next[s] = this.head;
-    if (this.head >= 0) this.prev[this.head] = s;
+    this.link(s);
+  }
+
+  /** Puts slot s (unlinked) at the front of the recency list. */
+  private link(s: number): void {
+    const L = this.links;
+    L[2 * s] = -1;
+    L[2 * s + 1] = this.head;
+    if (this.head >= 0) L[2 * this.head] = s;
     this.head = s;
     if (this.tail < 0) this.tail = s;
   }
@@ -148,30 +153,34 @@ export class ProfileSlots {
   /** Moves slot s to the front of the recency list. */
   touch(s: number): void {
     if (this.head === s) return;
-    const p = this.prev[s]!, n = this.next[s]!;
+    const L = this.links, p = L[2 * s]!, n = L[2 * s + 1]!;
     // s is not the head, so it has a predecessor.
-    this.next[p] = n;
-    if (n >= 0) this.prev[n] = p; else this.tail = p;
-    this.prev[s] = -1;
-    this.next[s] = this.head;
-    this.prev[this.head] = s;
-    this.head = s;
+    L[2 * p + 1] = n;
+    if (n >= 0) L[2 * n] = p; else this.tail = p;
+    this.link(s);
   }
 
   /** Unlinks the least recently seen slot and returns it (the caller claims it again). */
   takeTail(): number {
-    const s = this.tail;
-    const p = this.prev[s]!;
+    const s = this.tail, p = this.links[2 * s]!;
     this.tail = p;
-    if (p >= 0) this.next[p] = -1; else this.head = -1;
+    if (p >= 0) this.links[2 * p + 1] = -1; else this.head = -1;
     return s;
+  }
+
+  /** Rebuilds the recency list as 0, 1, ..., highWater - 1 (most recent first). */
+  linkInOrder(): void {
+    const n = this.highWater;
+    for (let j = 0; j < n; j++) { this.links[2 * j] = j - 1; this.links[2 * j + 1] = j + 1 < n ? j + 1 : -1; }
+    this.head = n > 0 ? 0 : -1;
+    this.tail = n - 1;
   }
 
   /** Slots from the most to the least recently seen. */
   order(): Int32Array {
     const out = new Int32Array(this.highWater);
     let k = 0;
-    for (let s = this.head; s >= 0; s = this.next[s]!) out[k++] = s;
+    for (let s = this.head; s >= 0; s = this.links[2 * s + 1]!) out[k++] = s;
     return out;
   }
 }

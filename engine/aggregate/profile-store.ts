@@ -33,6 +33,9 @@ import { ValueIds } from "./value-ids.ts";
 export type { UserProfile } from "./profile-read.ts";
 
 const PURCHASE = 1, REFUND = 2;
+const WINDOWS = PROFILE_WINDOWS.length;
+const WINDOW_MS = Float64Array.from(PROFILE_WINDOWS, (w) => w.bucketMs);
+const WINDOW_BUCKETS = Int32Array.from(PROFILE_WINDOWS, (w) => w.buckets);
 
 export interface ProfileCounters {
   /** Events applied to a profile. */
@@ -151,9 +154,9 @@ export class ProfileStore implements DerivedComponent {
     u[o4 + L.events]! += 1;
     const T = this.config.countTypes.length;
     let kept = false;
-    for (let w = 0; w < PROFILE_WINDOWS.length; w++) {
-      const { bucketMs, buckets: n } = PROFILE_WINDOWS[w]!;
-      if (ringAdd(ch.u16, u, o4 + L.heads + w, o2 + L.rings[w]!, T, n, Math.floor(te / bucketMs), type)) kept = true;
+    for (let w = 0; w < WINDOWS; w++) {
+      const n = WINDOW_BUCKETS[w]!;
+      if (ringAdd(ch.u16, u, o4 + L.heads + w, o2 + L.rings[w]!, T, n, Math.floor(te / WINDOW_MS[w]!), type)) kept = true;
     }
     if (!kept) this.counters.beforeWindows++;
   }

@@ -28,6 +28,7 @@ import { Access } from "./auth/access.ts";
 import { AlertService } from "./alerts/alert-service.ts";
 import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
 import { BidService } from "./serving/bid-service.ts";
+import { profileSnapshot } from "./serving/profile-snapshot.ts";
 import { KafkaIngest } from "./kafka/kafka-ingest.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
@@ -149,7 +150,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     let selfUrl = "";
     const bids = new BidService({
       dataDir: config.dataDir, file: config.bidding, selfUrl: () => selfUrl, pipeline: () => pipeline!, metrics,
-      profiles: () => null,
+      profiles: (key, _source, nowMs) => profileSnapshot(parts.profiles, key, nowMs),
     });
     const dashboard = new DashboardFeed({ derived: parts, alerts, sql: sql.router });
     const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });
@@ -159,7 +160,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles,
     });
     // Consumers join their groups in the background: HTTP serves meanwhile.
     kafka?.start().catch((e) => console.error(`kafka: ${(e as Error).message}`));

@@ -14,6 +14,7 @@ import { rollupConfigFrom, rollupFileSchema, type RollupConfig } from "../engine
 import { fromSpec, keySpec, type ApiKey } from "./auth/api-keys.ts";
 import { bidConfigFrom, bidFileSchema, type BidFileConfig } from "../engine/serving/bid-config.ts";
 import { parseKafkaSourceUrl } from "./kafka/source-url.ts";
+import { socialConfigFrom, socialFileSchema, type SocialFile } from "../engine/aggregate/social-config.ts";
 import type { AuthMode } from "./auth/access.ts";
 
 export type FsyncPolicy = { kind: "batch" } | { kind: "interval"; ms: number } | { kind: "off" };
@@ -60,6 +61,7 @@ const fileSchema = z.strictObject({
   }).optional(),
   rollups: rollupFileSchema.optional(),
   bidding: bidFileSchema.optional(),
+  social: socialFileSchema.optional(),
   /** kafka:// URLs to consume (server/kafka/source-url.ts). */
   sources: z.array(z.string()).max(64).optional(),
   auth: z.strictObject({
@@ -111,6 +113,8 @@ export interface Config {
   readonly authKeys: readonly ApiKey[];
   /** The `bidding` section (null: a demo setup, see server/serving/bid-service.ts). */
   readonly bidding: BidFileConfig | null;
+  /** The `social` section (brands to watch); validated by engine/aggregate/social-config.ts. */
+  readonly social: SocialFile | null;
   /** Kafka sources (kafka:// URLs), validated. */
   readonly sources: readonly string[];
 }
@@ -272,6 +276,7 @@ export function loadConfig(flags: Record<string, string | boolean | string[]>, e
     authMode: file.auth?.mode ?? "auto",
     authKeys: (file.auth?.keys ?? []).map(fromSpec),
     bidding: file.bidding ? (bidConfigFrom(file.bidding), file.bidding) : null,
+    social: file.social ? (socialConfigFrom(file.social), file.social) : null,
     sources: checkSources([...sourceFlags(flags.source ?? env.CARACAL_SOURCES), ...(file.sources ?? [])], tables),
   });
 }

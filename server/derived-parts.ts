@@ -7,6 +7,9 @@ import type { DerivedTableSource } from "../engine/aggregate/derived-table.ts";
 import { rollupTables } from "../engine/aggregate/rollup-export.ts";
 import { Rollups } from "../engine/aggregate/rollups.ts";
 import { Recommender } from "../engine/aggregate/recommender.ts";
+import { ProfileStore } from "../engine/aggregate/profile-store.ts";
+import { SocialListening } from "../engine/aggregate/social-listening.ts";
+import { socialConfigFrom } from "../engine/aggregate/social-config.ts";
 import { ValueIds } from "../engine/aggregate/value-ids.ts";
 import { ALERTS_SCHEMA } from "../engine/core/event-schema.ts";
 import type { Config } from "./config.ts";
@@ -18,6 +21,8 @@ export interface DerivedParts {
   /** Dense user ids shared by the per-user parts (user_id, else anonymous_id). */
   readonly users: ValueIds;
   readonly recommender: Recommender;
+  readonly profiles: ProfileStore;
+  readonly social: SocialListening;
   /** Derived state exposed as SQL tables (rollup_*). */
   readonly tables: readonly DerivedTableSource[];
 }
@@ -27,7 +32,12 @@ export function buildDerived(config: Config): DerivedParts {
   const rollups = new Rollups(config.rollups);
   const users = new ValueIds();
   const recommender = new Recommender(users);
-  return { state: new DerivedState([quality, rollups, recommender]), quality, rollups, users, recommender, tables: rollupTables(rollups) };
+  const profiles = new ProfileStore(users);
+  const social = new SocialListening(socialConfigFrom(config.social ?? {}));
+  return {
+    state: new DerivedState([quality, rollups, profiles, recommender, social]), quality, rollups, users, recommender, profiles, social,
+    tables: rollupTables(rollups),
+  };
 }
 
 /** Gauges of derived state for /metrics and /v1/stats. */
@@ -37,6 +47,7 @@ export function derivedGauges(d: DerivedParts): Record<string, number> {
   return {
     rows_fed: d.state.rowsFed, components_failed: d.state.failures.size,
     rollup_cells: cells, rollup_bytes: d.rollups.bytes, rollup_late_events: d.rollups.counters.late,
-    reco_bytes: d.recommender.bytes, users: d.users.size,
+    reco_bytes: d.recommender.bytes, users: d.users.size, profile_users: d.profiles.userCount, profile_bytes: d.profiles.bytes,
+    profile_bytes_per_user: d.profiles.bytesPerUser, profile_evictions: d.profiles.counters.evictions,
   };
 }

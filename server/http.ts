@@ -24,9 +24,10 @@ import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
 import { getRecommendations, type RecommendRouteContext } from "./routes/recommend.ts";
 import type { BidService } from "./serving/bid-service.ts";
+import { batchGetUsers, getUser, putUserTags, type UsersRouteContext } from "./routes/users.ts";
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & {
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
@@ -99,6 +100,9 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
     "/v1/recommend": { GET: g("serve", (req: Request) => getRecommendations(req, ctx)) },
+    "/v1/users:batchGet": { POST: g("serve", (req: Request) => batchGetUsers(req, ctx)) },
+    "/v1/users/:id": { GET: g("serve", (req: Bun.BunRequest<"/v1/users/:id">) => getUser(req.params.id, ctx)) },
+    "/v1/users/:id/tags": { PUT: g("serve", (req: Bun.BunRequest<"/v1/users/:id/tags">) => putUserTags(req, req.params.id, ctx)) },
     "/v1/bid": { POST: guardedBid(ctx.access, (req: Request) => ctx.bids.bid(req)) },
     // Notices come from exchanges and browsers, which carry no key: open, parsed strictly, deduplicated per bid.
     "/v1/notify/win": { GET: g(null, (req: Request) => ctx.bids.notify("win", req)) },

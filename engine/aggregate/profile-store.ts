@@ -248,6 +248,13 @@ export class ProfileStore implements DerivedComponent {
   }
 
   /** Tags of `userKey` (with or without events), or undefined when it has no profile. */
+  /** Logged definition changes: `tags` {user, tags} from PUT /v1/users/<id>/tags. */
+  control(op: string, body: unknown): void {
+    if (op !== "tags") throw new EngineError("bad_argument", `profiles: unknown control op ${op}`);
+    const b = body as { user: string; tags: string[] };
+    this.setTags(b.user, b.tags);
+  }
+
   tagsOf(userKey: string): string[] | undefined {
     const s = this.slotOfKey(userKey);
     return s < 0 ? undefined : tagsOf(this.slots, this.tagIds, s);

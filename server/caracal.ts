@@ -138,7 +138,11 @@ export async function startCaracal(config: Config): Promise<Running> {
     };
     const alerts = new AlertService({
       dataDir: config.dataDir, rollups: parts.rollups, quality: parts.quality, pipeline: () => pipeline!,
-      gauges: (metric, filter) => (metric === "consumer_lag" ? kafkaLag(filter) : null),
+      gauges: (metric, filter, from, to) => {
+        if (metric === "consumer_lag") return kafkaLag(filter);
+        if (metric.startsWith("social.")) return parts.social.value(metric.slice(7), filter?.brand, from, to);
+        return null;
+      },
     });
     let lastCheckpointLsn = derived.nextLsn;
     const checkpointTimer = setInterval(() => {
@@ -152,7 +156,15 @@ export async function startCaracal(config: Config): Promise<Running> {
       dataDir: config.dataDir, file: config.bidding, selfUrl: () => selfUrl, pipeline: () => pipeline!, metrics,
       profiles: (key, _source, nowMs) => profileSnapshot(parts.profiles, key, nowMs),
     });
-    const dashboard = new DashboardFeed({ derived: parts, alerts, sql: sql.router });
+    const dashboard = new DashboardFeed({
+      derived: parts, alerts, sql: sql.router, kafkaLag: () => kafka?.lag() ?? [],
+      extra: (q) => ({
+        social: parts.social.brands().length === 0 ? null : {
+          unit: "posts in the range; sentiment in [-1, 1]; share of voice as a fraction of all brand mentions",
+          brands: parts.social.summary(q.from, q.to), trending: parts.social.trending(15, Math.min(q.to - q.from, 3_600_000), q.nowMs).terms,
+        },
+      }),
+    });
     const access = new Access({ mode: config.authMode, host: config.host, dataDir: config.dataDir, configKeys: config.authKeys });
     if (!access.open && access.keyCount === 0) console.error("auth: no API keys yet, every request but /healthz is refused; create one with `caracal keys create --roles admin`");
     const server = startHttp(config.host, config.port, {
@@ -160,7 +172,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social,
     });
     // Consumers join their groups in the background: HTTP serves meanwhile.
     kafka?.start().catch((e) => console.error(`kafka: ${(e as Error).message}`));

@@ -24,10 +24,11 @@ import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
 import { getRecommendations, type RecommendRouteContext } from "./routes/recommend.ts";
 import type { BidService } from "./serving/bid-service.ts";
+import { getSocial, getSocialSummary, getTrending, type SocialRouteContext } from "./routes/social.ts";
 import { batchGetUsers, getUser, putUserTags, type UsersRouteContext } from "./routes/users.ts";
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & {
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
@@ -99,6 +100,9 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
+    "/v1/social": { GET: g("query", (req: Request) => getSocial(req, ctx)) },
+    "/v1/social/summary": { GET: g("query", (req: Request) => getSocialSummary(req, ctx)) },
+    "/v1/social/trending": { GET: g("query", (req: Request) => getTrending(req, ctx)) },
     "/v1/recommend": { GET: g("serve", (req: Request) => getRecommendations(req, ctx)) },
     "/v1/users:batchGet": { POST: g("serve", (req: Request) => batchGetUsers(req, ctx)) },
     "/v1/users/:id": { GET: g("serve", (req: Bun.BunRequest<"/v1/users/:id">) => getUser(req.params.id, ctx)) },

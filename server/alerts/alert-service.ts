@@ -20,6 +20,9 @@ export const ALERTS_FILE = "alerts.json";
 const TICK_MS = 1000;
 
 /** Data-quality metrics alert rules may name (besides the rollup metrics), per `table` filter (default events). */
+/** Social-listening metrics, named social.<metric> in rules, filtered by {"brand": ...}. */
+export const SOCIAL_METRICS = ["mentions", "positive", "negative", "neutral", "sentiment_avg", "share_of_voice"] as const;
+
 export const QUALITY_METRICS = ["dq_events", "dq_late", "dq_rejected", "dq_late_ratio", "dq_reject_ratio"] as const;
 
 export interface AlertServiceDeps {
@@ -28,7 +31,7 @@ export interface AlertServiceDeps {
   readonly quality: DataQuality;
   readonly pipeline: () => IngestPipeline;
   /** Extra gauges (e.g. consumer_lag) by name. */
-  readonly gauges?: (metric: string, filter: Readonly<Record<string, string>> | undefined) => number | null;
+  readonly gauges?: (metric: string, filter: Readonly<Record<string, string>> | undefined, fromMs: number, toMs: number) => number | null;
   readonly now?: () => number;
 }
 
@@ -49,7 +52,7 @@ export function metricSource(d: AlertServiceDeps): MetricSource {
         case "dq_rejected": return sum("rejected");
         case "dq_late_ratio": { const n = sum("events"); return n === 0 ? null : sum("late") / n; }
         case "dq_reject_ratio": { const n = sum("events") + sum("rejected"); return n === 0 ? null : sum("rejected") / n; }
-        default: return d.gauges?.(metric, filter) ?? null;
+        default: return d.gauges?.(metric, filter, fromMs, toMs) ?? null;
       }
     },
   };
@@ -104,7 +107,10 @@ export class AlertService {
 
   /** Adds or replaces a rule (validated: throws bad_argument naming the field). */
   put(input: unknown): { rule: AlertRule; result: string } {
-    const rule = parseAlertRule(input, { metrics: [...METRICS, ...QUALITY_METRICS, "consumer_lag"], dimensions: [...new Set(this.d.rollups.sets.flatMap((s) => s.dims)), "table", "partition", "topic"] });
+    const rule = parseAlertRule(input, {
+      metrics: [...METRICS, ...QUALITY_METRICS, "consumer_lag", ...SOCIAL_METRICS.map((m) => `social.${m}`)],
+      dimensions: [...new Set(this.d.rollups.sets.flatMap((s) => s.dims)), "table", "partition", "topic", "brand"],
+    });
     const result = this.engine.put(rule);
     this.save();
     return { rule, result };

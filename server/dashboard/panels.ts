@@ -21,8 +21,10 @@ export interface PanelSources {
   readonly derived: DerivedParts;
   readonly alerts: AlertService;
   readonly sql: SqlRouter;
+  /** Kafka consumer lag per partition (messages), empty without Kafka sources. */
+  readonly kafkaLag?: () => { topic: string; partition: number; lag: number }[];
   /** Extra panels contributed by other parts (funnels, social listening), by name. */
-  readonly extra?: () => Record<string, unknown>;
+  readonly extra?: (q: { from: number; to: number; nowMs: number; campaign: string | null }) => Record<string, unknown>;
 }
 
 const MIN = 60_000;
@@ -90,7 +92,8 @@ export async function panels(src: PanelSources, q: PanelQuery): Promise<Record<s
       late_total: byTable?.totals.late ?? 0,
       rollup_late_events: d.rollups.counters.late,
       derived_failures: [...d.state.failures.keys()],
+      kafka_lag: (src.kafkaLag?.() ?? []).map((l) => ({ topic: l.topic, partition: l.partition, lag: l.lag })),
     },
-    ...(src.extra?.() ?? {}),
+    ...(src.extra?.({ from, to, nowMs: q.nowMs, campaign: q.campaign }) ?? {}),
   };
 }

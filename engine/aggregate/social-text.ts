@@ -10,8 +10,11 @@
 // Jieba: loading its dictionary takes ~0.8 s and ~50 MB, so the instance is created on the first
 // Chinese post and shared by every caller (segmentation is a pure function of the text).
 
+import { readFileSync } from "node:fs";
 import { Jieba } from "@node-rs/jieba";
-import { dict } from "@node-rs/jieba/dict";
+// The dictionary as an embedded file: the package's own loader reads it from a path fixed when the
+// single binary is built, which a copied binary does not have.
+import dictPath from "@node-rs/jieba/dict.txt" with { type: "file" };
 
 /** Serialized as numbers in caches: never renumber. */
 export const LANG_EN = 1, LANG_ZH = 2, LANG_OTHER = 3;
@@ -24,7 +27,7 @@ let jiebaInstance: Jieba | null = null;
 
 /** The process's Jieba segmenter with the package's default dictionary (MIT, from the jieba project). */
 export function jieba(): Jieba {
-  return (jiebaInstance ??= Jieba.withDict(dict));
+  return (jiebaInstance ??= Jieba.withDict(readFileSync(dictPath)));
 }
 
 /** CJK unified ideographs (basic block, extension A, compatibility ideographs). */

@@ -95,7 +95,10 @@ const RESERVED_EMIT = new Set(["event_id", "ts", "received_at", "props", "type",
 const name = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "1 to 64 letters, digits, _ . - (not starting with . or -)");
 const interval = z.number().int().min(0).max(SEQUENCE_LIMITS.INTERVAL_MS_MAX);
 const positiveInterval = z.number().int().min(1).max(SEQUENCE_LIMITS.INTERVAL_MS_MAX);
-const values = z.union([z.string(), z.array(z.string()).min(1).max(SEQUENCE_LIMITS.WHERE_VALUES_MAX)]);
+// One value is shorthand for a list of one, so a bad list gets the list's own message (a union would
+// only say "Invalid input").
+const values = z.preprocess((v) => (typeof v === "string" ? [v] : v),
+  z.array(z.string(), { error: (iss) => (iss.code === "invalid_type" ? "expected a string or a list of strings" : undefined) }).min(1).max(SEQUENCE_LIMITS.WHERE_VALUES_MAX));
 const where = z.record(z.string(), values);
 const step = z.strictObject({ name: z.string().min(1).max(128), where, step_window_ms: positiveInterval.optional() });
 
@@ -159,12 +162,12 @@ function normalizeCommon(d: CommonInput, columns: ReadonlySet<string>, errors: s
   };
 }
 
-function normalizeWhere(w: Record<string, string | string[]>, columns: ReadonlySet<string>, at: string, errors: string[]): Where {
+function normalizeWhere(w: Record<string, string[]>, columns: ReadonlySet<string>, at: string, errors: string[]): Where {
   const out: Record<string, readonly string[]> = {};
   for (const field of Object.keys(w).sort()) {
     if (!columns.has(field)) errors.push(`✖ "${field}" is not a string column that can be matched (one of ${[...columns].join(", ")})\n  → at ${at}.${field}`);
     const v = w[field]!;
-    out[field] = Object.freeze([...new Set(typeof v === "string" ? [v] : v)].sort());
+    out[field] = Object.freeze([...new Set(v)].sort());
   }
   return Object.freeze(out);
 }

@@ -121,9 +121,10 @@ export class FunnelState {
     const h = users.hist[slot]!;
     const end = propagate(h, users.count[slot]!, sh, p);
     this.improve(slot, h, p, end);
-    if (users.count[slot]! > this.def.maxEventsPerUser) {
-      users.dropOldest(slot);
-      this.droppedEvents++;
+    const drop = users.overCap(slot, horizon, this.def.maxEventsPerUser);
+    if (drop.to > 0) {
+      this.droppedEvents += drop.to - drop.from;
+      users.dropPrefix(slot, drop.to);
     }
   }
 

@@ -152,11 +152,12 @@ export class JourneyState {
       list.push({ ts: t, row, eventId: this.eventIdAt(r, row), copies: this.copyVectors.map((v) => stringAt(v, r)) });
       this.schedule(slot, t + this.def.withinMs);
     }
-    if (users.count[slot]! > this.def.maxEventsPerUser) {
-      const h = users.hist[slot]!;
-      if (((h[MASK + (this.last >>> 5)]! | 0) & (1 << (this.last & 31))) !== 0) this.dropCandidate(slot, h[0]!, h[1]!);
-      users.dropOldest(slot);
-      this.droppedEvents++;
+    const drop = users.overCap(slot, horizon, this.def.maxEventsPerUser);
+    if (drop.to > 0) {
+      const h = users.hist[slot]!, s = sh.stride, word = MASK + (this.last >>> 5), bit = 1 << (this.last & 31);
+      for (let i = drop.from; i < drop.to; i++) if (((h[i * s + word]! | 0) & bit) !== 0) this.dropCandidate(slot, h[i * s]!, h[i * s + 1]!);
+      this.droppedEvents += drop.to - drop.from;
+      users.dropPrefix(slot, drop.to);
     }
   }
 

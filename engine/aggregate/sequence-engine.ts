@@ -38,8 +38,9 @@
 //    decision certain: a candidate still undecided after a batch has a release beyond the watermark,
 //    so it cannot sort before anything already emitted.
 // 8. Caps. max_users: admitting a subject when that many are live evicts the one whose newest ts is
-//    oldest (ties by subject), counted in evictedUsers; max_events_per_user: a history that grows past
-//    it drops its oldest row after the new row was evaluated, counted in droppedEvents (journeys: a
+//    oldest (ties by subject), counted in evictedUsers; max_events_per_user: when a history holds more
+//    rows that a future row could still chain with (ts >= watermark - L - H), after the new row was
+//    evaluated, its oldest ceil(max / 8) such rows are dropped, counted in droppedEvents (journeys: a
 //    dropped undecided candidate counts in droppedCandidates). Results are exact while both are 0.
 //
 // Everything depends only on the rows and their order, never on how they are split into batches.
@@ -116,6 +117,14 @@ export class SequenceEngine implements RowConsumer {
   /** Table row index after the last row consumed: where a restored engine resumes its feed. */
   get nextRow(): number {
     return this.rowEnd;
+  }
+
+  /** The columns consume() reads: a feed may scan only these. */
+  columns(): string[] {
+    const cols = new Set(["ts", ...this.conditions.columns()]);
+    for (const d of [...this.funnels, ...this.journeys]) for (const c of d.def.by) cols.add(c);
+    for (const j of this.journeys) for (const c of ["event_id", ...j.def.emit.copy]) cols.add(c);
+    return [...cols];
   }
 
   consume(batch: FeedBatch): void {

@@ -64,6 +64,11 @@ export class ConditionSet {
     }
   }
 
+  /** Every column some condition reads. */
+  columns(): string[] {
+    return [...new Set(this.conditions.map((c) => c.column))];
+  }
+
   hits(id: number): Uint8Array {
     return this.conditions[id]!.hit;
   }

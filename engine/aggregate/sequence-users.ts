@@ -9,8 +9,14 @@
 // - Expiry (TTL): a min-heap by (newest ts, column, value). expire(horizon) frees every subject whose
 //   newest event is older than the horizon; the owner chooses the horizon so that no future event can
 //   form a chain (or decide a pattern) with such a subject's events, so freeing it changes no result.
-// - Cap: admitting a subject when maxUsers are live evicts the heap's top (the one whose newest event
-//   is oldest, ties by key: deterministic) and counts it. That is the one place results may go inexact.
+//   Keys only grow, so the heap orders by a possibly stale copy (heapKey <= newest) and an event costs
+//   one store, not a sift: a subject is re-sifted with its true key only when it reaches the top.
+//   The top is the true minimum once its copy is current (every other true key >= its copy >= top).
+// - Cap: admitting a subject when maxUsers are live evicts the one whose newest event is oldest (ties
+//   by key: deterministic) and counts it. That is one of the two places results may go inexact.
+// - Histories drop their expired prefix (no future chain can use it) lazily: when it is a quarter of
+//   the history, or when the history is over its cap. Over the cap with no expired prefix left, the
+//   oldest eighth of the cap goes (counted by the owner): the other place results may go inexact.
 //
 // Slot arrays grow by doubling up to maxUsers and never shrink; freed slots are reused (LIFO).
 
@@ -53,6 +59,7 @@ export interface UsersOptions {
 }
 
 const INITIAL_SLOTS = 64;
+const NO_DROP = Object.freeze({ from: 0, to: 0 });
 
 export class SequenceUsers {
   readonly by: readonly string[];
@@ -64,6 +71,8 @@ export class SequenceUsers {
   which = new Uint8Array(0);
   value: string[] = [];
   newest = new Float64Array(0);
+  /** The heap's copy of newest, <= newest. */
+  private heapKey = new Float64Array(0);
   /** Entries held in each slot's history. */
   count = new Int32Array(0);
   /** Bumped when a slot is freed, so timers can tell a reused slot from the subject they were set for. */
@@ -95,7 +104,7 @@ export class SequenceUsers {
   get byteSize(): number {
     let strings = 0;
     for (let i = 0; i < this.used; i++) strings += 40 + 2 * (this.value[this.heap[i]!]?.length ?? 0);
-    return this.histBytes + strings + this.map.byteSize + this.cap * (4 + 1 + 8 + 4 + 4 + 8 * this.o.extraPerSlot + 4 + 4 + 4 + 8);
+    return this.histBytes + strings + this.map.byteSize + this.cap * (4 + 1 + 8 + 8 + 4 + 4 + 8 * this.o.extraPerSlot + 4 + 4 + 4 + 8);
   }
 
   /** Binds the batch's `by` columns; call before slotAt on its rows. */
@@ -121,17 +130,18 @@ export class SequenceUsers {
 
   /** Frees every subject whose newest event is older than `horizon`. */
   expire(horizon: number): void {
-    while (this.used > 0 && this.newest[this.heap[0]!]! < horizon) {
-      this.expiredUsers++;
-      this.release(this.heap[0]!, false);
+    while (this.used > 0 && this.heapKey[this.heap[0]!]! < horizon) {
+      const top = this.heap[0]!;
+      if (this.newest[top]! < horizon) {
+        this.expiredUsers++;
+        this.release(top, false);
+      } else this.refreshTop();
     }
   }
 
-  /** Records an event at ts for the slot (its newest time may move, and its place in the heap). */
+  /** Records an event at ts for the slot (the heap learns of it lazily). */
   touch(slot: number, ts: number): void {
-    if (ts <= this.newest[slot]!) return;
-    this.newest[slot] = ts;
-    this.siftDown(this.heapPos[slot]!);
+    if (ts > this.newest[slot]!) this.newest[slot] = ts;
   }
 
   /** The slot's history with room for at least `entries` entries (contents kept). */
@@ -154,16 +164,18 @@ export class SequenceUsers {
   }
 
   /**
-   * Drops the slot's entries older than `horizon` (no chain with a future event can use them), then
-   * inserts the event in (ts, row) order and returns its index.
+   * Inserts the event in (ts, row) order and returns its index; first drops the entries older than
+   * `horizon` (no chain with a future event can use them) when they are a quarter of the history.
    */
   insert(slot: number, sh: HistoryShape, ts: number, row: number, masks: Int32Array, maskAt: number, horizon: number): number {
     let m = this.count[slot]!;
     const old = this.hist[slot];
     if (old && m > 0 && old[0]! < horizon) {
       const k = countBefore(old, m, sh.stride, horizon);
-      dropFirst(old, m, sh.stride, k);
-      this.count[slot] = m -= k;
+      if (k >= 8 || 4 * k >= m) {
+        dropFirst(old, m, sh.stride, k);
+        this.count[slot] = m -= k;
+      }
     }
     const h = this.reserve(slot, m + 1);
     const p = insertionPoint(h, m, sh.stride, ts);
@@ -173,10 +185,24 @@ export class SequenceUsers {
     return p;
   }
 
-  /** Removes the slot's oldest entry (the events-per-user cap). */
-  dropOldest(slot: number): void {
-    dropFirst(this.hist[slot]!, this.count[slot]!, this.o.stride, 1);
-    this.count[slot]!--;
+  /**
+   * Enforces the events-per-user cap after an insert: drops the expired prefix, and if more than
+   * `cap` entries are still left, also the oldest ceil(cap / 8) of them. Returns the index range of
+   * the live entries about to be dropped ([from, to), to = from when none) for the owner to inspect;
+   * call dropPrefix(slot, to) next.
+   */
+  overCap(slot: number, horizon: number, cap: number): { from: number; to: number } {
+    const m = this.count[slot]!;
+    if (m <= cap) return NO_DROP;
+    const dead = countBefore(this.hist[slot]!, m, this.o.stride, horizon);
+    if (m - dead <= cap) return { from: dead, to: dead };
+    return { from: dead, to: Math.min(m, dead + Math.ceil(cap / 8)) };
+  }
+
+  /** Removes the slot's first k entries. */
+  dropPrefix(slot: number, k: number): void {
+    dropFirst(this.hist[slot]!, this.count[slot]!, this.o.stride, k);
+    this.count[slot]! -= k;
   }
 
   /** Live slots ordered by (column, value): the canonical order for encoding. */
@@ -194,7 +220,7 @@ export class SequenceUsers {
   }
 
   private admit(key: number, which: number, value: string, ts: number): number {
-    const r = this.restored.get(restoredKey(which, value));
+    const r = this.restored.size === 0 ? undefined : this.restored.get(restoredKey(which, value));
     if (r !== undefined) {
       this.restored.delete(restoredKey(which, value));
       this.keyCode[r] = key;
@@ -202,6 +228,7 @@ export class SequenceUsers {
       return r;
     }
     if (this.used >= this.o.maxUsers) {
+      while (this.heapKey[this.heap[0]!] !== this.newest[this.heap[0]!]) this.refreshTop();
       this.evictedUsers++;
       this.release(this.heap[0]!, true);
     }
@@ -218,6 +245,7 @@ export class SequenceUsers {
     this.which[slot] = which;
     this.value[slot] = value;
     this.newest[slot] = newest;
+    this.heapKey[slot] = newest;
     this.count[slot] = 0;
     this.extra.fill(this.o.extraInit, slot * this.o.extraPerSlot, (slot + 1) * this.o.extraPerSlot);
     const at = this.used++;
@@ -248,8 +276,14 @@ export class SequenceUsers {
     this.free[this.freeCount++] = slot;
   }
 
+  private refreshTop(): void {
+    const top = this.heap[0]!;
+    this.heapKey[top] = this.newest[top]!;
+    this.siftDown(0);
+  }
+
   private less(a: number, b: number): boolean {
-    const na = this.newest[a]!, nb = this.newest[b]!;
+    const na = this.heapKey[a]!, nb = this.heapKey[b]!;
     if (na !== nb) return na < nb;
     if (this.which[a] !== this.which[b]) return this.which[a]! < this.which[b]!;
     return this.value[a]! < this.value[b]!;
@@ -293,6 +327,7 @@ export class SequenceUsers {
     this.keyCode = widen(this.keyCode);
     this.which = widen(this.which);
     this.newest = widen(this.newest);
+    this.heapKey = widen(this.heapKey);
     this.count = widen(this.count);
     this.gen = widen(this.gen);
     this.extra = widen(this.extra, this.o.extraPerSlot);

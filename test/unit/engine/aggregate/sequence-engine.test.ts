@@ -78,8 +78,8 @@ describe("funnels and journeys against the brute-force oracle", () => {
     const dense: { e: PlainEvent; arrival: number }[] = [];
     for (const user of ["u1", "u2", "u3"]) {
       let t = Date.UTC(2025, 0, 1) + Math.floor(r() * 60_000);
-      for (let i = 0; i < 50; i++) {
-        t += 5_000 + Math.floor(r() * 35_000);
+      for (let i = 0; i < 60; i++) {
+        t += 5_000 + Math.floor(r() * 25_000);
         dense.push({ e: { event_id: `${user}-${i}`, user_id: user, ts: t, type: cycle[Math.floor(r() * 3)]! }, arrival: t + Math.floor(r() * 90_000) });
       }
     }
@@ -203,5 +203,21 @@ describe("state bounds", () => {
       { entrants: [1, 1], users: 1, events: 2, expired: 0, evicted: 0, dropped: 2, late: 0, ttcMinutes: 1 },
       { entrants: [1, 1], users: 1, events: 2, expired: 0, evicted: 0, dropped: 3, late: 0, ttcMinutes: 1 },
     ]);
+  });
+
+  test("a history drops its expired prefix once it is a quarter of the history", () => {
+    const engine = new SequenceEngine([funnel({})]);
+    const table = eventsTable();
+    const retained = Array.from({ length: 20 }, (_, minute) => {
+      appendAndFeed(table, [ev("u1", "a", minute)], [engine]);
+      return engine.metrics().definitions[0]!.stateEvents;
+    });
+    // At minute t the horizon is t - 1 - 10 (watermark before the row, window 10, lateness 0).
+    expect(retained).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15, 12]);
+  });
+
+  test("max_events_per_user drops the oldest ceil(max / 8) live events at once", () => {
+    const seen = feed(funnel({ max_events_per_user: 9 }), [Array.from({ length: 10 }, (_, i) => ev("u1", "a", i / 10)), [ev("u1", "a", 1)]]);
+    expect(seen.map((x) => ({ events: x.events, dropped: x.dropped }))).toEqual([{ events: 8, dropped: 2 }, { events: 9, dropped: 2 }]);
   });
 });

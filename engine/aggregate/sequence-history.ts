@@ -84,7 +84,7 @@ export function insertEntry(h: Float64Array, m: number, sh: HistoryShape, p: num
   h[o + TS] = ts;
   h[o + ROW] = row;
   for (let w = 0; w < sh.words; w++) h[o + MASK + w] = masks[maskAt + w]!;
-  h.fill(-Infinity, o + sh.startAt, o + s);
+  for (let i = o + sh.startAt; i < o + s; i++) h[i] = -Infinity;
 }
 
 /** Removes the first k of m entries. */

@@ -60,6 +60,10 @@ export interface UsersOptions {
 
 const INITIAL_SLOTS = 64;
 const NO_DROP = Object.freeze({ from: 0, to: 0 });
+/** Histories hold 4, 8, 16, ... entries. */
+const MIN_ENTRIES = 4;
+/** Bytes of freed history arrays kept for reuse, per funnel or journey. */
+const POOL_BYTES_MAX = 4 * 1024 * 1024;
 
 export class SequenceUsers {
   readonly by: readonly string[];
@@ -85,6 +89,9 @@ export class SequenceUsers {
   private freeCount = 0;
   private used = 0;
   private histBytes = 0;
+  /** Freed history arrays by size class (MIN_ENTRIES << class entries). */
+  private readonly pool: Float64Array[][] = [];
+  private poolBytes = 0;
   private byVectors: (Vector | null)[] = [];
   expiredUsers = 0;
   evictedUsers = 0;
@@ -104,7 +111,7 @@ export class SequenceUsers {
   get byteSize(): number {
     let strings = 0;
     for (let i = 0; i < this.used; i++) strings += 40 + 2 * (this.value[this.heap[i]!]?.length ?? 0);
-    return this.histBytes + strings + this.map.byteSize + this.cap * (4 + 1 + 8 + 8 + 4 + 4 + 8 * this.o.extraPerSlot + 4 + 4 + 4 + 8);
+    return this.histBytes + this.poolBytes + strings + this.map.byteSize + this.cap * (4 + 1 + 8 + 8 + 4 + 4 + 8 * this.o.extraPerSlot + 4 + 4 + 4 + 8);
   }
 
   /** Binds the batch's `by` columns; call before slotAt on its rows. */
@@ -147,13 +154,35 @@ export class SequenceUsers {
   /** The slot's history with room for at least `entries` entries (contents kept). */
   reserve(slot: number, entries: number): Float64Array {
     const h = this.hist[slot];
-    const need = entries * this.o.stride;
-    if (h && h.length >= need) return h;
-    const next = new Float64Array(Math.max(need, (h?.length ?? 0) * 2, 4 * this.o.stride));
-    if (h) next.set(h.subarray(0, this.count[slot]! * this.o.stride));
-    this.histBytes += next.byteLength - (h?.byteLength ?? 0);
+    if (h && h.length >= entries * this.o.stride) return h;
+    let cls = 0;
+    while (MIN_ENTRIES << cls < entries) cls++;
+    const next = this.fromPool(cls);
+    if (h) {
+      next.set(h.subarray(0, this.count[slot]! * this.o.stride));
+      this.recycle(h);
+    }
+    this.histBytes += next.byteLength;
     this.hist[slot] = next;
     return next;
+  }
+
+  private fromPool(cls: number): Float64Array {
+    const free = this.pool[cls];
+    if (free === undefined || free.length === 0) return new Float64Array((MIN_ENTRIES << cls) * this.o.stride);
+    const a = free.pop()!;
+    this.poolBytes -= a.byteLength;
+    return a;
+  }
+
+  /** Keeps a history array for reuse, so subjects coming and going make no garbage (up to a bound). */
+  private recycle(h: Float64Array): void {
+    this.histBytes -= h.byteLength;
+    if (this.poolBytes + h.byteLength > POOL_BYTES_MAX) return;
+    let cls = 0;
+    while ((MIN_ENTRIES << cls) * this.o.stride < h.length) cls++;
+    (this.pool[cls] ??= []).push(h);
+    this.poolBytes += h.byteLength;
   }
 
   /** Events retained by every live subject. */
@@ -260,7 +289,7 @@ export class SequenceUsers {
     if (this.keyCode[slot]! >= 0) this.map.delete(this.keyCode[slot]!);
     else this.restored.delete(restoredKey(this.which[slot]!, this.value[slot]!));
     const h = this.hist[slot];
-    if (h) this.histBytes -= h.byteLength;
+    if (h) this.recycle(h);
     this.hist[slot] = null;
     this.value[slot] = "";
     this.count[slot] = 0;

@@ -221,3 +221,54 @@ describe("state bounds", () => {
     expect(seen.map((x) => ({ events: x.events, dropped: x.dropped }))).toEqual([{ events: 8, dropped: 2 }, { events: 9, dropped: 2 }]);
   });
 });
+
+describe("checkpoints and feeding", () => {
+  const defs = definitions();
+  const events = sessionStream(SEED + 10, 600);
+  const run = runEngine(defs, [events]);
+
+  test("restore keeps equal definitions, drops changed or removed ones, starts new ones empty", () => {
+    const [checkout, , ...rest] = defs;
+    const changed = parseFunnelDefinition({ name: "category", window_ms: 1, steps: [{ name: "x", where: { type: "view" } }] });
+    const added = parseFunnelDefinition({ name: "added", window_ms: 1, steps: [{ name: "x", where: { type: "view" } }] });
+    const engine = new SequenceEngine([checkout!, changed, added, ...rest.filter((d) => d.name !== "single")]);
+    const result = engine.restore(run.engine.encode());
+    expect({ result, checkout: engine.funnelReport("checkout"), added: engine.funnelReport("added")!.steps[0]!.entrants }).toEqual({
+      result: { restored: ["checkout", "long", "cart_abandonment", "bounce"], discarded: ["category", "single"], fresh: ["category", "added"] },
+      checkout: run.engine.funnelReport("checkout"), added: 0,
+    });
+  });
+
+  test("corrupt checkpoints are data_corrupt errors, never partial state", () => {
+    const bytes = run.engine.encode();
+    const attempt = (b: Uint8Array) => {
+      try {
+        new SequenceEngine(defs).restore(b);
+        return "restored";
+      } catch (e) {
+        return (e as { code?: string }).code ?? String(e);
+      }
+    };
+    const flipped = bytes.slice();
+    flipped[0] = flipped[0]! ^ 0xff;
+    expect([attempt(bytes.subarray(0, bytes.length - 3)), attempt(flipped), attempt(new Uint8Array(0)), attempt(bytes)])
+      .toEqual(["data_corrupt", "data_corrupt", "data_corrupt", "restored"]);
+  });
+
+  test("a feed that scans only engine.columns() gives the same results as one with every column", () => {
+    const emitted: unknown[] = [];
+    const narrow = new SequenceEngine(defs, { onEmit: (es) => emitted.push(...es) });
+    appendAndFeed(eventsTable(), events, [narrow], narrow.columns());
+    expect({ reports: narrow.funnelReports(), emitted, state: Array.from(narrow.encode()), columns: narrow.columns().sort() }).toEqual({
+      reports: run.engine.funnelReports(), emitted: run.emitted, state: Array.from(run.engine.encode()),
+      columns: ["anonymous_id", "category", "channel", "event_id", "item_id", "session_id", "ts", "type", "user_id"],
+    });
+  });
+
+  test("metrics report the state held: subjects, events and bytes", () => {
+    const m = run.engine.metrics();
+    const sum = (f: (d: (typeof m.definitions)[number]) => number) => m.definitions.reduce((s, d) => s + f(d), 0);
+    expect({ users: m.stateUsers, positive: m.stateBytes > sum((d) => d.stateEvents) * 8, watermark: m.watermarkMs })
+      .toEqual({ users: sum((d) => d.stateUsers), positive: true, watermark: Math.max(...events.map((e) => Number(e.ts))) });
+  });
+});

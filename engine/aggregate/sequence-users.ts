@@ -6,12 +6,10 @@
 //   column index. Codes are global and die with the process, so each slot also keeps the column
 //   index and the value as a string; restored slots (decode) are found by that string until a row
 //   binds their code again.
-// - Expiry (TTL): a min-heap by (newest ts, column, value). expire(horizon) frees every subject whose
-//   newest event is older than the horizon; the owner chooses the horizon so that no future event can
-//   form a chain (or decide a pattern) with such a subject's events, so freeing it changes no result.
-//   Keys only grow, so the heap orders by a possibly stale copy (heapKey <= newest) and an event costs
-//   one store, not a sift: a subject is re-sifted with its true key only when it reaches the top.
-//   The top is the true minimum once its copy is current (every other true key >= its copy >= top).
+// - Expiry (TTL): a min-heap by (newest ts, column, value) (subject-heap.ts). expire(horizon) frees
+//   every subject whose newest event is older than the horizon; the owner chooses the horizon so that
+//   no future event can form a chain (or decide a pattern) with such a subject's events, so freeing
+//   it changes no result.
 // - Cap: admitting a subject when maxUsers are live evicts the one whose newest event is oldest (ties
 //   by key: deterministic) and counts it. That is one of the two places results may go inexact.
 // - Histories drop their expired prefix (no future chain can use it) lazily: when it is a quarter of
@@ -25,6 +23,7 @@ import { assert } from "../core/assert.ts";
 import { CodeSlotMap } from "./code-slot-map.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { countBefore, dropFirst, insertEntry, insertionPoint, type HistoryShape } from "./sequence-history.ts";
+import { SubjectHeap } from "./subject-heap.ts";
 
 /** Counters every funnel and journey reports. */
 export interface SequenceMetrics {
@@ -75,19 +74,15 @@ export class SequenceUsers {
   which = new Uint8Array(0);
   value: string[] = [];
   newest = new Float64Array(0);
-  /** The heap's copy of newest, <= newest. */
-  private heapKey = new Float64Array(0);
   /** Entries held in each slot's history. */
   count = new Int32Array(0);
   /** Bumped when a slot is freed, so timers can tell a reused slot from the subject they were set for. */
   gen = new Int32Array(0);
   extra = new Float64Array(0);
   hist: (Float64Array | null)[] = [];
-  private heapPos = new Int32Array(0);
-  private heap = new Int32Array(0);
+  private readonly heap = new SubjectHeap((a, b) => this.keyLess(a, b));
   private free = new Int32Array(0);
   private freeCount = 0;
-  private used = 0;
   private histBytes = 0;
   /** Freed history arrays by size class (MIN_ENTRIES << class entries). */
   private readonly pool: Float64Array[][] = [];
@@ -105,13 +100,13 @@ export class SequenceUsers {
 
   /** Live subjects. */
   get live(): number {
-    return this.used;
+    return this.heap.size;
   }
 
   get byteSize(): number {
     let strings = 0;
-    for (let i = 0; i < this.used; i++) strings += 40 + 2 * (this.value[this.heap[i]!]?.length ?? 0);
-    return this.histBytes + this.poolBytes + strings + this.map.byteSize + this.cap * (4 + 1 + 8 + 8 + 4 + 4 + 8 * this.o.extraPerSlot + 4 + 4 + 4 + 8);
+    for (const slot of this.heap.slots()) strings += 40 + 2 * this.value[slot]!.length;
+    return this.histBytes + this.poolBytes + strings + this.map.byteSize + this.heap.byteSize + this.cap * (4 + 1 + 8 + 4 + 4 + 8 * this.o.extraPerSlot + 4 + 8);
   }
 
   /** Binds the batch's `by` columns; call before slotAt on its rows. */
@@ -137,12 +132,13 @@ export class SequenceUsers {
 
   /** Frees every subject whose newest event is older than `horizon`. */
   expire(horizon: number): void {
-    while (this.used > 0 && this.heapKey[this.heap[0]!]! < horizon) {
-      const top = this.heap[0]!;
+    const heap = this.heap;
+    while (heap.size > 0 && heap.topKey < horizon) {
+      const top = heap.top;
       if (this.newest[top]! < horizon) {
         this.expiredUsers++;
         this.release(top, false);
-      } else this.refreshTop();
+      } else heap.refreshTop(this.newest[top]!);
     }
   }
 
@@ -188,7 +184,7 @@ export class SequenceUsers {
   /** Events retained by every live subject. */
   get events(): number {
     let n = 0;
-    for (let i = 0; i < this.used; i++) n += this.count[this.heap[i]!]!;
+    for (const slot of this.heap.slots()) n += this.count[slot]!;
     return n;
   }
 
@@ -236,8 +232,7 @@ export class SequenceUsers {
 
   /** Live slots ordered by (column, value): the canonical order for encoding. */
   slotsByKey(): number[] {
-    const slots = Array.from(this.heap.subarray(0, this.used));
-    return slots.sort((a, b) => this.which[a]! - this.which[b]! || (this.value[a]! < this.value[b]! ? -1 : this.value[a]! > this.value[b]! ? 1 : 0));
+    return Array.from(this.heap.slots()).sort((a, b) => (this.keyLess(a, b) ? -1 : this.keyLess(b, a) ? 1 : 0));
   }
 
   /** Decode: a subject known by column index and value, bound to a code when a row names it again. */
@@ -256,10 +251,11 @@ export class SequenceUsers {
       this.map.set(key, r);
       return r;
     }
-    if (this.used >= this.o.maxUsers) {
-      while (this.heapKey[this.heap[0]!] !== this.newest[this.heap[0]!]) this.refreshTop();
+    const heap = this.heap;
+    if (heap.size >= this.o.maxUsers) {
+      while (heap.topKey !== this.newest[heap.top]) heap.refreshTop(this.newest[heap.top]!);
       this.evictedUsers++;
-      this.release(this.heap[0]!, true);
+      this.release(heap.top, true);
     }
     const slot = this.take(which, value, ts);
     this.keyCode[slot] = key;
@@ -268,19 +264,15 @@ export class SequenceUsers {
   }
 
   private take(which: number, value: string, newest: number): number {
-    if (this.freeCount === 0 && this.used === this.cap) this.grow(Math.min(this.cap * 2, this.o.maxUsers));
+    if (this.freeCount === 0 && this.heap.size === this.cap) this.grow(Math.min(this.cap * 2, this.o.maxUsers));
     assert(this.freeCount > 0, "a free slot below the cap");
     const slot = this.free[--this.freeCount]!;
     this.which[slot] = which;
     this.value[slot] = value;
     this.newest[slot] = newest;
-    this.heapKey[slot] = newest;
     this.count[slot] = 0;
     this.extra.fill(this.o.extraInit, slot * this.o.extraPerSlot, (slot + 1) * this.o.extraPerSlot);
-    const at = this.used++;
-    this.heap[at] = slot;
-    this.heapPos[slot] = at;
-    this.siftUp(at);
+    this.heap.push(slot, newest);
     return slot;
   }
 
@@ -294,56 +286,14 @@ export class SequenceUsers {
     this.value[slot] = "";
     this.count[slot] = 0;
     this.gen[slot]!++;
-    const at = this.heapPos[slot]!, last = this.heap[--this.used]!;
-    this.heapPos[slot] = -1;
-    if (last !== slot) {
-      this.heap[at] = last;
-      this.heapPos[last] = at;
-      this.siftDown(at);
-      this.siftUp(this.heapPos[last]!);
-    }
+    this.heap.remove(slot);
     this.free[this.freeCount++] = slot;
   }
 
-  private refreshTop(): void {
-    const top = this.heap[0]!;
-    this.heapKey[top] = this.newest[top]!;
-    this.siftDown(0);
-  }
-
-  private less(a: number, b: number): boolean {
-    const na = this.heapKey[a]!, nb = this.heapKey[b]!;
-    if (na !== nb) return na < nb;
+  /** Subject order for ties and for encoding: column index, then value. */
+  private keyLess(a: number, b: number): boolean {
     if (this.which[a] !== this.which[b]) return this.which[a]! < this.which[b]!;
     return this.value[a]! < this.value[b]!;
-  }
-
-  private siftUp(at: number): void {
-    const heap = this.heap, slot = heap[at]!;
-    while (at > 0) {
-      const parent = (at - 1) >>> 1;
-      if (!this.less(slot, heap[parent]!)) break;
-      heap[at] = heap[parent]!;
-      this.heapPos[heap[at]!] = at;
-      at = parent;
-    }
-    heap[at] = slot;
-    this.heapPos[slot] = at;
-  }
-
-  private siftDown(at: number): void {
-    const heap = this.heap, slot = heap[at]!, n = this.used;
-    for (;;) {
-      let child = 2 * at + 1;
-      if (child >= n) break;
-      if (child + 1 < n && this.less(heap[child + 1]!, heap[child]!)) child++;
-      if (!this.less(heap[child]!, slot)) break;
-      heap[at] = heap[child]!;
-      this.heapPos[heap[at]!] = at;
-      at = child;
-    }
-    heap[at] = slot;
-    this.heapPos[slot] = at;
   }
 
   private grow(cap: number): void {
@@ -356,12 +306,10 @@ export class SequenceUsers {
     this.keyCode = widen(this.keyCode);
     this.which = widen(this.which);
     this.newest = widen(this.newest);
-    this.heapKey = widen(this.heapKey);
     this.count = widen(this.count);
     this.gen = widen(this.gen);
     this.extra = widen(this.extra, this.o.extraPerSlot);
-    this.heapPos = widen(this.heapPos);
-    this.heap = widen(this.heap);
+    this.heap.grow(cap);
     this.free = widen(this.free);
     this.value.length = cap;
     this.hist.length = cap;

@@ -38,10 +38,11 @@
 //    decision certain: a candidate still undecided after a batch has a release beyond the watermark,
 //    so it cannot sort before anything already emitted.
 // 8. Caps. max_users: admitting a subject when that many are live evicts the one whose newest ts is
-//    oldest (ties by subject), counted in evictedUsers; max_events_per_user: when a history holds more
-//    rows that a future row could still chain with (ts >= watermark - L - H), after the new row was
-//    evaluated, its oldest ceil(max / 8) such rows are dropped, counted in droppedEvents (journeys: a
-//    dropped undecided candidate counts in droppedCandidates). Results are exact while both are 0.
+//    oldest (ties by subject), counted in evictedUsers; max_events_per_user: when, after a new row was
+//    evaluated, its subject keeps more than that many rows a future row could still use (ts >=
+//    watermark - L - H, watermark before the new row), the oldest ceil(max / 8) of those are dropped,
+//    counted in droppedEvents (journeys: a dropped undecided candidate counts in droppedCandidates).
+//    Results are exact while both counters are 0.
 //
 // Everything depends only on the rows and their order, never on how they are split into batches.
 

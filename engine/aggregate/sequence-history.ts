@@ -48,6 +48,7 @@ export function historyShape(stepWindowMs: readonly number[], windowMs: number, 
 
 /** Index of the first entry with ts > `ts`: where an event with this ts and a new row goes. */
 export function insertionPoint(h: Float64Array, m: number, stride: number, ts: number): number {
+  if (m === 0 || h[(m - 1) * stride]! <= ts) return m; // in order: the common case
   let lo = 0, hi = m;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

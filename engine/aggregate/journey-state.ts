@@ -4,9 +4,9 @@
 //
 // - Histories (sequence-history.ts) hold the events matching a step or the absent predicate (one more
 //   mask bit); the chain program runs over the steps only.
-// - Every retained event matching the last step is a candidate, kept per subject (ts, row, event_id,
-//   copied columns) until decided. Its deadline is ts + within_ms; a timer heap holds, per subject, its
-//   earliest undecided deadline.
+// - Every retained event matching the last step is a candidate, kept per subject in (ts, row) order
+//   (ts, row, event_id, copied columns) until decided. Its deadline is ts + within_ms; a timer heap
+//   holds, per subject, its earliest undecided deadline (its first candidate's).
 // - When the watermark minus allowed lateness passes a deadline, the candidate is decided: it fires
 //   when a chain reaches the last step at it and no absent-matching event of the subject lies in
 //   [B.ts, B.ts + within_ms] (other than B). No event accepted from then on can change either answer,
@@ -15,12 +15,12 @@
 //   watermark - lateness - max(window, within)), so expiry never loses an emission; eviction at the cap
 //   does, and counts the candidates it drops.
 
-import { createHash } from "node:crypto";
 import type { Vector } from "../column/vector.ts";
 import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { DeadlineHeap } from "./deadline-heap.ts";
+import { derivedEventId } from "./derived-event-id.ts";
 import type { ByteReader, ByteWriter } from "./sequence-codec.ts";
 import type { JourneyDef } from "./sequence-definition.ts";
 import { countBefore, findEntry, historyShape, MASK, propagate, type HistoryShape } from "./sequence-history.ts";
@@ -149,7 +149,10 @@ export class JourneyState {
     propagate(users.hist[slot]!, users.count[slot]!, sh, p);
     if (masks[maskAt + (this.last >>> 5)]! & (1 << (this.last & 31))) {
       const list = (this.cands[slot] ??= []);
-      list.push({ ts: t, row, eventId: this.eventIdAt(r, row), copies: this.copyVectors.map((v) => stringAt(v, r)) });
+      // After every candidate of equal or earlier ts (the row is the newest): at the end unless late.
+      let at = list.length;
+      while (at > 0 && list[at - 1]!.ts > t) at--;
+      list.splice(at, 0, { ts: t, row, eventId: this.eventIdAt(r, row), copies: this.copyVectors.map((v) => stringAt(v, r)) });
       this.schedule(slot, t + this.def.withinMs);
     }
     const drop = users.overCap(slot, horizon, this.def.maxEventsPerUser);
@@ -175,19 +178,13 @@ export class JourneyState {
       const d = timers.top, slot = timers.topSlot, gen = timers.topGen;
       timers.pop();
       if (users.gen[slot] !== gen || users.extra[slot] !== d) continue;
+      // Candidates are in deadline order: decide the due prefix.
       const list = this.cands[slot]!;
-      let next = Infinity, kept = 0;
-      for (const c of list) {
-        const deadline = c.ts + this.def.withinMs;
-        if (deadline < threshold) this.decide(slot, c);
-        else {
-          list[kept++] = c;
-          next = Math.min(next, deadline);
-        }
-      }
-      list.length = kept;
+      let due = 0;
+      while (due < list.length && list[due]!.ts + this.def.withinMs < threshold) this.decide(slot, list[due++]!);
+      if (due > 0) list.splice(0, due);
       users.extra[slot] = Infinity;
-      if (next < Infinity) this.schedule(slot, next);
+      if (list.length > 0) this.schedule(slot, list[0]!.ts + this.def.withinMs);
     }
   }
 
@@ -295,7 +292,7 @@ export class JourneyState {
         list.push({ ts, row, eventId, copies });
         this.schedule(slot, ts + this.def.withinMs);
       }
-      this.cands[slot] = list;
+      this.cands[slot] = list.sort((a, b) => a.ts - b.ts || a.row - b.row);
     }
   }
 
@@ -311,10 +308,4 @@ function stringAt(v: Vector | null, r: number): string | null {
   if (v.validity !== null && ((v.validity[r >>> 3]! >>> (r & 7)) & 1) === 0) return null;
   if (v.strings) return v.strings(r);
   return v.codes !== null && v.dict !== null ? v.dict.get(v.codes[r]!) : null;
-}
-
-/** Deterministic, so a derived event re-emitted after a restart carries the same id and is de-duplicated. */
-export function derivedEventId(journey: string, column: string, value: string, triggerEventId: string): string {
-  const hex = createHash("sha256").update(`${journey}\u0000${column}\u0000${value}\u0000${triggerEventId}`).digest("hex");
-  return `jrn-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -61,8 +61,8 @@ const INITIAL_SLOTS = 64;
 const NO_DROP = Object.freeze({ from: 0, to: 0 });
 /** Histories hold 4, 8, 16, ... entries. */
 const MIN_ENTRIES = 4;
-/** Bytes of freed history arrays kept for reuse, per funnel or journey. */
-const POOL_BYTES_MAX = 4 * 1024 * 1024;
+/** Freed history arrays kept for reuse: at most an eighth of the live histories' bytes, or this. */
+const POOL_BYTES_MIN = 64 * 1024;
 
 export class SequenceUsers {
   readonly by: readonly string[];
@@ -174,7 +174,7 @@ export class SequenceUsers {
   /** Keeps a history array for reuse, so subjects coming and going make no garbage (up to a bound). */
   private recycle(h: Float64Array): void {
     this.histBytes -= h.byteLength;
-    if (this.poolBytes + h.byteLength > POOL_BYTES_MAX) return;
+    if (this.poolBytes + h.byteLength > Math.max(POOL_BYTES_MIN, this.histBytes / 8)) return;
     let cls = 0;
     while ((MIN_ENTRIES << cls) * this.o.stride < h.length) cls++;
     (this.pool[cls] ??= []).push(h);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { murmur3 } from "../../../../engine/aggregate/derived-event-id.ts";
 import { SequenceEngine, type DerivedEvent } from "../../../../engine/aggregate/sequence-engine.ts";
 import { parseJourneyDefinition } from "../../../../engine/aggregate/sequence-definition.ts";
 import { appendAndFeed, eventsTable, type PlainEvent } from "../../../helpers/event-feed.ts";
@@ -23,13 +23,22 @@ function emitted(def: Record<string, unknown>, events: PlainEvent[]): { triggers
   };
 }
 
-/** The documented id: "jrn-" + the first 128 bits of sha256(journey NUL column NUL subject NUL trigger id), UUID-shaped. */
+/** The documented id: "jrn-" + murmur3 of "journey NUL column NUL subject NUL trigger id", seeds 1-4, UUID-shaped. */
 function expectedId(...parts: string[]): string {
-  const h = createHash("sha256").update(parts.join("\u0000")).digest("hex");
+  const b = new TextEncoder().encode(parts.join("\u0000"));
+  const h = [1, 2, 3, 4].map((seed) => murmur3(b, seed).toString(16).padStart(8, "0")).join("");
   return `jrn-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 const single = { steps: [{ name: "a", where: { type: "a" } }], then: { absent: { type: "b" }, within_ms: 5 * S } };
+
+describe("derived event ids", () => {
+  test("murmur3 (x86_32) matches the published test vectors", () => {
+    const t = (s: string, seed: number) => murmur3(new TextEncoder().encode(s), seed);
+    expect([t("", 0), t("", 1), t("", 0xffffffff), t("test", 0), t("Hello, world!", 0), t("Hello, world!", 1234), t("The quick brown fox jumps over the lazy dog", 0), t("abc", 0), t("abcd", 0)])
+      .toEqual([0, 0x514e28b7, 0x81f16f39, 0xba6bd213, 0xc0363e43, 0xfaf6cdb3, 0x2e4ff723, 0xb3dd93fa, 0x43ed676a]);
+  });
+});
 
 describe("journey decisions at the edges", () => {
   test("an absent event exactly at B.ts + within_ms cancels; one millisecond later does not", () => {

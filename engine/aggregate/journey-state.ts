@@ -53,6 +53,8 @@ export interface JourneyMetrics extends SequenceMetrics {
   readonly droppedCandidates: number;
 }
 
+const NO_COPIES: readonly (string | null)[] = Object.freeze([]);
+
 interface Candidate {
   readonly ts: number;
   readonly row: number;
@@ -150,9 +152,11 @@ export class JourneyState {
     if (masks[maskAt + (this.last >>> 5)]! & (1 << (this.last & 31))) {
       const list = (this.cands[slot] ??= []);
       // After every candidate of equal or earlier ts (the row is the newest): at the end unless late.
+      const c: Candidate = { ts: t, row, eventId: this.eventIdAt(r, row), copies: this.copiesAt(r) };
       let at = list.length;
       while (at > 0 && list[at - 1]!.ts > t) at--;
-      list.splice(at, 0, { ts: t, row, eventId: this.eventIdAt(r, row), copies: this.copyVectors.map((v) => stringAt(v, r)) });
+      if (at === list.length) list.push(c);
+      else list.splice(at, 0, c);
       this.schedule(slot, t + this.def.withinMs);
     }
     const drop = users.overCap(slot, horizon, this.def.maxEventsPerUser);
@@ -211,10 +215,8 @@ export class JourneyState {
     const u = this.users, e = this.def.emit, column = this.def.by[u.which[slot]!]!, value = u.value[slot]!;
     const event: DerivedEvent = { event_id: derivedEventId(this.def.name, column, value, c.eventId), type: e.type, ts: c.ts + this.def.withinMs };
     event[column] = value;
-    for (const [k, v] of Object.entries(e.fields)) event[k] = v;
-    e.copy.forEach((k, i) => {
-      if (c.copies[i] !== null) event[k] = c.copies[i]!;
-    });
+    for (const k in e.fields) event[k] = e.fields[k]!;
+    for (let i = 0; i < e.copy.length; i++) if (c.copies[i] != null) event[e.copy[i]!] = c.copies[i]!;
     event.props = { journey: this.def.name, trigger_event_id: c.eventId, trigger_ts: c.ts };
     return event;
   }
@@ -232,6 +234,14 @@ export class JourneyState {
     assert(evicted || n === 0, "an expiring subject has no undecided candidate");
     this.droppedCandidates += n;
     this.cands[slot] = null;
+  }
+
+  private copiesAt(r: number): readonly (string | null)[] {
+    const vs = this.copyVectors;
+    if (vs.length === 0) return NO_COPIES;
+    const out = new Array<string | null>(vs.length);
+    for (let i = 0; i < vs.length; i++) out[i] = stringAt(vs[i]!, r);
+    return out;
   }
 
   private eventIdAt(r: number, row: number): string {

@@ -155,7 +155,9 @@ export class SequenceUsers {
     while (MIN_ENTRIES << cls < entries) cls++;
     const next = this.fromPool(cls);
     if (h) {
-      next.set(h.subarray(0, this.count[slot]! * this.o.stride));
+      // A loop, not set(subarray()): most histories are short, and a view is an allocation.
+      const n = this.count[slot]! * this.o.stride;
+      for (let i = 0; i < n; i++) next[i] = h[i]!;
       this.recycle(h);
     }
     this.histBytes += next.byteLength;

@@ -13,6 +13,7 @@ const runs: [string, string[]][] = [
   ["bench/recovery.bench.ts", ["--events", full ? "10000000" : "500000"]],
   ["bench/query.bench.ts", [full ? "10000000" : "1000000"]],
   ["bench/freshness.bench.ts", [full ? "1000" : "200"]],
+  ["bench/funnels.bench.ts", [full ? "1000000" : "300000"]],
 ];
 
 let failed = 0;

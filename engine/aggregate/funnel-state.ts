@@ -54,6 +54,7 @@ export class FunnelState {
     const n = def.steps.length;
     this.shape = historyShape(def.stepWindowMs, def.windowMs, 0);
     this.matcher = new StepMatcher(conditions, def.steps.map((s) => s.where));
+    // users.extra[slot * steps + k]: the subject's best ttc for step k (Infinity: not reached; step 0: 0).
     this.users = new SequenceUsers({
       by: def.by, maxUsers: def.maxUsers, stride: this.shape.stride, extraPerSlot: n, extraInit: Infinity, onFree: () => {},
     });

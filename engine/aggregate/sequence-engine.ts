@@ -57,7 +57,9 @@ import type { FunnelDef, JourneyDef } from "./sequence-definition.ts";
 import { ConditionSet } from "./sequence-predicates.ts";
 import type { SequenceMetrics } from "./sequence-users.ts";
 
-export type { DerivedEvent } from "./journey-state.ts";
+export type { DerivedEvent, JourneyMetrics } from "./journey-state.ts";
+export type { FunnelReport, FunnelStepReport } from "./funnel-state.ts";
+export type { SequenceMetrics } from "./sequence-users.ts";
 
 export interface SequenceEngineOptions {
   /** The table whose rows are considered; default `events`. */

@@ -13,6 +13,12 @@ const runs: [string, string[]][] = [
   ["bench/recovery.bench.ts", ["--events", full ? "10000000" : "500000"]],
   ["bench/query.bench.ts", [full ? "10000000" : "1000000"]],
   ["bench/freshness.bench.ts", [full ? "1000" : "200"]],
+  ["bench/hll.bench.ts", []],
+  ["bench/audiences.bench.ts", [full ? "10000000" : "1000000", full ? "15000000" : "2500000"]],
+  ["bench/funnels.bench.ts", [full ? "1000000" : "300000"]],
+  ["bench/profiles.bench.ts", [full ? "1000000" : "200000"]],
+  ["bench/recommend.bench.ts", []],
+  ["bench/bid-score.bench.ts", []],
   ["bench/social.bench.ts", [full ? "200000" : "40000"]],
 ];
 

@@ -30,6 +30,10 @@ import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
 import { BidService } from "./serving/bid-service.ts";
 import { profileSnapshot } from "./serving/profile-snapshot.ts";
 import { KafkaIngest } from "./kafka/kafka-ingest.ts";
+import { EventRecorder } from "./serving/event-recorder.ts";
+import type { DerivedEvent } from "../engine/aggregate/journey-state.ts";
+import { ColumnType } from "../engine/core/types.ts";
+import { funnelPanel } from "./dashboard/funnel-panel.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
@@ -83,6 +87,10 @@ export async function startCaracal(config: Config): Promise<Running> {
       checkpointing = next.catch(() => {});
       return next;
     };
+    // Journeys emit derived events; during recovery they are kept, and ingested once the pipeline runs
+    // (their ids are deterministic: the ones already in the log are recognised as duplicates).
+    const replayedEmissions: DerivedEvent[][] = [];
+    parts.sequences.emit = (e) => replayedEmissions.push([...e]);
     const feedDerived = (lsn: number, rec: IngestRecord | null) => { if (rec?.source) derived.noteSource(rec.source); derived.feed(catalog); derived.applied(lsn); };
     const encoder = new ParquetEncoder();
     const compactor = await Compactor.open(realFileSystem, config.parquetDir, walDir, catalog, marks, {
@@ -122,6 +130,9 @@ export async function startCaracal(config: Config): Promise<Running> {
       onBatch: (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),
       checkDisk: (bytes) => disk.check(bytes),
     });
+    const journeys = new EventRecorder(() => pipeline!, "journeys");
+    parts.sequences.emit = (e) => journeys.record(e);
+    for (const e of replayedEmissions) journeys.record(e);
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
     const sql = await openSqlEngine(config, catalog, compactor, parts.tables, async (path, reason) => {
       const q = await compactor.quarantine(path, reason);
@@ -159,6 +170,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     const dashboard = new DashboardFeed({
       derived: parts, alerts, sql: sql.router, kafkaLag: () => kafka?.lag() ?? [],
       extra: (q) => ({
+        funnel: funnelPanel(parts.sequences),
         social: parts.social.brands().length === 0 ? null : {
           unit: "posts in the range; sentiment in [-1, 1]; share of voice as a fraction of all brand mentions",
           brands: parts.social.summary(q.from, q.to), trending: parts.social.trending(15, Math.min(q.to - q.from, 3_600_000), q.nowMs).terms,
@@ -172,7 +184,8 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences,
+      stringColumns: config.tables[0]!.columns.filter((c) => c.type === ColumnType.STRING && !c.unique).map((c) => c.name),
     });
     // Consumers join their groups in the background: HTTP serves meanwhile.
     kafka?.start().catch((e) => console.error(`kafka: ${(e as Error).message}`));
@@ -186,6 +199,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         const closed = server.stop(false);
         await kafka?.stop();         // in-flight batches made durable and committed, then leave the groups
         await bids.close();          // decisions and notices recorded so far go into the log
+        await journeys.flush();
         await pipeline.drain();      // every accepted body answered (after its fsync)
         // Let the last answers reach the wire before anything is cut; WebSocket clients that stay
         // connected are closed (1001) after the grace period.

@@ -62,6 +62,8 @@ const fileSchema = z.strictObject({
   rollups: rollupFileSchema.optional(),
   bidding: bidFileSchema.optional(),
   social: socialFileSchema.optional(),
+  /** Funnel and journey definitions ({"kind": "funnel" | "journey", ...}); default: a purchase funnel and cart abandonment. */
+  funnels: z.array(z.unknown()).max(256).optional(),
   /** kafka:// URLs to consume (server/kafka/source-url.ts). */
   sources: z.array(z.string()).max(64).optional(),
   auth: z.strictObject({
@@ -115,6 +117,8 @@ export interface Config {
   readonly bidding: BidFileConfig | null;
   /** The `social` section (brands to watch); validated by engine/aggregate/social-config.ts. */
   readonly social: SocialFile | null;
+  /** Funnel and journey definitions from the config file (null: the defaults). */
+  readonly funnels: readonly unknown[] | null;
   /** Kafka sources (kafka:// URLs), validated. */
   readonly sources: readonly string[];
 }
@@ -277,6 +281,7 @@ export function loadConfig(flags: Record<string, string | boolean | string[]>, e
     authKeys: (file.auth?.keys ?? []).map(fromSpec),
     bidding: file.bidding ? (bidConfigFrom(file.bidding), file.bidding) : null,
     social: file.social ? (socialConfigFrom(file.social), file.social) : null,
+    funnels: file.funnels ?? null,
     sources: checkSources([...sourceFlags(flags.source ?? env.CARACAL_SOURCES), ...(file.sources ?? [])], tables),
   });
 }

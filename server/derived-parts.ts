@@ -12,6 +12,8 @@ import { SocialListening } from "../engine/aggregate/social-listening.ts";
 import { socialConfigFrom } from "../engine/aggregate/social-config.ts";
 import { ValueIds } from "../engine/aggregate/value-ids.ts";
 import { ALERTS_SCHEMA } from "../engine/core/event-schema.ts";
+import { isStringType } from "../engine/core/types.ts";
+import { DEFAULT_SEQUENCES, Sequences } from "./sequences.ts";
 import type { Config } from "./config.ts";
 
 export interface DerivedParts {
@@ -23,6 +25,7 @@ export interface DerivedParts {
   readonly recommender: Recommender;
   readonly profiles: ProfileStore;
   readonly social: SocialListening;
+  readonly sequences: Sequences;
   /** Derived state exposed as SQL tables (rollup_*). */
   readonly tables: readonly DerivedTableSource[];
 }
@@ -34,8 +37,10 @@ export function buildDerived(config: Config): DerivedParts {
   const recommender = new Recommender(users);
   const profiles = new ProfileStore(users);
   const social = new SocialListening(socialConfigFrom(config.social ?? {}));
+  const stringColumns = config.tables[0]!.columns.filter((c) => isStringType(c.type) && !c.unique).map((c) => c.name);
+  const sequences = new Sequences(config.funnels ?? DEFAULT_SEQUENCES, stringColumns);
   return {
-    state: new DerivedState([quality, rollups, profiles, recommender, social]), quality, rollups, users, recommender, profiles, social,
+    state: new DerivedState([quality, rollups, profiles, recommender, social, sequences]), quality, rollups, users, recommender, profiles, social, sequences,
     tables: rollupTables(rollups),
   };
 }
@@ -49,5 +54,6 @@ export function derivedGauges(d: DerivedParts): Record<string, number> {
     rollup_cells: cells, rollup_bytes: d.rollups.bytes, rollup_late_events: d.rollups.counters.late,
     reco_bytes: d.recommender.bytes, users: d.users.size, profile_users: d.profiles.userCount, profile_bytes: d.profiles.bytes,
     profile_bytes_per_user: d.profiles.bytesPerUser, profile_evictions: d.profiles.counters.evictions,
+    sequence_state_users: d.sequences.metrics().stateUsers, sequence_state_bytes: d.sequences.metrics().stateBytes,
   };
 }

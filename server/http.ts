@@ -24,11 +24,12 @@ import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
 import { getRecommendations, type RecommendRouteContext } from "./routes/recommend.ts";
 import type { BidService } from "./serving/bid-service.ts";
+import { deleteFunnel, getFunnel, listFunnels, postFunnel, type FunnelsRouteContext } from "./routes/funnels.ts";
 import { getSocial, getSocialSummary, getTrending, type SocialRouteContext } from "./routes/social.ts";
 import { batchGetUsers, getUser, putUserTags, type UsersRouteContext } from "./routes/users.ts";
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & {
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & FunnelsRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
@@ -100,6 +101,11 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
+    "/v1/funnels": { GET: g("query", () => listFunnels(ctx)), POST: g("admin", (req: Request) => postFunnel(req, ctx)) },
+    "/v1/funnels/:name": {
+      GET: g("query", (req: Bun.BunRequest<"/v1/funnels/:name">) => getFunnel(req.params.name, ctx)),
+      DELETE: g("admin", (req: Bun.BunRequest<"/v1/funnels/:name">) => deleteFunnel(req.params.name, ctx)),
+    },
     "/v1/social": { GET: g("query", (req: Request) => getSocial(req, ctx)) },
     "/v1/social/summary": { GET: g("query", (req: Request) => getSocialSummary(req, ctx)) },
     "/v1/social/trending": { GET: g("query", (req: Request) => getTrending(req, ctx)) },

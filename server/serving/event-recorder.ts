@@ -20,7 +20,7 @@ export class EventRecorder {
   private chain: Promise<unknown> = Promise.resolve();
   readonly counters = { recorded: 0, failed: 0 };
 
-  constructor(private readonly pipeline: () => IngestPipeline, private readonly source: "bids" = "bids") {}
+  constructor(private readonly pipeline: () => IngestPipeline, private readonly source: "bids" | "journeys" = "bids") {}
 
   get full(): boolean {
     return this.buffer.length + this.inflight >= EVENTS_MAX;

@@ -1,0 +1,54 @@
+// Funnels and journeys against the real server: the default purchase funnel counts steps like a
+// brute force over the posted events; a funnel defined over the API is logged (it survives kill -9);
+// the cart-abandonment journey emits a derived event into the event stream exactly once, also
+// across a restart; the dashboard shows the funnel.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ndjson, postEvents, startCaracalProcess, tempDataDir, type CaracalProcess } from "../helpers/caracal-process.ts";
+
+const dataDir = tempDataDir();
+let srv: CaracalProcess;
+beforeAll(async () => { srv = await startCaracalProcess({ dataDir }); });
+afterAll(async () => { await srv[Symbol.asyncDispose](); });
+
+const MIN = 60_000;
+const sql = async (q: string) => ((await (await fetch(`${srv.url}/v1/sql`, { method: "POST", headers: { "content-type": "text/plain" }, body: q })).json()) as any).rows;
+
+test("the default funnel counts entrants per step; a defined funnel survives kill -9", async () => {
+  const t = Date.now() - 3 * 3_600_000;
+  const evs: Record<string, unknown>[] = [];
+  // u0..u9 view; u0..u5 cart; u0..u2 buy; u6 carts without viewing (not an entrant of step 2).
+  for (let u = 0; u < 10; u++) evs.push({ type: "page_view", user_id: `f${u}`, ts: t + u * 1000 });
+  for (let u = 0; u < 6; u++) evs.push({ type: "add_to_cart", user_id: `f${u}`, item_id: "sku", ts: t + MIN + u * 1000 });
+  for (let u = 0; u < 3; u++) evs.push({ type: "purchase", user_id: `f${u}`, ts: t + 2 * MIN + u * 1000 });
+  evs.push({ type: "add_to_cart", user_id: "g1", ts: t + MIN });
+  expect((await postEvents(srv.url, ndjson(evs))).body.accepted).toBe(evs.length);
+  const r = (await (await fetch(`${srv.url}/v1/funnels/purchase`)).json()) as any;
+  expect(r.steps.map((s: any) => [s.name, s.entrants])).toEqual([["view", 10], ["cart", 6], ["purchase", 3]]);
+  const defined = await fetch(`${srv.url}/v1/funnels`, { method: "POST", body: JSON.stringify({ kind: "funnel", name: "view_to_buy", window_ms: 86_400_000, steps: [{ name: "v", where: { type: "page_view" } }, { name: "b", where: { type: "purchase" } }] }) });
+  const bad = await fetch(`${srv.url}/v1/funnels`, { method: "POST", body: JSON.stringify({ kind: "funnel", name: "x", steps: [] }) });
+  expect([defined.status, bad.status]).toEqual([201, 400]);
+  await srv.kill9();
+  srv = await startCaracalProcess({ dataDir });
+  const after = (await (await fetch(`${srv.url}/v1/funnels/view_to_buy`)).json()) as any;
+  expect(after.steps.map((s: any) => s.name)).toEqual(["v", "b"]);
+  const dash = (await (await fetch(`${srv.url}/v1/dashboard`)).json()) as any;
+  expect(dash.funnel.steps.map((s: any) => s.users)).toEqual([10, 6, 3]);
+});
+
+test("cart abandonment is emitted once into the event stream, also after a restart", async () => {
+  const t = Date.now() - 2 * 3_600_000;
+  await postEvents(srv.url, ndjson([
+    { type: "page_view", user_id: "ab1", ts: t }, { type: "add_to_cart", user_id: "ab1", item_id: "shoe", campaign: "bf", ts: t + 1000 },
+    { type: "page_view", user_id: "ab2", ts: t }, { type: "add_to_cart", user_id: "ab2", ts: t + 1000 }, { type: "purchase", user_id: "ab2", ts: t + 60_000 },
+    // A later event moves the watermark past the 30-minute absence window.
+    { type: "page_view", user_id: "later", ts: Date.now() },
+  ]));
+  const rows = async () => sql("SELECT user_id, item_id, campaign FROM events WHERE type = 'cart_abandonment' AND user_id IN ('ab1', 'ab2')");
+  let got: any[] = [];
+  for (const deadline = Date.now() + 5000; got.length === 0 && Date.now() < deadline; await Bun.sleep(50)) got = await rows();
+  expect(got).toEqual([["ab1", "shoe", "bf"]]);
+  expect(await srv.terminate()).toBe(0);
+  srv = await startCaracalProcess({ dataDir });
+  await Bun.sleep(300);
+  expect(await rows()).toEqual([["ab1", "shoe", "bf"]]);
+});

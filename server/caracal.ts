@@ -9,6 +9,7 @@ import { Catalog } from "../engine/store/catalog.ts";
 import { readCheckpoint, writeCheckpoint } from "../storage/derived-checkpoint.ts";
 import { realFileSystem } from "../storage/fs/file-system.ts";
 import { DiskSpace } from "../storage/fs/disk-space.ts";
+import { MemoryGuard } from "./memory-guard.ts";
 import { Compactor } from "../storage/parquet/compactor.ts";
 import { ParquetEncoder } from "../storage/parquet/parquet-encoder.ts";
 import { WalMarks } from "../storage/parquet/wal-marks.ts";
@@ -113,6 +114,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       onSegment: (lsn) => marks.segmentStarted(lsn), onFsync: (ms) => metrics.walFsync.observe(ms / 1000),
     });
     const disk = new DiskSpace(config.dataDir, config.diskFreeMinBytes);
+    const memory = new MemoryGuard(catalog, config.hotMemoryBytesMax);
     const pool = new ParseWorkerPool({ workers: config.workers, tables: [...config.tables, ALERTS_SCHEMA] });
     // Live, derived state is fed in time-boxed slices between requests (recovery fed it at once).
     const queue = new DerivedQueue(derived, catalog);
@@ -128,7 +130,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       applyControl: (c, lsn) => { queue.control(lsn, c.target, c.op, c.body); schedule(); },
       whenApplied: (lsn) => queue.whenApplied(lsn),
       onBatch: (table, ms) => metrics.ingestBatch.observe({ table }, ms / 1000),
-      checkDisk: (bytes) => disk.check(bytes),
+      checkDisk: (bytes) => { disk.check(bytes); memory.check(); },
     });
     const journeys = new EventRecorder(() => pipeline!, "journeys");
     parts.sequences.emit = (e) => journeys.record(e);

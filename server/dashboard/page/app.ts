@@ -5,7 +5,7 @@
 
 import { ApiClient, AuthError } from "./api-client.ts";
 import { Board } from "./board.ts";
-import { initFilters, viewFromUrl } from "./filters.ts";
+import { initFilters } from "./filters.ts";
 import { fmtClock, fmtDuration } from "./format.ts";
 import { keyDialog } from "./key-dialog.ts";
 import { LiveSocket, type ConnState } from "./live-socket.ts";
@@ -21,7 +21,7 @@ import { socialPanel } from "./panels/social.ts";
 import { throughputPanel } from "./panels/throughput.ts";
 import { topItemsPanel } from "./panels/top-items.ts";
 import { trafficPanel } from "./panels/traffic.ts";
-import { answersView, type View } from "./snapshot.ts";
+import { answersView, viewFromUrl, type View } from "./snapshot.ts";
 import { sqlConsole } from "./sql-console.ts";
 import { initTabs } from "./tabs.ts";
 

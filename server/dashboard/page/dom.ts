@@ -43,6 +43,8 @@ export interface Column<R> {
   readonly value: (r: R) => number | string | null;
   /** Shown text (default: the value as is). */
   readonly text?: (r: R) => string | Node;
+  /** More data-* attributes for the cell (figures shown inside it, e.g. a rule's metric). */
+  readonly data?: (r: R) => Record<string, string>;
 }
 
 /** Replaces the table in `wrap`: one row per item keyed by data-key, cells by data-col. */
@@ -54,7 +56,8 @@ export function renderTable<R>(wrap: HTMLElement, columns: readonly Column<R>[],
   const head = h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.numeric ? "num" : undefined }, c.label)));
   const body = rows.map((r) => h("tr", { "data-key": rowKey(r) }, ...columns.map((c) => {
     const v = c.value(r);
-    return h("td", { "data-col": c.key, "data-value": dataValue(v), class: c.numeric ? "num" : undefined }, c.text ? c.text(r) : v === null ? "—" : String(v));
+    const extra = c.data ? Object.fromEntries(Object.entries(c.data(r)).map(([k, x]) => [`data-${k}`, x])) : {};
+    return h("td", { "data-col": c.key, "data-value": dataValue(v), class: c.numeric ? "num" : undefined, ...extra }, c.text ? c.text(r) : v === null ? "—" : String(v));
   })));
   wrap.replaceChildren(h("table", { "data-rows": rows.length }, h("caption", { class: "sr-only" }, caption), h("thead", {}, head), h("tbody", {}, ...body)));
 }

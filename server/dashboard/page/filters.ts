@@ -1,23 +1,15 @@
-// The time range and campaign filters. The view starts from the page URL (?minutes=15&campaign=x,
-// so a wall screen can be bookmarked on a view) and is written back to it on every change. The
+// The time range and campaign filters. The view starts from the page URL (snapshot.ts viewFromUrl),
+// so a wall screen can be bookmarked on a view, and is written back to it on every change. The
 // campaign list grows from the campaigns the snapshots name (a filtered snapshot names only its
 // own campaign, so names seen earlier are kept); "(none)", the bucket of events without a
 // campaign, is not a filter value.
 
-import { RANGE_MINUTES, type View } from "./snapshot.ts";
+import type { View } from "./snapshot.ts";
 
 export interface Filters {
   view(): View;
   /** Adds campaigns not yet listed (keeps the selection). */
   addCampaigns(names: readonly string[]): void;
-}
-
-export function viewFromUrl(search: string): View {
-  const q = new URLSearchParams(search);
-  const m = Number(q.get("minutes"));
-  const minutes = (RANGE_MINUTES as readonly number[]).includes(m) ? m : 60;
-  const c = q.get("campaign");
-  return { minutes, campaign: c === null || c === "" ? null : c };
 }
 
 function writeUrl(v: View): void {

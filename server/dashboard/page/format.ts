@@ -31,9 +31,11 @@ export function fmtMoney(n: N): string {
   return ok(n) ? dec2.format(n) : DASH;
 }
 
-/** A fraction as percent: 0.0312 -> "3.1 %". */
+/** A fraction as percent: 0.0312 -> "3.1 %"; from 100 % on, whole percents (91.173 -> "9,117 %"). */
 export function fmtPct(fraction: N): string {
-  return ok(fraction) ? `${dec1.format(fraction * 100)} %` : DASH;
+  if (!ok(fraction)) return DASH;
+  const pct = fraction * 100;
+  return `${Math.abs(pct) >= 100 ? intFmt.format(pct) : dec1.format(pct)} %`;
 }
 
 /** A multiple: 3.456 -> "3.46 ×". */

@@ -48,6 +48,15 @@ export interface View { minutes: number; campaign: string | null }
 
 export const RANGE_MINUTES = [5, 15, 60, 360, 1440] as const;
 
+/** The view a page URL asks for (?minutes=15&campaign=x); anything else is the default 1 h, all campaigns. */
+export function viewFromUrl(search: string): View {
+  const q = new URLSearchParams(search);
+  const m = Number(q.get("minutes"));
+  const minutes = (RANGE_MINUTES as readonly number[]).includes(m) ? m : 60;
+  const c = q.get("campaign");
+  return { minutes, campaign: c === null || c === "" ? null : c };
+}
+
 /** Sum of column `i` of the points, nulls as 0. */
 export function sumPoints(points: readonly (readonly (number | null)[])[], i: number): number {
   let s = 0;

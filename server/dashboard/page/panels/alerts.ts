@@ -9,10 +9,13 @@ import type { AlertRow, Snapshot } from "../snapshot.ts";
 
 const RANK: Record<string, number> = { firing: 0, pending: 1 };
 
+// Severity and metric ride in the rule's cell (badge, then the metric in small type): a narrow
+// panel then still shows state, since and value without scrolling.
 const COLUMNS: Column<AlertRow>[] = [
-  { key: "severity", label: "Severity", value: (r) => r.severity, text: (r) => h("span", { class: `sev sev-${r.severity}` }, r.severity) },
-  { key: "rule", label: "Rule", value: (r) => r.rule },
-  { key: "metric", label: "Metric", value: (r) => r.metric },
+  {
+    key: "rule", label: "Rule · metric", value: (r) => r.rule, data: (r) => ({ severity: r.severity, metric: r.metric }),
+    text: (r) => h("span", {}, h("span", { class: `sev sev-${r.severity}`, title: "severity" }, r.severity), ` ${r.rule}`, h("span", { class: "sub" }, ` · ${r.metric}`)),
+  },
   { key: "state", label: "State", value: (r) => r.state, text: (r) => h("span", { class: `state-${r.state}` }, r.state) },
   { key: "since", label: "Since", value: (r) => r.since, text: (r) => (r.since === null ? "—" : fmtClock(r.since)) },
   { key: "value", label: "Value", numeric: true, value: (r) => r.value, text: (r) => fmtRate(r.value) },

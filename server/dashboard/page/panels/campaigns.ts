@@ -15,10 +15,10 @@ const COLUMNS: Column<CampaignRow>[] = [
   { key: "revenue", label: "Revenue", numeric: true, value: (r) => r.revenue, text: (r) => fmtMoney(r.revenue) },
   { key: "cost", label: "Cost", numeric: true, value: (r) => r.cost, text: (r) => fmtMoney(r.cost) },
   { key: "conversions", label: "Conv.", numeric: true, value: (r) => r.conversions, text: (r) => fmtInt(r.conversions) },
-  { key: "ctr", label: "CTR (%)", numeric: true, value: (r) => r.ctr, text: (r) => fmtPct(r.ctr) },
-  { key: "cvr", label: "CVR (%)", numeric: true, value: (r) => r.cvr, text: (r) => fmtPct(r.cvr) },
-  { key: "roi", label: "ROI (%)", numeric: true, value: (r) => r.roi, text: (r) => fmtPct(r.roi) },
-  { key: "roas", label: "ROAS (×)", numeric: true, value: (r) => r.roas, text: (r) => fmtTimes(r.roas) },
+  { key: "ctr", label: "CTR %", numeric: true, value: (r) => r.ctr, text: (r) => fmtPct(r.ctr) },
+  { key: "cvr", label: "CVR %", numeric: true, value: (r) => r.cvr, text: (r) => fmtPct(r.cvr) },
+  { key: "roi", label: "ROI %", numeric: true, value: (r) => r.roi, text: (r) => fmtPct(r.roi) },
+  { key: "roas", label: "ROAS ×", numeric: true, value: (r) => r.roas, text: (r) => fmtTimes(r.roas) },
 ];
 
 export function campaignsPanel(): Panel {

@@ -21,7 +21,7 @@ export function devicesPanel(): Panel {
       chart.setOption({
         ...baseOption(), tooltip: { trigger: "item" }, legend: legend({ orient: "vertical", left: 0, top: "middle" }),
         series: [{
-          name: "Events by device", type: "pie", radius: ["42%", "78%"], center: ["62%", "50%"],
+          name: "Events by device", type: "pie", radius: ["42%", "78%"], center: ["64%", "50%"],
           label: { position: "inside", color: "#04121a", fontWeight: 700, textBorderWidth: 0, formatter: (x: { percent: number }) => (x.percent >= 6 ? `${x.percent.toFixed(0)} %` : "") },
           data: s.devices.map((d) => ({ name: d.device, value: d.events })),
         }],

@@ -11,8 +11,8 @@ import type { FunnelStep, Snapshot } from "../snapshot.ts";
 const COLUMNS: Column<FunnelStep>[] = [
   { key: "name", label: "Step", value: (r) => r.name },
   { key: "users", label: "Users", numeric: true, value: (r) => r.users, text: (r) => fmtInt(r.users) },
-  { key: "conversion_from_previous", label: "From prev. (%)", numeric: true, value: (r) => r.conversion_from_previous, text: (r) => fmtPct(r.conversion_from_previous) },
-  { key: "conversion_from_first", label: "From first (%)", numeric: true, value: (r) => r.conversion_from_first, text: (r) => fmtPct(r.conversion_from_first) },
+  { key: "conversion_from_previous", label: "vs prev. %", numeric: true, value: (r) => r.conversion_from_previous, text: (r) => fmtPct(r.conversion_from_previous) },
+  { key: "conversion_from_first", label: "vs first %", numeric: true, value: (r) => r.conversion_from_first, text: (r) => fmtPct(r.conversion_from_first) },
 ];
 
 export function funnelPanel(): Panel {

@@ -83,6 +83,12 @@ beforeAll(async () => {
 afterAll(cleanup);
 
 test("every panel shows what SQL says over the same range", async () => {
+  // Derived state follows ingest shortly after it is acknowledged: wait (bounded) until the board has
+  // every seeded event and every rejection reason, then compare the whole board with SQL.
+  const [[stored]] = (await sql("SELECT count(*) FROM events")) as [[number]];
+  const [[reasons]] = (await sql("SELECT count(DISTINCT code) FROM _dead_letters")) as [[number]];
+  await page.waitForFunction(`Number(document.querySelector('[data-panel="throughput"] [data-figure="events_total"]')?.dataset.value) === ${stored}
+    && document.querySelectorAll('[data-panel="quality"] tbody tr').length === ${reasons}`, undefined, { timeout: WAIT_MS, polling: 100 });
   const shown = await readBoard(page, { minutes: 60, campaign: null });
   const range: Range = shown.range;
   expect({
@@ -111,7 +117,9 @@ test("an event ingested after load changes the live traffic panel within 2 s", a
   expect({ after: Number(await figure.getAttribute("data-value")), within2s: elapsedMs < 2000 }).toEqual({ after: before + 1, within2s: true });
 });
 
-test("the campaign filter and the time range change what every panel shows", async () => {
+test("the campaign filter and the time range change what every panel shows, over the same WebSocket", async () => {
+  const sockets = () => requested.filter((u) => u.startsWith("ws")).length;
+  const socketsBefore = sockets();
   await page.selectOption("#campaign", "retarget");
   const byCampaign = await readBoard(page, { minutes: 60, campaign: "retarget" });
   const campaignBoard = shownBoard(byCampaign);
@@ -122,10 +130,10 @@ test("the campaign filter and the time range change what every panel shows", asy
   await page.selectOption("#range", "60");
   await readBoard(page, { minutes: 60, campaign: null });
   expect({
-    campaignBoard, campaigns: byCampaign.campaigns.map((c: any) => c.campaign),
+    newSockets: sockets() - socketsBefore, campaignBoard, campaigns: byCampaign.campaigns.map((c: any) => c.campaign),
     both: shownBoard(both), minutes: both.traffic.points.length, url: [url.searchParams.get("minutes"), url.searchParams.get("campaign")],
   }).toEqual({
-    campaignBoard: await expectedBoard(sql, byCampaign.range), campaigns: ["retarget"],
+    newSockets: 0, campaignBoard: await expectedBoard(sql, byCampaign.range), campaigns: ["retarget"],
     both: await expectedBoard(sql, both.range), minutes: 15, url: ["15", "retarget"],
   });
 }, 45_000);
@@ -291,7 +299,7 @@ test("a server that requires keys gets one from the user once, and the page uses
   }
 }, 60_000);
 
-test("nothing is loaded from outside the server's origin, and the served page names no other host", async () => {
+test("nothing is loaded from outside the server's origin, the snapshot is never polled, and the served page names no other host", async () => {
   const outside = requested.filter((u) => {
     const x = new URL(u);
     return !(x.protocol === "data:" || x.protocol === "blob:" || serverHosts.has(x.host));
@@ -301,6 +309,7 @@ test("nothing is loaded from outside the server's origin, and the served page na
   const texts = [html, ...(await Promise.all(assets.map(async (a) => (await fetch(`${srv!.url}${a}`)).text())))];
   const absolute = [...new Set(texts.flatMap((t) => [...t.matchAll(/\b(?:https?|wss?):\/\/[^\s"'`)<>\\]+/g)].map((m) => m[0])))];
   // The one absolute URL in the bundle is zrender's license link inside a comment, never fetched.
-  expect({ outside, absolute, assetKinds: assets.map((a) => a.split(".").pop()).sort(), requestedSome: requested.length > 2 })
-    .toEqual({ outside: [], absolute: ["https://github.com/ecomfe/zrender/blob/master/LICENSE"], assetKinds: ["css", "js"], requestedSome: true });
+  const polled = requested.filter((u) => /^https?:\/\/[^/]+\/v1\/dashboard/.test(u));
+  expect({ outside, polled, absolute, assetKinds: assets.map((a) => a.split(".").pop()).sort(), requestedSome: requested.length > 2 })
+    .toEqual({ outside: [], polled: [], absolute: ["https://github.com/ecomfe/zrender/blob/master/LICENSE"], assetKinds: ["css", "js"], requestedSome: true });
 });

@@ -20,7 +20,7 @@ function kpis(s: Snapshot): Kpi[] {
     { id: "uv_this_minute", label: "Unique visitors · this minute", value: uv, text: fmtInt(uv), unit: "users" },
     { id: "conversions_total", label: `Conversions · ${range}`, value: conv, text: fmtInt(conv), unit: "conv." },
     { id: "revenue_total", label: `Revenue · ${range}`, value: revenue, text: fmtMoney(revenue), unit: "currency" },
-    { id: "roas", label: `ROAS · ${range}`, value: totals.roas, text: fmtTimes(totals.roas), unit: "revenue ÷ cost" },
+    { id: "roas", label: `ROAS · ${range}`, value: totals.roas, text: fmtTimes(totals.roas), unit: "revenue/cost" },
     { id: "events_per_s", label: "Ingest · last minute", value: s.quality.events_per_s, text: fmtRate(s.quality.events_per_s), unit: "events/s" },
     { id: "alerts_firing", label: "Alerts firing", value: firing, text: fmtInt(firing), unit: `of ${s.alerts.length} rules` },
   ];

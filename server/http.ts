@@ -152,7 +152,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     port,
     // Bodies are checked against the configured limit in the handlers (clear JSON 413); this is the backstop.
     maxRequestBodySize: Math.max(ctx.bodyBytesMax, LIMITS.BODY_BYTES_MAX, ctx.uploadBytesMax) + 1024,
-    // Production serving: the page bundled once, minified, without the hot-reload client (as in the binary).
+    // Production serving: the page bundled once on first request, minified, without the hot-reload client.
     development: false,
     routes,
     fetch: fallback,

@@ -28,6 +28,8 @@ import { deleteFunnel, getFunnel, listFunnels, postFunnel, type FunnelsRouteCont
 import { getSocial, getSocialSummary, getTrending, type SocialRouteContext } from "./routes/social.ts";
 import { batchGetUsers, getUser, putUserTags, type UsersRouteContext } from "./routes/users.ts";
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
+// The dashboard page: Bun bundles its HTML, CSS and scripts (echarts included); `bun build --compile` embeds them.
+import dashboardPage from "./dashboard/page/index.html";
 
 export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & FunnelsRouteContext & {
   readonly metrics: Metrics;
@@ -92,6 +94,8 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
   const ops: OpsContext = { ...ctx, ws };
   const g = <R extends Request>(role: Role | null, h: Handler<R>) => guarded(ctx.access, role, h);
   const routes = {
+    // The page itself needs no key (its data calls carry one); everything it loads comes from this server.
+    "/": dashboardPage,
     "/healthz": { GET: g(null, () => healthz(ops)) },
     "/v1/stats": { GET: g("admin", () => stats(ops)) },
     "/metrics": { GET: g("admin", () => ctx.metrics.exposition()) },
@@ -196,6 +200,8 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     port,
     // Bodies are checked against the configured limit in the handlers (clear JSON 413); this is the backstop.
     maxRequestBodySize: Math.max(ctx.bodyBytesMax, LIMITS.BODY_BYTES_MAX, ctx.uploadBytesMax) + 1024,
+    // Production serving: the page bundled once on first request, minified, without the hot-reload client.
+    development: false,
     routes,
     fetch: fallback,
     error: (e) => errorResponse(e),

@@ -95,12 +95,15 @@ test("every panel shows what SQL says over the same range", async () => {
     states: shown.states,
     board: shownBoard(shown),
     alerts: shown.alerts.map((a: any) => ({ rule: a.rule, severity: a.severity, metric: a.metric, known: ["inactive", "pending", "firing"].includes(a.state) })),
-    notConfigured: [shown.funnel.text.includes("Funnel not configured"), shown.social.text.includes("Social listening not configured")],
+    notConfigured: [shown.social.text.includes("Social listening not configured")],
+    // The default purchase funnel: its steps in order, each with no more entrants than the one before.
+    funnel: { names: shown.funnel.steps.map((r: any) => r.name), narrowing: shown.funnel.steps.every((r: any, i: number, all: any[]) => i === 0 || r.users <= all[i - 1].users) },
   }).toEqual({
-    states: { kpis: "ready", traffic: "ready", conversions: "ready", throughput: "ready", campaigns: "ready", funnel: "not-configured", countries: "ready", devices: "ready", "top-items": "ready", alerts: "ready", quality: "ready", social: "not-configured" },
+    states: { kpis: "ready", traffic: "ready", conversions: "ready", throughput: "ready", campaigns: "ready", funnel: "ready", countries: "ready", devices: "ready", "top-items": "ready", alerts: "ready", quality: "ready", social: "not-configured" },
     board: await expectedBoard(sql, range),
     alerts: [{ rule: "late-events", severity: "info", metric: "dq_late", known: true }, { rule: "pv-spike", severity: "critical", metric: "pv", known: true }],
-    notConfigured: [true, true],
+    notConfigured: [true],
+    funnel: { names: ["view", "cart", "purchase"], narrowing: true },
   });
 }, 30_000);
 

@@ -64,6 +64,11 @@ const fileSchema = z.strictObject({
   social: socialFileSchema.optional(),
   /** Funnel and journey definitions ({"kind": "funnel" | "journey", ...}); default: a purchase funnel and cart abandonment. */
   funnels: z.array(z.unknown()).max(256).optional(),
+  /** Derived state kept as events arrive; each part can be switched off (it then stays empty). */
+  derived: z.strictObject({
+    rollups: z.boolean().optional(), profiles: z.boolean().optional(), recommendations: z.boolean().optional(),
+    social: z.boolean().optional(), funnels: z.boolean().optional(), audiences: z.boolean().optional(),
+  }).optional(),
   /** kafka:// URLs to consume (server/kafka/source-url.ts). */
   sources: z.array(z.string()).max(64).optional(),
   auth: z.strictObject({
@@ -117,6 +122,8 @@ export interface Config {
   readonly bidding: BidFileConfig | null;
   /** The `social` section (brands to watch); validated by engine/aggregate/social-config.ts. */
   readonly social: SocialFile | null;
+  /** Which derived parts are fed (all by default). */
+  readonly derived: { readonly rollups: boolean; readonly profiles: boolean; readonly recommendations: boolean; readonly social: boolean; readonly funnels: boolean; readonly audiences: boolean };
   /** Funnel and journey definitions from the config file (null: the defaults). */
   readonly funnels: readonly unknown[] | null;
   /** Kafka sources (kafka:// URLs), validated. */
@@ -282,6 +289,10 @@ export function loadConfig(flags: Record<string, string | boolean | string[]>, e
     bidding: file.bidding ? (bidConfigFrom(file.bidding), file.bidding) : null,
     social: file.social ? (socialConfigFrom(file.social), file.social) : null,
     funnels: file.funnels ?? null,
+    derived: {
+      rollups: file.derived?.rollups ?? true, profiles: file.derived?.profiles ?? true, recommendations: file.derived?.recommendations ?? true,
+      social: file.derived?.social ?? true, funnels: file.derived?.funnels ?? true, audiences: file.derived?.audiences ?? true,
+    },
     sources: checkSources([...sourceFlags(flags.source ?? env.CARACAL_SOURCES), ...(file.sources ?? [])], tables),
   });
 }

@@ -40,7 +40,10 @@ export function buildDerived(config: Config): DerivedParts {
   const stringColumns = config.tables[0]!.columns.filter((c) => isStringType(c.type) && !c.unique).map((c) => c.name);
   const sequences = new Sequences(config.funnels ?? DEFAULT_SEQUENCES, stringColumns);
   return {
-    state: new DerivedState([quality, rollups, profiles, recommender, social, sequences]), quality, rollups, users, recommender, profiles, social, sequences,
+    state: new DerivedState([
+      quality, ...(config.derived.rollups ? [rollups] : []), ...(config.derived.profiles ? [profiles] : []),
+      ...(config.derived.recommendations ? [recommender] : []), ...(config.derived.social ? [social] : []), ...(config.derived.funnels ? [sequences] : []),
+    ]), quality, rollups, users, recommender, profiles, social, sequences,
     tables: rollupTables(rollups),
   };
 }

@@ -41,7 +41,8 @@ export function decodeDenseU32(c: ColumnChunk, start: number, count: number, out
   if (c.encoding === Encoding.CONSTANT) {
     out.fill(c.base, 0, count);
   } else if (c.encoding === Encoding.FOR) {
-    if (c.base === 0) unpackInts(c.packed, c.width, start, count, out);
+    // Base 0 at widths 8/16/32 is a copy; everything else unpacks and adds the base in one pass.
+    if (c.base === 0 && (c.width === 8 || c.width === 16 || c.width === 32)) unpackInts(c.packed, c.width, start, count, out);
     else unpackToU32(c.packed, c.width, start, count, c.base, out);
   } else {
     decodeDenseF64(c, start, count, f64, tmp);

@@ -9,15 +9,15 @@
 //   any       with the predicate's full list of kept codes, a segment whose zone map [min, max]
 //             holds none of them drops every row at once, and so does a batch whose block zone map
 //             holds none (for MAPPED: the key's block zone map against the kept key codes)
-//   others    a few selected rows test their packed codes in place (FOR); otherwise the codes are
-//             decoded and tested (two tight loops beat one fused loop in JSC)
+//   FOR       every row of the batch, or a few selected rows, test their packed codes in place
+//   others    the codes are decoded and tested (two tight loops beat one fused loop in JSC)
 //
 // A segment dropped whole this way still has its batches handed out (cheaply: nothing is decoded),
 // so batch boundaries and ScanStats stay those of a plain scan.
 
 import { unpackInts } from "../column/bit-pack.ts";
 import { BLOCK_ROWS, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { DROP, KEEP, keepAt, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
+import { DROP, KEEP, keepAt, keepRange, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
 
 export { DROP, KEEP, UNKNOWN } from "../column/packed-kernels.ts";
 import type { Vector } from "../column/vector.ts";
@@ -83,9 +83,11 @@ export function refineCodes(r: ColumnReader, seg: Segment, start: number, n: num
     }
     if (chunk.encoding === Encoding.MAPPED && !r.holds(seg, start, n)) return refineMapped(r, seg, chunk, start, n, p, sel, m);
     if (chunk.encoding === Encoding.CONSTANT && chunk.validity === null) return stateOf(p, chunk.base) === KEEP ? m : 0;
-    // Sparse: test packed codes in place rather than decoding the batch.
-    if (isSparse(m, n) && chunk.encoding === Encoding.FOR && chunk.validity === null && !r.holds(seg, start, n)) {
-      return keepAt(chunk.packed, chunk.width, start, sel, m, p.state, chunk.base, p.resolve);
+    // Test packed codes in place rather than decoding the batch: every row in one fused pass, or a
+    // sparse selection by random access.
+    if (chunk.encoding === Encoding.FOR && chunk.validity === null && !r.holds(seg, start, n)) {
+      if (m === n) return keepRange(chunk.packed, chunk.width, start, n, p.state, chunk.base, p.resolve, sel);
+      if (isSparse(m, n)) return keepAt(chunk.packed, chunk.width, start, sel, m, p.state, chunk.base, p.resolve);
     }
   }
   // Decoding the batch and testing the codes takes two tight loops, faster in JSC than one fused loop.

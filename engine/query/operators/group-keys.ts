@@ -28,6 +28,8 @@ export interface KeyCol {
   value(id: number): Val;
   /** For a dictionary column: its slot, so group tables can read codes directly (id = code, NULL = size). */
   readonly dictSlot?: ColumnSlot;
+  /** For a dictionary column: its slot number, so group tables can have the store combine codes (RowEnv.codesInto). */
+  readonly column?: number;
 }
 
 export function keyCol(e: BExpr, env: RowEnv): KeyCol {
@@ -45,6 +47,7 @@ export function keyCol(e: BExpr, env: RowEnv): KeyCol {
         },
         value: (id) => (id === size ? null : dict.get(id)),
         dictSlot: s,
+        column: e.column,
       };
     }
     if (s.type === ColumnType.BOOL) {

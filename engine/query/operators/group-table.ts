@@ -1,24 +1,87 @@
-// Key-id tuples -> dense group ids 0, 1, 2... in order of first appearance, with the tuple of each
-// group kept for the output. Three layouts, chosen once per query:
+// Key-id tuples -> group ids, with the tuple of each group kept for the output. Four layouts, chosen
+// once per query:
 //
-//   one key            the key id indexes a growable Int32Array of group ids
+//   dictionary keys, small product   the group id IS the tuple's flat index (codes in mixed radix,
+//                      NULL = dictionary size), computed by the store from the codes where they lie
+//                      (RowEnv.codesInto: packed words, a MAPPED column's map): no key column is
+//                      loaded and no lookup is made; ids go up to the product, and `present` says
+//                      which ids have rows
+//   one key            the key id indexes a growable Int32Array of dense group ids 0, 1, 2...
 //   all domains known  the ids combine into one flat index when the product stays small
 //   otherwise          open addressing over tuples in typed arrays (no objects per group)
+//
+// Other than the first layout, ids are dense in order of first appearance.
 
-import type { ColumnSlot } from "../row-env.ts";
+import type { ColumnSlot, RowEnv } from "../row-env.ts";
 import type { KeyCol } from "./group-keys.ts";
 
 const FLAT_MAX = 1 << 22;
+/** Largest product of dictionary domains grouped by flat index (aggregate states are sized to it). */
+export const DIRECT_MAX = 1 << 16;
 const EMPTY = -1;
 
 export interface GroupTable {
   readonly keys: readonly KeyCol[];
   /** Groups so far. */
   count(): number;
+  /** Group ids are below this (aggregate states are grown to it): count() except for flat index ids. */
+  idLimit(): number;
+  /** Whether id g stands for a group (ids of flat index layouts may have no rows). */
+  present(g: number): boolean;
+  /** True when assign reads the key columns' slots (RowEnv.need them first); false: the store reads them. */
+  readonly readsSlots: boolean;
   /** gids[k] = group of row sel[k] (creating groups as needed), for k < n. */
   assign(sel: Int32Array, n: number, gids: Int32Array): void;
   /** Id of key j for group g. */
   keyId(g: number, j: number): number;
+}
+
+/**
+ * How a flat index table may learn which ids have rows without marking them per row: the row count
+ * of id g from an unfiltered count(*) (group-by.ts), usable when no more than maxGroups ids exist
+ * (the group limit then never needs a running count).
+ */
+export interface RowCounts {
+  readonly rows: (g: number) => number;
+  readonly maxGroups: number;
+}
+
+/** Dictionary keys whose domains multiply to at most DIRECT_MAX: the group id is the flat index. */
+function directTable(keys: readonly KeyCol[], env: RowEnv, counted: RowCounts | null): GroupTable | null {
+  if (keys.length === 0 || !keys.every((k) => k.column !== undefined)) return null;
+  const product = keys.reduce((p, k) => p * k.domain, 1);
+  if (product > DIRECT_MAX) return null;
+  const K = keys.length, cols = keys.map((k) => k.column!), domains = keys.map((k) => k.domain);
+  const strides = keys.map((_, j) => domains.slice(j + 1).reduce((p, d) => p * d, 1));
+  const keyId = (g: number, j: number) => Math.floor(g / strides[j]!) % domains[j]!;
+  const codes = (sel: Int32Array, n: number, gids: Int32Array) => {
+    const all = n === env.rowCount() ? null : sel;
+    for (let j = 0; j < K; j++) env.codesInto(cols[j]!, all, n, gids, j === 0 ? 0 : domains[j]!, domains[j]! - 1);
+  };
+  if (counted !== null && product <= counted.maxGroups) {
+    // A count(*) sees every row: its counts say which ids are groups, so rows are not marked here.
+    const rows = counted.rows;
+    return {
+      keys, readsSlots: false, idLimit: () => product, present: (g) => rows(g) > 0, keyId, assign: codes,
+      count() { let c = 0; for (let g = 0; g < product; g++) if (rows(g) > 0) c++; return c; },
+    };
+  }
+  const hit = new Uint8Array(product);
+  let groups = 0;
+  return {
+    keys, readsSlots: false,
+    count: () => groups,
+    idLimit: () => product,
+    present: (g) => hit[g] === 1,
+    keyId,
+    assign(sel, n, gids) {
+      codes(sel, n, gids);
+      for (let k = 0; k < n; k++) {
+        const g = gids[k]!;
+        if (hit[g] === 0) { hit[g] = 1; groups++; }
+      }
+    },
+  };
 }
 
 function growInt32(a: Int32Array<ArrayBuffer>, need: number, fill: number): Int32Array<ArrayBuffer> {
@@ -28,7 +91,9 @@ function growInt32(a: Int32Array<ArrayBuffer>, need: number, fill: number): Int3
   return b;
 }
 
-export function createGroupTable(keys: readonly KeyCol[], batchRows: number): GroupTable {
+export function createGroupTable(keys: readonly KeyCol[], batchRows: number, env: RowEnv, counted: RowCounts | null = null): GroupTable {
+  const direct = directTable(keys, env, counted);
+  if (direct !== null) return direct;
   const K = keys.length;
   const scratch = keys.map(() => new Int32Array(batchRows));
   let groups = 0;
@@ -38,7 +103,9 @@ export function createGroupTable(keys: readonly KeyCol[], batchRows: number): Gr
     for (let j = 0; j < K; j++) tuples[groups * K + j] = scratch[j]![k]!;
     return groups++;
   };
-  const table: GroupTable = { keys, count: () => groups, keyId: (g, j) => tuples[g * K + j]!, assign: () => undefined };
+  const table: GroupTable = {
+    keys, readsSlots: true, count: () => groups, idLimit: () => groups, present: () => true, keyId: (g, j) => tuples[g * K + j]!, assign: () => undefined,
+  };
   if (K === 0) {
     groups = 1;
     return { ...table, assign(_sel, n, gids) { gids.fill(0, 0, n); } };

@@ -1,0 +1,130 @@
+// FILTER (WHERE ...) of aggregates: per batch, the rows where each distinct filter is TRUE, with
+// their groups, computed once for all aggregates sharing the filter by the same refiners as WHERE
+// (codes compared, not strings).
+//
+// Filters that each test one dictionary column by code (`type = 'page_view'`, `type IN (...)`), two
+// or more on the same column (a funnel), are computed together: the column's codes are loaded once
+// and one pass over the rows sends each row to the views whose predicate keeps its code, by a mask
+// of views per code (decided on first sight), instead of one refine pass per filter.
+
+import { exprKey, type AggSpec } from "../bound.ts";
+import { KEEP, UNKNOWN, type CodePredicate } from "../../store/table.ts";
+import type { RowEnv } from "../row-env.ts";
+import { codeTerm, compileFilter, conjuncts, type Refine } from "./filter.ts";
+
+/** Views computed together from one dictionary column (at most MASK_VIEWS of them). */
+const MASK_VIEWS = 8;
+const MASK_UNKNOWN = 0xff;
+
+export interface FilterView {
+  readonly refiners: readonly Refine[];
+  readonly sel: Int32Array;
+  readonly gids: Int32Array;
+  n: number;
+  batch: number;
+  /** Set when this view is computed with others over one column (see above). */
+  shared: SharedColumn | null;
+}
+
+interface SharedColumn {
+  readonly column: number;
+  readonly views: FilterView[];
+  readonly preds: CodePredicate[];
+  /** Bit f set: view f keeps the code; MASK_UNKNOWN until first seen. Entry `size` is NULL. */
+  readonly mask: Uint8Array;
+}
+
+export interface FilterViews {
+  /** The view of each aggregate, null when it has no FILTER. */
+  readonly viewOf: readonly (FilterView | null)[];
+  /** Fills view v for batch number `batch` (and the views computed with it) unless done already. */
+  compute(v: FilterView, sel: Int32Array, gids: Int32Array, n: number, batch: number): void;
+}
+
+export function createFilterViews(aggs: readonly AggSpec[], env: RowEnv, batchRows: number, oneGroup: boolean): FilterViews {
+  const views = new Map<string, FilterView>();
+  const byColumn = new Map<number, { views: FilterView[]; preds: CodePredicate[] }>();
+  const viewOf = aggs.map((a) => {
+    if (a.filter === null) return null;
+    const key = exprKey(a.filter);
+    let v = views.get(key);
+    if (v !== undefined) return v;
+    v = { refiners: compileFilter(a.filter, env), sel: new Int32Array(batchRows), gids: new Int32Array(batchRows), n: 0, batch: -1, shared: null };
+    views.set(key, v);
+    const terms = conjuncts(a.filter);
+    const term = terms.length === 1 ? codeTerm(terms[0]!, env) : null;
+    if (term !== null) {
+      let group = byColumn.get(term.column);
+      if (group === undefined) byColumn.set(term.column, (group = { views: [], preds: [] }));
+      if (group.views.length < MASK_VIEWS) { group.views.push(v); group.preds.push(term.p); }
+    }
+    return v;
+  });
+  for (const [column, g] of byColumn) {
+    if (g.views.length < 2) continue;
+    const size = env.slots[column]!.dict!.size;
+    const shared: SharedColumn = { column, views: g.views, preds: g.preds, mask: new Uint8Array(size + 1).fill(MASK_UNKNOWN) };
+    for (const v of g.views) v.shared = shared;
+  }
+  return {
+    viewOf,
+    compute(v, sel, gids, n, batch) {
+      if (v.batch === batch) return;
+      if (v.shared !== null) {
+        partition(v.shared, env, sel, gids, n, oneGroup);
+        for (const w of v.shared.views) w.batch = batch;
+      } else {
+        applyFilter(v, sel, gids, n, oneGroup);
+        v.batch = batch;
+      }
+    },
+  };
+}
+
+function applyFilter(f: FilterView, sel: Int32Array, gids: Int32Array, n: number, oneGroup: boolean): void {
+  f.sel.set(n === sel.length ? sel : sel.subarray(0, n));
+  let m = n;
+  for (const r of f.refiners) { if (m === 0) break; m = r(f.sel, m); }
+  // Both selections ascend: walk them together to carry each kept row's group along.
+  if (oneGroup) f.gids.fill(0, 0, m);
+  else for (let k = 0, j = 0; j < m; k++) if (sel[k] === f.sel[j]) f.gids[j++] = gids[k]!;
+  f.n = m;
+}
+
+function maskOf(sh: SharedColumn, c: number): number {
+  let m = 0;
+  for (let f = 0; f < sh.preds.length; f++) {
+    const p = sh.preds[f]!;
+    let st = p.state[c]!;
+    if (st === UNKNOWN) st = p.resolve(c);
+    if (st === KEEP) m |= 1 << f;
+  }
+  sh.mask[c] = m;
+  return m;
+}
+
+function partition(sh: SharedColumn, env: RowEnv, sel: Int32Array, gids: Int32Array, n: number, oneGroup: boolean): void {
+  env.need(sh.column, sel, n);
+  const s = env.slots[sh.column]!, codes = s.codes!, valid = s.validity, nullCode = sh.mask.length - 1, mask = sh.mask;
+  const views = sh.views, V = views.length;
+  const v0 = views[0]!, v1 = views[1]!, v2 = V > 2 ? views[2]! : v1;
+  let n0 = 0, n1 = 0, n2 = 0;
+  for (let f = 3; f < V; f++) views[f]!.n = 0;
+  for (let k = 0; k < n; k++) {
+    const i = sel[k]!;
+    const c = valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0 ? nullCode : codes[i]!;
+    let m = mask[c]!;
+    if (m === MASK_UNKNOWN) m = maskOf(sh, c);
+    if (m === 0) continue;
+    const g = oneGroup ? 0 : gids[k]!;
+    // The first three views inline (a funnel's steps), any others in a loop.
+    if (m & 1) { v0.sel[n0] = i; v0.gids[n0++] = g; }
+    if (m & 2) { v1.sel[n1] = i; v1.gids[n1++] = g; }
+    if (V > 2 && (m & 4)) { v2.sel[n2] = i; v2.gids[n2++] = g; }
+    for (let f = 3; f < V && m >> f !== 0; f++) {
+      if ((m >> f) & 1) { const w = views[f]!; w.sel[w.n] = i; w.gids[w.n++] = g; }
+    }
+  }
+  v0.n = n0; v1.n = n1;
+  if (V > 2) v2.n = n2;
+}

@@ -54,7 +54,7 @@ export function decodeDenseU32(c: ColumnChunk, start: number, count: number, out
 // steps from the checkpoint on, hence its extra DELTA_BLOCK entries.
 function decodeDelta(c: ColumnChunk, start: number, count: number, out: Float64Array, tmp: Uint32Array): void {
   const block = Math.floor(start / DELTA_BLOCK), from = block * DELTA_BLOCK, skip = start - from;
-  unpackInts(c.packed, c.width, from, skip + count, tmp);
+  unpackToU32(c.packed, c.width, from, skip + count, 0, tmp);
   const step = c.base, scale = c.scale;
   // Integers below 2^53 add exactly, so summing on from the checkpoint gives every later k too.
   let k = c.f64![block]!;

@@ -13,6 +13,7 @@
 
 import type { PackedData } from "./bit-pack.ts";
 import { maskOf } from "./bit-pack.ts";
+import { gatherU32Kernel, generated, keepKernel, unpackF64Kernel, unpackU32Kernel } from "./packed-gen.ts";
 
 /** Code states of a predicate table: not decided yet, keep the row, drop it. */
 export const UNKNOWN = 0, KEEP = 1, DROP = 2;
@@ -28,6 +29,7 @@ function direct(data: PackedData | null, width: number): boolean {
 export function gatherRange(data: PackedData | null, width: number, start: number, n: number, table: Uint32Array, out: Uint32Array): void {
   if (data === null || width === 0) { out.fill(table[0]!, 0, n); return; }
   if (direct(data, width)) { for (let i = 0; i < n; i++) out[i] = table[data[start + i]!]!; return; }
+  if (generated(width, start)) { gatherU32Kernel(width)(data as Uint32Array, start, n, table, out); return; }
   const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < n; i++, bit += width) {
@@ -103,6 +105,7 @@ export function keepRange(
     }
     return m;
   }
+  if (generated(width, start)) return keepKernel(width)(data as Uint32Array, start, n, state, off, resolve, sel);
   const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < n; i++, bit += width) {
@@ -152,6 +155,7 @@ export function unpackToF64(data: PackedData | null, width: number, start: numbe
     else for (let i = 0; i < n; i++) out[i] = (base + data[start + i]!) / scale;
     return;
   }
+  if (generated(width, start)) { unpackF64Kernel(width, scale)(data as Uint32Array, start, n, base, scale, out); return; }
   const mask = maskOf(width);
   let bit = start * width;
   if (scale === 1) {
@@ -167,30 +171,11 @@ export function unpackToF64(data: PackedData | null, width: number, start: numbe
   }
 }
 
-/**
- * out[i] = base + p(i) for i < n, for widths 1, 2 and 4 with value `start` on a word boundary: one
- * read per word, then shifts (a third faster than two reads per value).
- */
-export function unpackWords(data: Uint32Array, width: number, start: number, n: number, base: number, out: Int32Array | Uint32Array): void {
-  const mask = maskOf(width), per = 32 / width;
-  let w = (start * width) >>> 5, i = 0;
-  while (i < n) {
-    let x = data[w++]!;
-    const end = Math.min(n, i + per);
-    for (; i < end; i++) { out[i] = base + (x & mask); x >>>= width; }
-  }
-}
-
-/** Whether unpackWords can read values from `start` on. */
-export function wordAligned(width: number, start: number): boolean {
-  return (32 % width) === 0 && ((start * width) & 31) === 0;
-}
-
 /** out[i] = base + p(i) for i < n (codes of a FOR chunk), in one pass. */
 export function unpackToU32(data: PackedData | null, width: number, start: number, n: number, base: number, out: Uint32Array): void {
   if (data === null || width === 0) { out.fill(base, 0, n); return; }
   if (direct(data, width)) { for (let i = 0; i < n; i++) out[i] = base + data[start + i]!; return; }
-  if (wordAligned(width, start)) { unpackWords(data as Uint32Array, width, start, n, base, out); return; }
+  if (generated(width, start)) { unpackU32Kernel(width)(data as Uint32Array, start, n, base, out); return; }
   const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < n; i++, bit += width) {

@@ -15,7 +15,7 @@
 
 import { Encoding, type ColumnChunk } from "../column/column-chunk.ts";
 import { maskOf, type PackedData } from "../column/bit-pack.ts";
-import { unpackWords, wordAligned } from "../column/packed-kernels.ts";
+import { gatherI32Kernel, generated, unpackI32Kernel } from "../column/packed-gen.ts";
 import type { Vector } from "../column/vector.ts";
 import type { ColumnReader } from "./column-reader.ts";
 import { directKey, prepareMap } from "./read-mapped.ts";
@@ -40,6 +40,7 @@ function gatherInto(data: PackedData | null, width: number, start: number, sel: 
   }
   const mask = direct(width) ? -1 : maskOf(width);
   if (sel === null) {
+    if (generated(width, start)) { gatherI32Kernel(width)(data as Uint32Array, start, m, table, out); return; }
     let bit = start * width;
     for (let i = 0; i < m; i++, bit += width) {
       const w = bit >>> 5, s = bit & 31;
@@ -59,7 +60,7 @@ function unpackInto(data: PackedData | null, width: number, start: number, sel: 
   const mask = direct(width) ? -1 : maskOf(width);
   if (sel === null) {
     if (mask === -1) { for (let i = 0; i < m; i++) out[i] = base + data[start + i]!; return; }
-    if (wordAligned(width, start)) { unpackWords(data as Uint32Array, width, start, m, base, out); return; }
+    if (generated(width, start)) { unpackI32Kernel(width)(data as Uint32Array, start, m, base, out); return; }
     let bit = start * width;
     for (let i = 0; i < m; i++, bit += width) {
       const w = bit >>> 5, s = bit & 31;

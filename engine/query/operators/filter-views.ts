@@ -32,6 +32,8 @@ interface SharedColumn {
   readonly preds: CodePredicate[];
   /** Bit f set: view f keeps the code; MASK_UNKNOWN until first seen. Entry `size` is NULL. */
   readonly mask: Uint8Array;
+  /** Written in place of a third view's selection when there are two. */
+  readonly spare: Int32Array;
 }
 
 export interface FilterViews {
@@ -63,7 +65,7 @@ export function createFilterViews(aggs: readonly AggSpec[], env: RowEnv, batchRo
   for (const [column, g] of byColumn) {
     if (g.views.length < 2) continue;
     const size = env.slots[column]!.dict!.size;
-    const shared: SharedColumn = { column, views: g.views, preds: g.preds, mask: new Uint8Array(size + 1).fill(MASK_UNKNOWN) };
+    const shared: SharedColumn = { column, views: g.views, preds: g.preds, mask: new Uint8Array(size + 1).fill(MASK_UNKNOWN), spare: new Int32Array(batchRows) };
     for (const v of g.views) v.shared = shared;
   }
   return {
@@ -85,10 +87,8 @@ function applyFilter(f: FilterView, sel: Int32Array, gids: Int32Array, n: number
   f.sel.set(n === sel.length ? sel : sel.subarray(0, n));
   let m = n;
   for (const r of f.refiners) { if (m === 0) break; m = r(f.sel, m); }
-  // Both selections ascend: walk them together to carry each kept row's group along.
-  if (oneGroup) f.gids.fill(0, 0, m);
-  else for (let k = 0, j = 0; j < m; k++) if (sel[k] === f.sel[j]) f.gids[j++] = gids[k]!;
   f.n = m;
+  carryGroups(f, sel, gids, n, oneGroup);
 }
 
 function maskOf(sh: SharedColumn, c: number): number {
@@ -107,7 +107,9 @@ function partition(sh: SharedColumn, env: RowEnv, sel: Int32Array, gids: Int32Ar
   env.need(sh.column, sel, n);
   const s = env.slots[sh.column]!, codes = s.codes!, valid = s.validity, nullCode = sh.mask.length - 1, mask = sh.mask;
   const views = sh.views, V = views.length;
-  const v0 = views[0]!, v1 = views[1]!, v2 = V > 2 ? views[2]! : v1;
+  // Branch free: every row is written to each view's next slot, which advances only when the view
+  // keeps it (the kept fraction is often near 1/4: a branch would mispredict constantly).
+  const s0 = views[0]!.sel, s1 = views[1]!.sel, s2 = V > 2 ? views[2]!.sel : sh.spare;
   let n0 = 0, n1 = 0, n2 = 0;
   for (let f = 3; f < V; f++) views[f]!.n = 0;
   for (let k = 0; k < n; k++) {
@@ -115,16 +117,21 @@ function partition(sh: SharedColumn, env: RowEnv, sel: Int32Array, gids: Int32Ar
     const c = valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0 ? nullCode : codes[i]!;
     let m = mask[c]!;
     if (m === MASK_UNKNOWN) m = maskOf(sh, c);
-    if (m === 0) continue;
-    const g = oneGroup ? 0 : gids[k]!;
-    // The first three views inline (a funnel's steps), any others in a loop.
-    if (m & 1) { v0.sel[n0] = i; v0.gids[n0++] = g; }
-    if (m & 2) { v1.sel[n1] = i; v1.gids[n1++] = g; }
-    if (V > 2 && (m & 4)) { v2.sel[n2] = i; v2.gids[n2++] = g; }
+    s0[n0] = i; n0 += m & 1;
+    s1[n1] = i; n1 += (m >> 1) & 1;
+    s2[n2] = i; n2 += (m >> 2) & 1;
     for (let f = 3; f < V && m >> f !== 0; f++) {
-      if ((m >> f) & 1) { const w = views[f]!; w.sel[w.n] = i; w.gids[w.n++] = g; }
+      if ((m >> f) & 1) { const w = views[f]!; w.sel[w.n++] = i; }
     }
   }
-  v0.n = n0; v1.n = n1;
-  if (V > 2) v2.n = n2;
+  views[0]!.n = n0; views[1]!.n = n1;
+  if (V > 2) views[2]!.n = n2;
+  for (const v of views) carryGroups(v, sel, gids, n, oneGroup);
+}
+
+/** v.gids[j] = group of row v.sel[j], from the rows sel[k] and their groups gids[k] (both ascending). */
+function carryGroups(v: FilterView, sel: Int32Array, gids: Int32Array, n: number, oneGroup: boolean): void {
+  const m = v.n, vs = v.sel, vg = v.gids;
+  if (oneGroup) { vg.fill(0, 0, m); return; }
+  for (let k = 0, j = 0; j < m && k < n; k++) if (sel[k] === vs[j]) vg[j++] = gids[k]!;
 }

@@ -1,7 +1,7 @@
 // Chooses and builds the encoding of a chunk's dense (non-null) values at seal time. Every candidate
 // that represents the values exactly is costed in bytes and the smallest wins; ties go to the one that
-// decodes fastest (FOR, then DELTA, RLE, RAW), and DELTA must be an eighth smaller than FOR to win. All are lightweight: decoding is a copy, a fill, a
-// bit-unpack or a prefix sum. Exactness is checked, never assumed: a FOR or DELTA float column is one
+// decodes fastest (FOR, then DELTA, RLE, RAW), and DELTA must be an eighth smaller than FOR to win.
+// All are lightweight: decoding is a copy, a fill, a bit-unpack or a prefix sum. Exactness is checked, never assumed: a FOR or DELTA float column is one
 // where every value v satisfies k / scale === v for the integer k = round(v * scale), and -0 is not
 // an integer here (it would come back as 0).
 //

@@ -15,7 +15,8 @@
 // A segment dropped whole this way still has its batches handed out (cheaply: nothing is decoded),
 // so batch boundaries and ScanStats stay those of a plain scan.
 
-import { unpackInts } from "../column/bit-pack.ts";
+import { maskOf, unpackInts } from "../column/bit-pack.ts";
+import { rankAt } from "../column/validity.ts";
 import { BLOCK_ROWS, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
 import { DROP, KEEP, keepAt, keepRange, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
 
@@ -105,6 +106,10 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
     if (ks.hi < blockMin || ks.lo > blockMax) return 0;
   }
   if (key !== null && isSparse(m, n)) return keepAt(key.packed, key.width, start, sel, m, ks.states, 1, p.resolve);
+  const keyChunk = seg.chunks[chunk.keyColumn]!;
+  if (m === n && keyChunk.encoding === Encoding.FOR && keyChunk.validity !== null && !r.keyReaderFor(chunk).holds(seg, start, n)) {
+    return keepNullableKeys(keyChunk, start, n, ks.states, keyChunk.base - chunk.keyMin + 1, sel);
+  }
   // The key codes, decoded, are tested against the state of their map entry: the mapped codes never
   // are. Branch free: a null key (code 0 in the vector) reads entry 0, the state of NULL.
   const kr = r.keyReaderFor(chunk);
@@ -129,6 +134,35 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
     const kb = keyValid === null ? 1 : (keyValid[i >> 3]! >> (i & 7)) & 1;
     sel[kept] = i;
     kept += states[(keyCodes[i]! + from) & -kb]! & 1;
+  }
+  return kept;
+}
+
+/**
+ * Every row of the batch [start, start + n) of a FOR key chunk with nulls, in one pass over its
+ * validity and dense packed codes (no decode, no scatter): a valid row reads states[off + p(d)], d
+ * its dense index, a null row states[0]. Keeps the rows whose state is KEEP.
+ */
+function keepNullableKeys(key: ColumnChunk, start: number, n: number, states: Uint8Array, off: number, sel: Int32Array): number {
+  const validity = key.validity!, data = key.packed, width = key.width, last = key.rowCount - key.nullCount - 1;
+  let d = rankAt(validity, key.rank!, start), kept = 0;
+  if (data === null || width === 0) {
+    for (let i = 0; i < n; i++) {
+      const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
+      sel[kept] = i;
+      kept += states[off & -b]! & 1;
+    }
+    return kept;
+  }
+  const direct = width === 8 || width === 16 || width === 32, mask = direct ? -1 : maskOf(width);
+  for (let i = 0; i < n; i++) {
+    const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
+    // d reaches the dense count only after the last valid row: read a valid position then (masked).
+    const at = d < last ? d : last, bit = at * width, w = bit >>> 5, s = bit & 31;
+    const p = direct ? data[at]! : ((data[w]! >>> s) | ((data[w + 1]! << (31 - s)) << 1)) & mask;
+    sel[kept] = i;
+    kept += states[(off + p) & -b]! & 1;
+    d += b;
   }
   return kept;
 }

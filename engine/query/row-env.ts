@@ -12,7 +12,7 @@
 
 import { ColumnType } from "../core/types.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
-import type { CodePredicate, DenseView, ScanBatch, Table } from "../store/table.ts";
+import type { CodePredicate, DenseView, ScanBatch, Table, ViewMarks } from "../store/table.ts";
 import { columnsOf, type BExpr } from "./bound.ts";
 import { compile, type CompileEnv } from "./compile.ts";
 import type { Fn, Val } from "./functions/value.ts";
@@ -45,6 +45,10 @@ export interface RowEnv {
   codesInto(column: number, sel: Int32Array | null, n: number, out: Int32Array, mul: number, nullCode: number): void;
   /** ScanBatch.markCodes for slot `column`: count(DISTINCT) without loading the slot. */
   markCodes(column: number, sel: Int32Array | null, n: number, seen: Uint8Array): number;
+  /** ScanBatch.markBy for slots x, y: filtered count(DISTINCT) of several filters in one pass. */
+  markBy(x: number, y: number, sel: Int32Array | null, n: number, viewMask: Uint8Array, vm: ViewMarks): void;
+  /** ScanBatch.flushMarks, after the scan (no-op when no batch was scanned). */
+  flushMarks(x: number, vm: ViewMarks): void;
   /** ScanBatch.dense for slot `column` (FLOAT64/TIMESTAMP): sums without loading the slot. */
   dense(column: number, sel: Int32Array | null, n: number): DenseView;
   /** For an expression reading only dictionary column `column`: its value as a function of that column's value. */
@@ -129,6 +133,8 @@ export function createRowEnv(table: Table, scan: readonly string[], params: read
     codesInto: (column, sel, n, out, mul, nullCode) => batch!.codesInto(column, sel, n, out, mul, nullCode),
     markCodes: (column, sel, n, seen) => batch!.markCodes(column, sel, n, seen),
     dense: (column, sel, n) => batch!.dense(column, sel, n),
+    markBy: (x, y, sel, n, viewMask, vm) => batch!.markBy(x, y, sel, n, viewMask, vm),
+    flushMarks: (x, vm) => batch?.flushMarks(x, vm),
   };
 }
 

@@ -19,11 +19,13 @@ import { refineVector, type CodePredicate } from "./code-filter.ts";
 import { ColumnReader } from "./column-reader.ts";
 import { codesFromVector, markFromVector } from "./read-codes.ts";
 import { newDenseView, type DenseView } from "./read-dense.ts";
+import { flushMarks, markBy, type ViewMarks } from "./read-marks.ts";
 import type { Segment } from "./segment.ts";
 import type { TableState } from "./table-state.ts";
 
 export { DROP, KEEP, UNKNOWN, type CodePredicate } from "./code-filter.ts";
 export type { DenseView } from "./read-dense.ts";
+export { newViewMarks, type ViewMarks } from "./read-marks.ts";
 
 export interface ScanOptions {
   readonly columns: readonly string[];
@@ -76,6 +78,13 @@ export interface ScanBatch {
   markCodes(j: number, sel: Int32Array | null, n: number, seen: Uint8Array): number;
   /** FLOAT64/TIMESTAMP column j: its values at rows sel[0, n) (null = all), maybe only the non-null ones (read-dense.ts). */
   dense(j: number, sel: Int32Array | null, n: number): DenseView;
+  /**
+   * Dictionary columns x, y: each row sel[k] (null = all) marks its non-null code of x in vm's view f
+   * for each bit f of viewMask[code of y] (entry `size` = NULL), counting new codes (read-marks.ts).
+   * Marks may be held back until flushMarks, which must be called before reading vm.
+   */
+  markBy(x: number, y: number, sel: Int32Array | null, n: number, viewMask: Uint8Array, vm: ViewMarks): void;
+  flushMarks(x: number, vm: ViewMarks): void;
 }
 
 export function newScanStats(): ScanStats {
@@ -114,6 +123,12 @@ function makeBatch(readers: ColumnReader[], lazy: boolean) {
     },
     markCodes(j, sel, n, seen) {
       return lazy ? readers[j]!.markCodes(seg!, start, batch.rowCount, sel, n, seen) : markFromVector(batch.vectors[j]!, sel, n, seen);
+    },
+    markBy(x, y, sel, n, viewMask, vm) {
+      markBy(readers[x]!, readers[y]!, seg!, start, batch.rowCount, sel, n, viewMask, vm);
+    },
+    flushMarks(x, vm) {
+      flushMarks(readers[x]!, vm);
     },
     dense(j, sel, n) {
       if (lazy) return readers[j]!.denseView(seg!, start, batch.rowCount, sel, n);

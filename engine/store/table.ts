@@ -19,7 +19,7 @@ import { createTableState, type TableOptions, type TableState } from "./table-st
 
 export type { Vector } from "../column/vector.ts";
 export type { CodePredicate, DenseView, ScanBatch, ScanOptions, ScanStats } from "./scan.ts";
-export { DROP, KEEP, newScanStats, UNKNOWN } from "./scan.ts";
+export { DROP, KEEP, newScanStats, newViewMarks, UNKNOWN, type ViewMarks } from "./scan.ts";
 export type { TableOptions } from "./table-state.ts";
 export type { DictMaps } from "./append.ts";
 

@@ -9,6 +9,7 @@ import type { Val } from "../functions/value.ts";
 import type { RowEnv } from "../row-env.ts";
 import { aggOp } from "./aggregates.ts";
 import { createFilterViews } from "./filter-views.ts";
+import { filteredDistincts } from "./filtered-distinct.ts";
 import { keyCol } from "./group-keys.ts";
 import { createGroupTable } from "./group-table.ts";
 import type { Row } from "./order-by.ts";
@@ -27,7 +28,9 @@ export interface GroupByOptions {
 }
 
 export function groupBySink(o: GroupByOptions, env: RowEnv): Sink {
-  const ops = o.aggs.map((a) => aggOp(a, env, o.keys.length === 0));
+  const oneGroup = o.keys.length === 0;
+  const fused = filteredDistincts(o.aggs, env, oneGroup);
+  const ops = o.aggs.map((a, i) => fused?.ops.get(i) ?? aggOp(a, env, oneGroup));
   const star = o.aggs.findIndex((a) => a.fn === "count_star" && a.filter === null);
   const counted = star < 0 ? null : { rows: (g: number) => ops[star]!.result(g) as number, maxGroups: o.maxGroups };
   const table = createGroupTable(o.keys.map((k) => keyCol(k, env)), o.batchRows, env, counted);
@@ -36,7 +39,9 @@ export function groupBySink(o: GroupByOptions, env: RowEnv): Sink {
   const reads = new Set<number>();
   if (table.readsSlots) for (const k of o.keys) for (const c of columnsOf(k)) reads.add(c);
   o.aggs.forEach((a, i) => { if (a.arg !== null && ops[i]!.readsSlots) for (const c of columnsOf(a.arg)) reads.add(c); });
-  const { viewOf, compute } = createFilterViews(o.aggs, env, o.batchRows, o.keys.length === 0);
+  // Aggregates computed by `fused` take no FILTER view: their filters are applied inside its pass.
+  const viewAggs = o.aggs.map((a, i) => (fused?.ops.has(i) ? { ...a, filter: null } : a));
+  const { viewOf, compute } = createFilterViews(viewAggs, env, o.batchRows, oneGroup);
   const gids = new Int32Array(o.batchRows);
   for (const op of ops) op.grow(table.idLimit());
   let batch = 0;
@@ -47,6 +52,7 @@ export function groupBySink(o: GroupByOptions, env: RowEnv): Sink {
       if (table.idLimit() > o.maxGroups && table.count() > o.maxGroups) tooLarge(o.maxRows);
       const g = table.idLimit();
       batch++;
+      fused?.update(sel, n);
       for (let a = 0; a < ops.length; a++) {
         const op = ops[a]!, v = viewOf[a]!;
         op.grow(g);
@@ -57,6 +63,7 @@ export function groupBySink(o: GroupByOptions, env: RowEnv): Sink {
       return true;
     },
     finish() {
+      fused?.finish();
       const groups = table.idLimit();
       const keyVals: Val[][] = table.keys.map((k, j) => {
         const out = new Array<Val>(groups);

@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { ColumnType } from "../../../../engine/core/types.ts";
 import { decodeBatch } from "../../../../engine/core/batch-codec.ts";
 import { EVENTS_SCHEMA } from "../../../../engine/core/event-schema.ts";
-import { DROP, KEEP, Table, UNKNOWN, type CodePredicate, type ScanBatch } from "../../../../engine/store/table.ts";
+import { DROP, KEEP, newViewMarks, Table, UNKNOWN, type CodePredicate, type ScanBatch } from "../../../../engine/store/table.ts";
 import { eventStream, type GeneratedEvent } from "../../../../bench/data.ts";
 import { eventsBatch } from "../../../../bench/events-batch.ts";
 
@@ -127,6 +127,39 @@ describe("aggregation reads on codes in place", () => {
     });
     expect({ bad, any: kept > 0 }).toEqual({ bad: [], any: true });
   }, 60_000);
+});
+
+describe("filtered count(DISTINCT) marks (read-marks.ts)", () => {
+  for (const every of [1, 3]) {
+    test(`markBy equals marking each row's code by its views (${every === 1 ? "every row" : "every third row"})`, () => {
+      const table = tableOf(true), types = table.dictionary("type")!;
+      const mask = new Uint8Array(types.size + 1);
+      // view 0: page_view; view 1: page_view or purchase; view 2: purchase.
+      mask[types.find("page_view")] = 0b011;
+      mask[types.find("purchase")] = 0b110;
+      const size = table.dictionary("anonymous_id")!.size;
+      const vm = newViewMarks(3, size), want = [new Set<number>(), new Set<number>(), new Set<number>()];
+      let untouched = 0;
+      lockstep(table, ["anonymous_id", "type"], (lazy, eager) => {
+        const sel = every === 1 ? null : Int32Array.from({ length: Math.ceil(lazy.rowCount / every) }, (_, k) => k * every);
+        const m = sel === null ? lazy.rowCount : sel.length;
+        lazy.markBy(0, 1, sel, m, mask, vm);
+        if (lazy.vectors[0]!.codes === null) untouched++;
+        const x = eager.vectors[0]!, y = eager.vectors[1]!;
+        for (let k = 0; k < m; k++) {
+          const i = sel === null ? k : sel[k]!;
+          if (x.validity !== null && ((x.validity[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+          const bits = mask[y.codes![i]!]!;
+          for (let f = 0; f < 3; f++) if ((bits >> f) & 1) want[f]!.add(x.codes![i]!);
+        }
+      });
+      let last: ScanBatch | null = null;
+      for (const b of table.scan({ columns: ["anonymous_id", "type"], lazy: true })) last = b;
+      last!.flushMarks(0, vm);
+      const seen = vm.seens.map((s) => s.reduce((n, b) => n + b, 0));
+      expect({ added: Array.from(vm.added), seen, fast: untouched > 0 }).toEqual({ added: want.map((w) => w.size), seen: want.map((w) => w.size), fast: every === 1 });
+    }, 60_000);
+  }
 });
 
 test("event schema columns used here have the expected kinds", () => {

@@ -13,6 +13,7 @@ import type { RowEnv } from "../row-env.ts";
 import type { AggOp } from "./aggregates.ts";
 
 const EMPTY = -1;
+const RECENT_BITS = 10, RECENT_MASK = (1 << RECENT_BITS) - 1;
 
 function pairHash(g: number, c: number): number {
   let h = Math.imul(g, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77);
@@ -29,7 +30,11 @@ function codePairOp(env: RowEnv, column: number): AggOp {
   const s = env.slots[column]!, radix = s.dict!.size + 1;
   const maxGroup = Math.floor(Number.MAX_SAFE_INTEGER / radix);
   let counts = new Float64Array(16);
-  let keys = new Float64Array(1 << 14).fill(EMPTY); // load stays <= 1/2
+  let keys = new Float64Array(1 << 12).fill(EMPTY); // load stays <= 1/2
+  // The pair last inserted or found for each code (low RECENT_BITS): a visitor's events repeat
+  // within a group (a session's page views in one minute), and this small table answers most
+  // repeats from L1 before the set is probed.
+  const recent = new Float64Array(1 << RECENT_BITS).fill(EMPTY);
   let entries = 0;
   const rehash = () => {
     const old = keys;
@@ -58,7 +63,10 @@ function codePairOp(env: RowEnv, column: number): AggOp {
       for (let k = 0; k < n; k++) {
         const i = sel[k]!;
         if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) continue;
-        const g = gids[k]!, c = a[i]!, key = g * radix + c, mask = keys.length - 1;
+        const g = gids[k]!, c = a[i]!, key = g * radix + c, r = c & RECENT_MASK;
+        if (recent[r] === key) continue;
+        recent[r] = key;
+        const mask = keys.length - 1;
         let at = pairHash(g, c) & mask;
         for (;;) {
           const e = keys[at]!;

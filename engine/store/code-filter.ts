@@ -18,7 +18,7 @@
 import { maskOf, unpackInts } from "../column/bit-pack.ts";
 import { rankAt } from "../column/validity.ts";
 import { BLOCK_ROWS, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { DROP, KEEP, keepAt, keepRange, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
+import { DROP, KEEP, keepAt, keepEqualRange, keepRange, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
 
 export { DROP, KEEP, UNKNOWN } from "../column/packed-kernels.ts";
 import type { Vector } from "../column/vector.ts";
@@ -87,7 +87,11 @@ export function refineCodes(r: ColumnReader, seg: Segment, start: number, n: num
     // Test packed codes in place rather than decoding the batch: every row in one fused pass, or a
     // sparse selection by random access.
     if (chunk.encoding === Encoding.FOR && chunk.validity === null && !r.holds(seg, start, n)) {
-      if (m === n) return keepRange(chunk.packed, chunk.width, start, n, p.state, chunk.base, p.resolve, sel);
+      if (m === n) {
+        // One kept code (col = constant): compare packed values to it, no table read per row.
+        if (p.kept !== null && p.kept.length === 1) return keepEqualRange(chunk.packed, chunk.width, start, n, p.kept[0]! - chunk.base, sel);
+        return keepRange(chunk.packed, chunk.width, start, n, p.state, chunk.base, p.resolve, sel);
+      }
       if (isSparse(m, n)) return keepAt(chunk.packed, chunk.width, start, sel, m, p.state, chunk.base, p.resolve);
     }
   }

@@ -2,6 +2,7 @@
 // block-aligned starts, lengths with and without a tail, random values including the widest.
 import { describe, expect, test } from "bun:test";
 import { maskOf, packInts, unpackInts } from "../../../../engine/column/bit-pack.ts";
+import { keepEqualRange, keepRange } from "../../../../engine/column/packed-kernels.ts";
 import {
   gatherI32Kernel, gatherU32Kernel, generated, keepKernel, unpackF64Kernel, unpackI32Kernel, unpackU32Kernel,
 } from "../../../../engine/column/packed-gen.ts";
@@ -61,6 +62,25 @@ describe("generated bit-unpacking kernels", () => {
             Array.from(gu).join() === Array.from(plain, (p) => table[p]! >>> 0).join() &&
             Array.from(sel.subarray(0, kept)).join() === wantKept.join()));
         if (!ok) bad.push(`width ${width} start ${start} n ${n}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  test("keeping one code equals keeping by a state table, generated or not, at every width and start", () => {
+    const rand = rng(SEED + 1), bad: string[] = [];
+    for (const width of [0, ...WIDTHS, 8, 16, 32]) {
+      const count = 300, max = width === 32 ? 2 ** 32 - 1 : 2 ** width - 1;
+      const values = Float64Array.from({ length: count }, () => Math.floor(rand() * Math.min(max + 1, 6)));
+      const data = packInts(values, count, 0, width);
+      for (const [start, n] of [[0, 300], [32, 200], [5, 100], [64, 7]] as const) {
+        for (const t of [0, 3, 9]) {
+          const a = new Int32Array(n), b = new Int32Array(n);
+          const state = new Uint8Array(16).fill(2);
+          state[t] = 1;
+          const na = keepEqualRange(data, width, start, n, t, a), nb = keepRange(data, width, start, n, state, 0, () => 2, b);
+          if (na !== nb || a.subarray(0, na).join() !== b.subarray(0, nb).join()) bad.push(`width ${width} start ${start} t ${t}`);
+        }
       }
     }
     expect(bad).toEqual([]);

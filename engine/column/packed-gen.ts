@@ -7,10 +7,11 @@
 // address arithmetic and no second word read), the way DuckDB's bitpacking templates unpack per
 // width. Measured in JSC: unpacking 2-3 times faster than the generic shift loop at widths 5 and 14.
 //
-// A kernel handles rows [0, n) from value `start`, start a multiple of 32 (scan batches start at
-// multiples of 4096); whole blocks go through the generated code, the tail (n not a multiple of 32)
-// through a plain loop in the same generated function. Widths 0, 8, 16 and 32 are not packed
-// (bit-pack.ts) and have no kernels here. The generated source is built from numbers only.
+// A kernel handles rows [0, n) from value `start`: values up to the first block boundary and after
+// the last whole block go through a plain shift loop in the same generated function, whole blocks
+// through the straight-line code (scan batches start at multiples of 4096, so usually there is no
+// head). Widths 0, 8, 16 and 32 are not packed (bit-pack.ts) and have no kernels here. The
+// generated source is built from numbers only.
 
 import { maskOf } from "./bit-pack.ts";
 
@@ -27,9 +28,9 @@ export type GatherI32 = (data: Uint32Array, start: number, n: number, table: Int
 /** Rows i whose state[off + p(start + i)] is KEEP (1) into sel, deciding UNKNOWN (0) codes by resolve; returns how many. */
 export type KeepRows = (data: Uint32Array, start: number, n: number, state: Uint8Array, off: number, resolve: (c: number) => number, sel: Int32Array) => number;
 
-/** Whether kernels of this width exist and may start at value `start`. */
-export function generated(width: number, start: number): boolean {
-  return width > 0 && width < 32 && width !== 8 && width !== 16 && (start & 31) === 0;
+/** Whether kernels of this width exist (`start` is any value index: kernels handle unaligned heads). */
+export function generated(width: number, _start: number): boolean {
+  return width > 0 && width < 32 && width !== 8 && width !== 16;
 }
 
 /** Expression of value j (0..31) of a block whose words are in locals x0..x{width-1}. */
@@ -48,9 +49,11 @@ function build(width: number, params: string, prologue: string, each: (v: string
   const tail = each(`(((data[bit >>> 5] >>> (bit & 31)) | ((data[(bit >>> 5) + 1] << (31 - (bit & 31))) << 1)) & ${mask})`, "i");
   const src = `return function (${params}) {
   ${prologue}
-  const full = n & ~31;
-  let wd = (start * ${width}) >>> 5, i = 0;
-  for (; i < full; i += 32, wd += ${width}) {
+  let i = 0;
+  const head = Math.min(n, (32 - (start & 31)) & 31);
+  for (let bit = start * ${width}; i < head; i++, bit += ${width}) { ${tail} }
+  const full = head + ((n - head) & ~31);
+  for (let wd = ((start + i) * ${width}) >>> 5; i < full; i += 32, wd += ${width}) {
 ${loads}${body}  }
   for (let bit = (start + i) * ${width}; i < n; i++, bit += ${width}) { ${tail} }
   ${epilogue}

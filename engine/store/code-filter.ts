@@ -15,10 +15,11 @@
 // A segment dropped whole this way still has its batches handed out (cheaply: nothing is decoded),
 // so batch boundaries and ScanStats stay those of a plain scan.
 
-import { maskOf, unpackInts } from "../column/bit-pack.ts";
-import { rankAt } from "../column/validity.ts";
+import { maskOf } from "../column/bit-pack.ts";
+import { generated, unpackI32Kernel } from "../column/packed-gen.ts";
+import { countValidFrom, rankAt } from "../column/validity.ts";
 import { BLOCK_ROWS, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { DROP, KEEP, keepAt, keepEqualRange, keepRange, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
+import { DROP, KEEP, keepAt, keepEqualRange, keepRange, UNKNOWN, unpackToU32, type Resolve } from "../column/packed-kernels.ts";
 
 export { DROP, KEEP, UNKNOWN } from "../column/packed-kernels.ts";
 import type { Vector } from "../column/vector.ts";
@@ -112,7 +113,7 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
   if (key !== null && isSparse(m, n)) return keepAt(key.packed, key.width, start, sel, m, ks.states, 1, p.resolve);
   const keyChunk = seg.chunks[chunk.keyColumn]!;
   if (m === n && keyChunk.encoding === Encoding.FOR && keyChunk.validity !== null && !r.keyReaderFor(chunk).holds(seg, start, n)) {
-    return keepNullableKeys(keyChunk, start, n, ks.states, keyChunk.base - chunk.keyMin + 1, sel);
+    return keepNullableKeys(keyChunk, start, n, ks.states, keyChunk.base - chunk.keyMin + 1, sel, r.slotScratch);
   }
   // The key codes, decoded, are tested against the state of their map entry: the mapped codes never
   // are. Branch free: a null key (code 0 in the vector) reads entry 0, the state of NULL.
@@ -147,9 +148,23 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
  * validity and dense packed codes (no decode, no scatter): a valid row reads states[off + p(d)], d
  * its dense index, a null row states[0]. Keeps the rows whose state is KEEP.
  */
-function keepNullableKeys(key: ColumnChunk, start: number, n: number, states: Uint8Array, off: number, sel: Int32Array): number {
+function keepNullableKeys(key: ColumnChunk, start: number, n: number, states: Uint8Array, off: number, sel: Int32Array, scratch: Int32Array): number {
   const validity = key.validity!, data = key.packed, width = key.width, last = key.rowCount - key.nullCount - 1;
   let d = rankAt(validity, key.rank!, start), kept = 0;
+  if (data !== null && generated(width, d)) {
+    // The batch's dense codes as state indexes first (one generated unpack), then one pass over rows.
+    const count = countValidFrom(validity, start, n);
+    unpackI32Kernel(width)(data as Uint32Array, d, count, off, scratch);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
+      sel[kept] = i;
+      // After the last valid row `at` is count: a stale scratch entry, masked to entry 0 like any null.
+      kept += states[scratch[at]! & -b]! & 1;
+      at += b;
+    }
+    return kept;
+  }
   if (data === null || width === 0) {
     for (let i = 0; i < n; i++) {
       const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
@@ -179,7 +194,7 @@ function keyStates(r: ColumnReader, chunk: ColumnChunk, p: CodePredicate): KeySt
   const count = chunk.keyCount, state = p.state, nullSize = state.length - 1;
   if (ks.states.length < count + 1) ks.states = new Uint8Array(Math.max(count + 1, ks.states.length * 2));
   const states = ks.states, entries = r.mapScratch(count), base = chunk.base - 1;
-  unpackInts(chunk.packed, chunk.width, 0, count, entries);
+  unpackToU32(chunk.packed, chunk.width, 0, count, 0, entries);
   states[0] = stateOf(p, nullSize);
   let lo = count, hi = -1;
   for (let k = 0; k < count; k++) {

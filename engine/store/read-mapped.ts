@@ -5,9 +5,8 @@
 // gather reads the key's packed codes in place (packed-kernels.ts); otherwise a reader of the key
 // column decodes the key codes first.
 
-import { unpackInts } from "../column/bit-pack.ts";
 import { Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { gatherAt, gatherRange, gatherRangeValid } from "../column/packed-kernels.ts";
+import { gatherAt, gatherRange, gatherRangeValid, unpackToU32 } from "../column/packed-kernels.ts";
 import { bitmapBytes } from "../column/validity.ts";
 import type { ColumnReader } from "./column-reader.ts";
 import type { Segment } from "./segment.ts";
@@ -18,7 +17,7 @@ export function prepareMap(r: ColumnReader, chunk: ColumnChunk): void {
   const count = chunk.keyCount;
   if (r.mapCodes.length < count) { r.mapCodes = new Uint32Array(count); r.mapValid = new Uint8Array(count); }
   const codes = r.mapCodes, valid = r.mapValid, base = chunk.base - 1;
-  unpackInts(chunk.packed, chunk.width, 0, count, codes);
+  unpackToU32(chunk.packed, chunk.width, 0, count, 0, codes);
   for (let k = 0; k < count; k++) {
     // Integer ops only: a multiply by 0/1 here makes JSC go through doubles (twice as slow).
     const m = codes[k]! | 0, ok = (m | -m) >>> 31;

@@ -23,9 +23,9 @@ function rng(seed: number): () => number {
 const WIDTHS = Array.from({ length: 31 }, (_, i) => i + 1).filter((w) => w !== 8 && w !== 16);
 
 describe("generated bit-unpacking kernels", () => {
-  test("only block-aligned starts at packed widths have kernels", () => {
-    expect([generated(0, 0), generated(5, 0), generated(5, 32), generated(5, 33), generated(8, 0), generated(16, 64), generated(31, 4096)])
-      .toEqual([false, true, true, false, false, false, true]);
+  test("packed widths have kernels, unpacked ones (0, 8, 16, 32) do not", () => {
+    expect([generated(0, 0), generated(5, 0), generated(5, 33), generated(8, 0), generated(16, 64), generated(31, 4096), generated(32, 0)])
+      .toEqual([false, true, true, false, false, true, false]);
   });
 
   test("every kernel equals the plain unpack at every width", () => {
@@ -38,7 +38,7 @@ describe("generated bit-unpacking kernels", () => {
       const data = packInts(values, count, 0, width) as Uint32Array;
       const table = Int32Array.from({ length: max + 1 > 1 << 16 ? 1 << 16 : max + 1 }, (_, k) => k * 7 - 3);
       const state = new Uint8Array(1 << 16).map((_, c) => (c % 3 === 0 ? 1 : 2));
-      for (const [start, n] of [[0, 700], [32, 1], [64, 31], [96, 32], [128, 500], [640, 60]] as const) {
+      for (const [start, n] of [[0, 700], [32, 1], [64, 31], [96, 32], [128, 500], [640, 60], [5, 3], [7, 90], [33, 31], [31, 600], [650, 50]] as const) {
         const plain = new Uint32Array(n);
         unpackInts(data, width, start, n, plain);
         const u32 = new Uint32Array(n), i32 = new Int32Array(n), f64 = new Float64Array(n), f64s = new Float64Array(n);

@@ -56,6 +56,7 @@ export class ColumnReader {
   mapCodes = new Uint32Array(0);
   mapValid = new Uint8Array(0);
   private mapEntries = new Uint32Array(0);
+  private hits = new Int32Array(0);
   readonly keyStates = new Map<CodePredicate, KeyStates>();
   private readonly keyReaders = new Map<number, ColumnReader>();
   private built: Uint8Array | null = null;
@@ -177,6 +178,12 @@ export class ColumnReader {
     return km;
   }
 
+  /** Scratch for `count` map entry indexes (code-filter.ts). */
+  entryScratch(count: number): Int32Array {
+    if (this.hits.length < count) this.hits = new Int32Array(Math.max(count, this.hits.length * 2));
+    return this.hits;
+  }
+
   /** Scratch for the unpacked entries of a map of `count` entries (code-filter.ts). */
   mapScratch(count: number): Uint32Array {
     if (this.mapEntries.length < count) this.mapEntries = new Uint32Array(Math.max(count, this.mapEntries.length * 2));
@@ -204,6 +211,6 @@ export class ColumnReader {
   scratchBytes(): number {
     return (this.out?.byteLength ?? 0) + this.denseF64.byteLength + (this.denseU32?.byteLength ?? 0) + this.tmp.byteLength +
       (this.denseIndex?.byteLength ?? 0) + this.zeros.byteLength + this.mapCodes.byteLength + this.mapValid.byteLength +
-      (this.built?.byteLength ?? 0) + this.mapEntries.byteLength + (this.denseValues?.byteLength ?? 0) + this.slots.byteLength + (this.slotCodes?.byteLength ?? 0) + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
+      (this.built?.byteLength ?? 0) + this.mapEntries.byteLength + this.hits.byteLength + (this.denseValues?.byteLength ?? 0) + this.slots.byteLength + (this.slotCodes?.byteLength ?? 0) + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
   }
 }

@@ -15,7 +15,7 @@
 
 import { Encoding, type ColumnChunk } from "../column/column-chunk.ts";
 import { maskOf, type PackedData } from "../column/bit-pack.ts";
-import { gatherI32Kernel, generated, unpackI32Kernel } from "../column/packed-gen.ts";
+import { combineI32Kernel, gatherI32Kernel, generated, unpackI32Kernel } from "../column/packed-gen.ts";
 import type { Vector } from "../column/vector.ts";
 import type { ColumnReader } from "./column-reader.ts";
 import { directKey, prepareMap } from "./read-mapped.ts";
@@ -120,7 +120,14 @@ function loadFor(r: ColumnReader, seg: Segment, start: number, n: number, sel: I
 export function codesInto(
   r: ColumnReader, seg: Segment, start: number, n: number, sel: Int32Array | null, m: number, out: Int32Array, mul: number, nullCode: number,
 ): void {
-  // The first key writes out directly; later keys decode into scratch and combine.
+  // The first key writes out directly; later keys decode into scratch and combine, or combine as
+  // they unpack (FOR without nulls, every row).
+  const chunk = seg.chunks[r.c]!;
+  if (mul !== 0 && sel === null && chunk !== null && chunk.encoding === Encoding.FOR && chunk.validity === null &&
+    generated(chunk.width, start) && !r.holds(seg, start, n)) {
+    combineI32Kernel(chunk.width)(chunk.packed as Uint32Array, start, m, chunk.base, mul, out);
+    return;
+  }
   const into = mul === 0 ? out : r.slotScratch;
   readCodes(r, seg, start, n, sel, m, into, nullCode);
   if (mul !== 0) combine(out, into, m, mul);

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { maskOf, packInts, unpackInts } from "../../../../engine/column/bit-pack.ts";
 import { keepEqualRange, keepRange } from "../../../../engine/column/packed-kernels.ts";
 import {
-  gatherI32Kernel, gatherU32Kernel, generated, keepKernel, unpackF64Kernel, unpackI32Kernel, unpackU32Kernel,
+  combineI32Kernel, gatherI32Kernel, gatherU32Kernel, generated, keepKernel, unpackF64Kernel, unpackI32Kernel, unpackU32Kernel,
 } from "../../../../engine/column/packed-gen.ts";
 
 const SEED = Number(process.env.SEED ?? 4242);
@@ -42,6 +42,8 @@ describe("generated bit-unpacking kernels", () => {
         const plain = new Uint32Array(n);
         unpackInts(data, width, start, n, plain);
         const u32 = new Uint32Array(n), i32 = new Int32Array(n), f64 = new Float64Array(n), f64s = new Float64Array(n);
+        const comb = Int32Array.from({ length: n }, (_, i) => i % 7);
+        combineI32Kernel(width)(data, start, n, 5, 3, comb);
         unpackU32Kernel(width)(data, start, n, 5, u32);
         unpackI32Kernel(width)(data, start, n, 5, i32);
         unpackF64Kernel(width, 1)(data, start, n, 5, 1, f64);
@@ -56,7 +58,7 @@ describe("generated bit-unpacking kernels", () => {
         const sel = new Int32Array(n);
         const kept = small ? keepKernel(width)(data, start, n, state, 0, () => 2, sel) : 0;
         const wantKept = small ? Array.from(plain).flatMap((p, i) => (p % 3 === 0 ? [i] : [])) : [];
-        const ok = Array.from(u32).join() === want.join() && Array.from(i32).join() === want.map((x) => x | 0).join() &&
+        const ok = Array.from(u32).join() === want.join() && Array.from(comb).join() === want.map((x, i) => ((i % 7) * 3 + x) | 0).join() && Array.from(i32).join() === want.map((x) => x | 0).join() &&
           Array.from(f64).join() === want.join() && Array.from(f64s).join() === want.map((x) => x / 100).join() &&
           (!small || (Array.from(gi).join() === Array.from(plain, (p) => table[p]).join() &&
             Array.from(gu).join() === Array.from(plain, (p) => table[p]! >>> 0).join() &&

@@ -107,11 +107,13 @@ describe("aggregation reads on codes in place", () => {
   test("refine through a MAPPED column whose key has nulls equals the decoded test", () => {
     const table = tableOf(true), bad: string[] = [];
     const dict = table.dictionary("channel")!;
-    const preds: CodePredicate[] = ["paid_search", "email", "organic"].map((v) => {
+    // With and without the kept list: a single kept code finds its map entries by a packed compare.
+    const preds: CodePredicate[] = ["paid_search", "email", "organic", "nowhere"].flatMap((v) => {
       const state = new Uint8Array(dict.size + 1).fill(DROP);
       const c = dict.find(v);
       if (c >= 0) state[c] = KEEP;
-      return { state, kept: null, resolve: () => DROP };
+      const kept = c >= 0 ? Uint32Array.of(c) : new Uint32Array(0);
+      return [{ state, kept: null, resolve: () => DROP }, { state, kept, resolve: () => DROP }];
     });
     // NULL kept too: rows whose campaign is null.
     const withNull = new Uint8Array(dict.size + 1).fill(UNKNOWN);

@@ -111,6 +111,11 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
     if (ks.hi < blockMin || ks.lo > blockMax) return 0;
   }
   if (key !== null && isSparse(m, n)) return keepAt(key.packed, key.width, start, sel, m, ks.states, 1, p.resolve);
+  // One kept entry and NULL not kept (a user's only session in the segment): compare the packed key
+  // codes to it, no decode and no table read per row.
+  if (key !== null && m === n && ks.lo === ks.hi && ks.states[0] !== KEEP) {
+    return keepEqualRange(key.packed, key.width, start, n, ks.lo - key.base, sel);
+  }
   const keyChunk = seg.chunks[chunk.keyColumn]!;
   if (m === n && keyChunk.encoding === Encoding.FOR && keyChunk.validity !== null && !r.keyReaderFor(chunk).holds(seg, start, n)) {
     return keepNullableKeys(keyChunk, start, n, ks.states, keyChunk.base - chunk.keyMin + 1, sel, r.slotScratch);

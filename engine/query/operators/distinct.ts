@@ -13,7 +13,7 @@ import type { RowEnv } from "../row-env.ts";
 import type { AggOp } from "./aggregates.ts";
 
 const EMPTY = -1;
-const RECENT_BITS = 10, RECENT_MASK = (1 << RECENT_BITS) - 1;
+const RECENT_BITS = 14, RECENT_MASK = (1 << RECENT_BITS) - 1;
 
 function pairHash(g: number, c: number): number {
   let h = Math.imul(g, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77);

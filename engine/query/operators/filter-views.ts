@@ -3,9 +3,10 @@
 // (codes compared, not strings).
 //
 // Filters that each test one dictionary column by code (`type = 'page_view'`, `type IN (...)`), two
-// or more on the same column (a funnel), are computed together: the column's codes are loaded once
-// and one pass over the rows sends each row to the views whose predicate keeps its code, by a mask
-// of views per code (decided on first sight), instead of one refine pass per filter.
+// or more on one column (a funnel's steps), are computed together: the column's codes are loaded
+// once and one pass over the rows sends each row, with its group, to the views whose predicate keeps
+// its code, by a mask of views per code (decided on first sight), instead of a copy, a refine pass
+// and a pass carrying groups per filter.
 
 import { exprKey, type AggSpec } from "../bound.ts";
 import { KEEP, UNKNOWN, type CodePredicate } from "../../store/table.ts";
@@ -32,7 +33,7 @@ interface SharedColumn {
   readonly preds: CodePredicate[];
   /** Bit f set: view f keeps the code; MASK_UNKNOWN until first seen. Entry `size` is NULL. */
   readonly mask: Uint8Array;
-  /** Written in place of a third view's selection when there are two. */
+  /** Written in place of the selections and groups of views 2 and 3 when there are fewer. */
   readonly spare: Int32Array;
 }
 
@@ -63,6 +64,7 @@ export function createFilterViews(aggs: readonly AggSpec[], env: RowEnv, batchRo
     return v;
   });
   for (const [column, g] of byColumn) {
+    // One filter alone keeps the refiner path: it can skip blocks by zone map and compare packed codes.
     if (g.views.length < 2) continue;
     const size = env.slots[column]!.dict!.size;
     const shared: SharedColumn = { column, views: g.views, preds: g.preds, mask: new Uint8Array(size + 1).fill(MASK_UNKNOWN), spare: new Int32Array(batchRows) };
@@ -73,7 +75,7 @@ export function createFilterViews(aggs: readonly AggSpec[], env: RowEnv, batchRo
     compute(v, sel, gids, n, batch) {
       if (v.batch === batch) return;
       if (v.shared !== null) {
-        partition(v.shared, env, sel, gids, n, oneGroup);
+        partition(v.shared, env, sel, gids, n);
         for (const w of v.shared.views) w.batch = batch;
       } else {
         applyFilter(v, sel, gids, n, oneGroup);
@@ -103,30 +105,33 @@ function maskOf(sh: SharedColumn, c: number): number {
   return m;
 }
 
-function partition(sh: SharedColumn, env: RowEnv, sel: Int32Array, gids: Int32Array, n: number, oneGroup: boolean): void {
+function partition(sh: SharedColumn, env: RowEnv, sel: Int32Array, gids: Int32Array, n: number): void {
   env.need(sh.column, sel, n);
   const s = env.slots[sh.column]!, codes = s.codes!, valid = s.validity, nullCode = sh.mask.length - 1, mask = sh.mask;
-  const views = sh.views, V = views.length;
+  const views = sh.views, V = views.length, spare = sh.spare;
   // Branch free: every row is written to each view's next slot, which advances only when the view
-  // keeps it (the kept fraction is often near 1/4: a branch would mispredict constantly).
-  const s0 = views[0]!.sel, s1 = views[1]!.sel, s2 = V > 2 ? views[2]!.sel : sh.spare;
+  // keeps it (the kept fraction is often near 1/4: a branch would mispredict constantly). Views
+  // past the first three (rare) take a branch; missing ones write to `spare`.
+  const s0 = views[0]!.sel, g0 = views[0]!.gids;
+  const s1 = V > 1 ? views[1]!.sel : spare, g1 = V > 1 ? views[1]!.gids : spare;
+  const s2 = V > 2 ? views[2]!.sel : spare, g2 = V > 2 ? views[2]!.gids : spare;
   let n0 = 0, n1 = 0, n2 = 0;
   for (let f = 3; f < V; f++) views[f]!.n = 0;
   for (let k = 0; k < n; k++) {
-    const i = sel[k]!;
+    const i = sel[k]!, g = gids[k]!;
     const c = valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0 ? nullCode : codes[i]!;
     let m = mask[c]!;
     if (m === MASK_UNKNOWN) m = maskOf(sh, c);
-    s0[n0] = i; n0 += m & 1;
-    s1[n1] = i; n1 += (m >> 1) & 1;
-    s2[n2] = i; n2 += (m >> 2) & 1;
+    s0[n0] = i; g0[n0] = g; n0 += m & 1;
+    s1[n1] = i; g1[n1] = g; n1 += (m >> 1) & 1;
+    s2[n2] = i; g2[n2] = g; n2 += (m >> 2) & 1;
     for (let f = 3; f < V && m >> f !== 0; f++) {
-      if ((m >> f) & 1) { const w = views[f]!; w.sel[w.n++] = i; }
+      if ((m >> f) & 1) { const w = views[f]!; w.sel[w.n] = i; w.gids[w.n++] = g; }
     }
   }
-  views[0]!.n = n0; views[1]!.n = n1;
+  views[0]!.n = n0;
+  if (V > 1) views[1]!.n = n1;
   if (V > 2) views[2]!.n = n2;
-  for (const v of views) carryGroups(v, sel, gids, n, oneGroup);
 }
 
 /** v.gids[j] = group of row v.sel[j], from the rows sel[k] and their groups gids[k] (both ascending). */

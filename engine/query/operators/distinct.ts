@@ -12,7 +12,6 @@ import type { Val } from "../functions/value.ts";
 import type { RowEnv } from "../row-env.ts";
 import type { AggOp } from "./aggregates.ts";
 
-const EMPTY = -1;
 const RECENT_BITS = 14, RECENT_MASK = (1 << RECENT_BITS) - 1;
 
 function pairHash(g: number, c: number): number {
@@ -22,30 +21,30 @@ function pairHash(g: number, c: number): number {
 }
 
 /**
- * (group, code) pairs as one number g * (size + 1) + c in an open-addressing Float64Array: a probe
- * reads one array (the pair itself, not an entry index and then two arrays), which is what a set
- * this size costs per row: cache misses.
+ * (group, code) pairs as one number g * (size + 1) + c + 1 in an open-addressing Float64Array (0 =
+ * empty, so new arrays need no fill): a probe reads one array (the pair itself, not an entry index
+ * and then two arrays), which is what a set this size costs per row: cache misses.
  */
 function codePairOp(env: RowEnv, column: number): AggOp {
   const s = env.slots[column]!, radix = s.dict!.size + 1;
   const maxGroup = Math.floor(Number.MAX_SAFE_INTEGER / radix);
   let counts = new Float64Array(16);
-  let keys = new Float64Array(1 << 12).fill(EMPTY); // load stays <= 1/2
+  let keys = new Float64Array(1 << 14); // load stays <= 1/2
   // The pair last inserted or found for each code (low RECENT_BITS): a visitor's events repeat
   // within a group (a session's page views in one minute), and this small table answers most
   // repeats from L1 before the set is probed.
-  const recent = new Float64Array(1 << RECENT_BITS).fill(EMPTY);
+  const recent = new Float64Array(1 << RECENT_BITS);
   let entries = 0;
   const rehash = () => {
     const old = keys;
-    keys = new Float64Array(old.length * 2).fill(EMPTY);
+    keys = new Float64Array(old.length * 2);
     const mask = keys.length - 1;
     for (let j = 0; j < old.length; j++) {
       const key = old[j]!;
-      if (key === EMPTY) continue;
-      const g = Math.floor(key / radix), c = key - g * radix;
+      if (key === 0) continue;
+      const g = Math.floor((key - 1) / radix), c = key - 1 - g * radix;
       let at = pairHash(g, c) & mask;
-      while (keys[at] !== EMPTY) at = (at + 1) & mask;
+      while (keys[at] !== 0) at = (at + 1) & mask;
       keys[at] = key;
     }
   };
@@ -63,7 +62,7 @@ function codePairOp(env: RowEnv, column: number): AggOp {
       for (let k = 0; k < n; k++) {
         const i = sel[k]!;
         if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) continue;
-        const g = gids[k]!, c = a[i]!, key = g * radix + c, r = c & RECENT_MASK;
+        const g = gids[k]!, c = a[i]!, key = g * radix + c + 1, r = c & RECENT_MASK;
         if (recent[r] === key) continue;
         recent[r] = key;
         const mask = keys.length - 1;
@@ -71,7 +70,7 @@ function codePairOp(env: RowEnv, column: number): AggOp {
         for (;;) {
           const e = keys[at]!;
           if (e === key) break;
-          if (e === EMPTY) {
+          if (e === 0) {
             keys[at] = key;
             counts[g]!++;
             if (++entries * 2 > keys.length) rehash();

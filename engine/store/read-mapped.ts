@@ -7,7 +7,7 @@
 // leaves the map packed.
 
 import { Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { packedAt } from "../column/bit-pack.ts";
+import { maskOf } from "../column/bit-pack.ts";
 import { gatherAt, gatherRange, gatherRangeValid, unpackToU32 } from "../column/packed-kernels.ts";
 import { bitmapBytes } from "../column/validity.ts";
 import type { ColumnReader } from "./column-reader.ts";
@@ -39,14 +39,26 @@ export function prepareMap(r: ColumnReader, chunk: ColumnChunk): void {
  */
 const MAP_READS_PER_ENTRY = 16;
 
+/**
+ * Whether the chunk's codes are packed into words (widths other than 0, 8, 16, 32): reads then stay
+ * on one typed-array kind (JSC compiles an access seeing several kinds to its slow generic path).
+ */
+function packedWords(c: ColumnChunk): boolean {
+  return c.packed instanceof Uint32Array && c.width !== 32;
+}
+
 function mappedAtInPlace(r: ColumnReader, chunk: ColumnChunk, key: ColumnChunk, start: number, n: number, sel: Int32Array, m: number): void {
   const out = r.outFor(n) as Uint32Array, v = r.vector, base = chunk.base - 1;
+  const kd = key.packed as Uint32Array, kw = key.width, km = maskOf(kw), md = chunk.packed as Uint32Array, mw = chunk.width, mm = maskOf(mw);
   v.codes = out;
   const bits = chunk.nullCount === 0 ? null : r.builtBits(n);
   v.validity = bits;
   if (bits !== null) bits.fill(0);
   for (let k = 0; k < m; k++) {
-    const i = sel[k]!, e = packedAt(chunk.packed, chunk.width, packedAt(key.packed, key.width, start + i));
+    const i = sel[k]!, kb = (start + i) * kw, kx = kb >>> 5, ks = kb & 31;
+    const p = ((kd[kx]! >>> ks) | ((kd[kx + 1]! << (31 - ks)) << 1)) & km;
+    const mb = p * mw, mx = mb >>> 5, ms = mb & 31;
+    const e = ((md[mx]! >>> ms) | ((md[mx + 1]! << (31 - ms)) << 1)) & mm;
     const ok = (e | -e) >>> 31;
     out[i] = (base + e) & -ok;
     if (bits !== null) bits[i >> 3] = bits[i >> 3]! | (ok << (i & 7));
@@ -92,7 +104,10 @@ export function loadMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, st
 /** Rows start + sel[k] (k < m) only; the others are unspecified. */
 export function loadMappedAt(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: number, n: number, sel: Int32Array, m: number): void {
   const key = directKey(seg, chunk);
-  if (key !== null && r.mapOf !== chunk && m * MAP_READS_PER_ENTRY < chunk.keyCount) { mappedAtInPlace(r, chunk, key, start, n, sel, m); return; }
+  if (key !== null && r.mapOf !== chunk && m * MAP_READS_PER_ENTRY < chunk.keyCount && packedWords(key) && packedWords(chunk)) {
+    mappedAtInPlace(r, chunk, key, start, n, sel, m);
+    return;
+  }
   prepareMap(r, chunk);
   const out = r.outFor(n) as Uint32Array, v = r.vector;
   v.codes = out;

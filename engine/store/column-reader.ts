@@ -209,8 +209,11 @@ export class ColumnReader {
 
   /** Bytes of scratch this reader holds (tables count the readers they keep for sealing). */
   scratchBytes(): number {
-    return (this.out?.byteLength ?? 0) + this.denseF64.byteLength + (this.denseU32?.byteLength ?? 0) + this.tmp.byteLength +
-      (this.denseIndex?.byteLength ?? 0) + this.zeros.byteLength + this.mapCodes.byteLength + this.mapValid.byteLength +
-      (this.built?.byteLength ?? 0) + this.mapEntries.byteLength + this.hits.byteLength + (this.denseValues?.byteLength ?? 0) + this.slots.byteLength + (this.slotCodes?.byteLength ?? 0) + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
+    const arrays = [
+      this.out, this.denseF64, this.denseU32, this.tmp, this.denseIndex, this.zeros, this.mapCodes, this.mapValid, this.built,
+      this.mapEntries, this.hits, this.denseValues, this.slots, this.slotCodes,
+    ];
+    return arrays.reduce((sum, a) => sum + (a?.byteLength ?? 0), 0) + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
   }
+
 }

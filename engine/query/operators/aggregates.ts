@@ -3,10 +3,12 @@
 //
 // - count(*) / count(x): Float64Array counts.
 // - sum/avg of DOUBLE: Neumaier-compensated sums (DuckDB compensates as well; results agree to far
-//   better than 1e-9 relative). Integer sums are exact while |sum| <= 2^53; beyond, the query
-//   declines (DuckDB would answer with a HUGEINT we cannot hold exactly).
+//   better than 1e-9 relative). A plain column argument is read from the store as its non-null
+//   values only (RowEnv.dense): a sparse column (revenue) costs its values, not its rows. Integer
+//   sums are exact while |sum| <= 2^53; beyond, the query declines (DuckDB would answer with a
+//   HUGEINT we cannot hold exactly).
 // - min/max: numbers in a Float64Array; strings in code-point order (utf8.ts), as DuckDB orders them.
-// - count(DISTINCT x): a Set per group of dictionary codes or values. approx_count_distinct is
+// - count(DISTINCT x): distinct.ts (codes, or a Set of values per group). approx_count_distinct is
 //   computed exactly the same way: DuckDB's HyperLogLog estimate cannot be reproduced bit for bit,
 //   so the differential tests compare it with a 2% relative tolerance (HLL proper comes later).
 // An aggregate over no rows is NULL, except counts (0).

@@ -1,9 +1,11 @@
 // count(DISTINCT x) (and approx_count_distinct, computed exactly; see aggregates.ts) per group.
 // Over a dictionary column the distinct values are distinct codes: one open-addressing set of
-// (group, code) pairs in typed arrays serves every group, and a pair seen for the first time adds
-// one to its group's count, so no object is made per group or per row; without GROUP BY, a byte per
-// code is enough. Other inputs use a Set of
-// values per group (JS Sets treat 0 and -0 as one value, as DuckDB does).
+// (group, code) pairs in one Float64Array serves every group, with a small table of the pair last
+// seen per code in front (repeats of a visitor within a group stay in L1), and a pair seen for the
+// first time adds one to its group's count, so no object is made per group or per row. Without
+// GROUP BY, a byte per code is enough, set by the store where the codes lie (through a MAPPED
+// column's map once per key). Other inputs use a Set of values per group (JS Sets treat 0 and -0 as
+// one value, as DuckDB does).
 
 import type { AggSpec } from "../bound.ts";
 import { compile } from "../compile.ts";

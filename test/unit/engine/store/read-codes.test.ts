@@ -2,8 +2,8 @@
 // the slow path: a lazy scan answers codesInto / markCodes / dense / refine from packed codes and
 // maps, an eager scan of the same table from decoded vectors. Seeded realistic events (bench/data.ts:
 // sessions fix country and users, so MAPPED chunks occur), small segments so block starts and a raw
-// tail occur too; selections: every 400th, every row, every third, every 50th, none. Also asserts the fast paths
-// did less work: no vector was loaded.
+// tail occur too; selections: every 400th, every row, every third, every 50th, none. Also asserts
+// the fast paths did less work: no vector was loaded.
 
 import { describe, expect, test } from "bun:test";
 import { ColumnType } from "../../../../engine/core/types.ts";

@@ -14,7 +14,7 @@ import type { Val } from "../functions/value.ts";
 import type { RowEnv } from "../row-env.ts";
 import type { AggOp } from "./aggregates.ts";
 
-const RECENT_BITS = 14, RECENT_MASK = (1 << RECENT_BITS) - 1;
+const RECENT_BITS = 10, RECENT_MASK = (1 << RECENT_BITS) - 1;
 
 function pairHash(g: number, c: number): number {
   let h = Math.imul(g, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77);
@@ -31,7 +31,7 @@ function codePairOp(env: RowEnv, column: number): AggOp {
   const s = env.slots[column]!, radix = s.dict!.size + 1;
   const maxGroup = Math.floor(Number.MAX_SAFE_INTEGER / radix);
   let counts = new Float64Array(16);
-  let keys = new Float64Array(1 << 14); // load stays <= 1/2
+  let keys = new Float64Array(1 << 15); // load stays <= 1/2
   // The pair last inserted or found for each code (low RECENT_BITS): a visitor's events repeat
   // within a group (a session's page views in one minute), and this small table answers most
   // repeats from L1 before the set is probed.

@@ -69,6 +69,7 @@ for (const name of which === "all" ? Object.keys(Q) : which.split(",")) {
     const c1 = process.cpuUsage(c0);
     times.push(performance.now() - t0);
     cpu.push((c1.user + c1.system) / 1000);
+    if (process.env.EACH && name === process.env.EACH) console.log(r, (performance.now() - t0).toFixed(2), ((c1.user + c1.system) / 1000).toFixed(2));
     if (r === 0 && "rows" in res) rows = JSON.stringify(res.rows.slice(0, 3), (_k, v) => (typeof v === "bigint" ? String(v) : v));
   }
   times.sort((a, b) => a - b);

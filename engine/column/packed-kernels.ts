@@ -198,7 +198,12 @@ export function unpackToF64(data: PackedData | null, width: number, start: numbe
 /** out[i] = base + p(i) for i < n (codes of a FOR chunk), in one pass. */
 export function unpackToU32(data: PackedData | null, width: number, start: number, n: number, base: number, out: Uint32Array): void {
   if (data === null || width === 0) { out.fill(base, 0, n); return; }
-  if (direct(data, width)) { for (let i = 0; i < n; i++) out[i] = base + data[start + i]!; return; }
+  if (direct(data, width)) {
+    // Base 0 (map entries, DELTA steps) is a copy; a loop here would see three array kinds.
+    if (base === 0) out.set(data.subarray(start, start + n));
+    else for (let i = 0; i < n; i++) out[i] = base + data[start + i]!;
+    return;
+  }
   if (generated(width, start)) { unpackU32Kernel(width)(data as Uint32Array, start, n, base, out); return; }
   const mask = maskOf(width);
   let bit = start * width;

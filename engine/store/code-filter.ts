@@ -200,18 +200,6 @@ function keyStates(r: ColumnReader, chunk: ColumnChunk, p: CodePredicate): KeySt
   if (ks.states.length < count + 1) ks.states = new Uint8Array(Math.max(count + 1, ks.states.length * 2));
   const states = ks.states, base = chunk.base - 1;
   ks.chunk = chunk;
-  if (p.kept !== null && p.kept.length === 1 && state[nullSize] !== KEEP) {
-    // col = constant: find the entries holding the code with one generated compare over the packed
-    // map (a user's code is in few sessions of a segment, often none) instead of deciding each entry.
-    const target = p.kept[0]! - base, hits = r.entryScratch(count);
-    const found = target >= 1 ? keepEqualRange(chunk.packed, chunk.width, 0, count, target, hits) : 0;
-    states.fill(DROP, 0, count + 1);
-    for (let j = 0; j < found; j++) states[hits[j]! + 1] = KEEP;
-    ks.any = found > 0;
-    ks.lo = found > 0 ? chunk.keyMin + hits[0]! : 1;
-    ks.hi = found > 0 ? chunk.keyMin + hits[found - 1]! : 0;
-    return ks;
-  }
   const entries = r.mapScratch(count);
   unpackToU32(chunk.packed, chunk.width, 0, count, 0, entries);
   states[0] = stateOf(p, nullSize);

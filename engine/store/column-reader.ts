@@ -56,7 +56,6 @@ export class ColumnReader {
   mapCodes = new Uint32Array(0);
   mapValid = new Uint8Array(0);
   private mapEntries = new Uint32Array(0);
-  private hits = new Int32Array(0);
   readonly keyStates = new Map<CodePredicate, KeyStates>();
   private readonly keyReaders = new Map<number, ColumnReader>();
   private built: Uint8Array | null = null;
@@ -178,12 +177,6 @@ export class ColumnReader {
     return km;
   }
 
-  /** Scratch for `count` map entry indexes (code-filter.ts). */
-  entryScratch(count: number): Int32Array {
-    if (this.hits.length < count) this.hits = new Int32Array(Math.max(count, this.hits.length * 2));
-    return this.hits;
-  }
-
   /** Scratch for the unpacked entries of a map of `count` entries (code-filter.ts). */
   mapScratch(count: number): Uint32Array {
     if (this.mapEntries.length < count) this.mapEntries = new Uint32Array(Math.max(count, this.mapEntries.length * 2));
@@ -211,7 +204,7 @@ export class ColumnReader {
   scratchBytes(): number {
     const arrays = [
       this.out, this.denseF64, this.denseU32, this.tmp, this.denseIndex, this.zeros, this.mapCodes, this.mapValid, this.built,
-      this.mapEntries, this.hits, this.denseValues, this.slots, this.slotCodes,
+      this.mapEntries, this.denseValues, this.slots, this.slotCodes,
     ];
     return arrays.reduce((sum, a) => sum + (a?.byteLength ?? 0), 0) + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
   }

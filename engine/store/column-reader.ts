@@ -65,6 +65,7 @@ export class ColumnReader {
   // read-codes.ts: the map of chunk slotsOf as group slots (NULL = slotsNull); marks per count(DISTINCT).
   private slots = new Int32Array(0);
   private slotCodes: Int32Array | null = null;
+  private codesView: Int32Array | null = null;
   private slotsOf: ColumnChunk | null = null;
   private slotsNull = -1;
   private readonly keyMarks = new Map<Uint8Array, KeyMarks>();
@@ -156,6 +157,12 @@ export class ColumnReader {
 
   /** The unpacked map (prepareMap) of `chunk` as slots: its code, or nullCode for a NULL entry. */
   slotTable(chunk: ColumnChunk, nullCode: number): Int32Array {
+    if (chunk.nullCount === 0) {
+      // No row is null: entries that read as NULL belong to keys no row holds, so the codes serve
+      // as they are (as int32: codes stay below 2^31).
+      if (this.codesView === null || this.codesView.buffer !== this.mapCodes.buffer) this.codesView = new Int32Array(this.mapCodes.buffer);
+      return this.codesView;
+    }
     if (this.slotsOf === chunk && this.slotsNull === nullCode) return this.slots;
     const count = chunk.keyCount, codes = this.mapCodes, valid = this.mapValid;
     if (this.slots.length < count) this.slots = new Int32Array(Math.max(count, this.slots.length * 2));

@@ -41,7 +41,8 @@ export function decodeDenseU32(c: ColumnChunk, start: number, count: number, out
   if (c.encoding === Encoding.CONSTANT) {
     out.fill(c.base, 0, count);
   } else if (c.encoding === Encoding.FOR) {
-    if (c.base === 0) unpackInts(c.packed, c.width, start, count, out);
+    // Base 0 at widths 8/16/32 is a copy; everything else unpacks and adds the base in one pass.
+    if (c.base === 0 && (c.width === 8 || c.width === 16 || c.width === 32)) unpackInts(c.packed, c.width, start, count, out);
     else unpackToU32(c.packed, c.width, start, count, c.base, out);
   } else {
     decodeDenseF64(c, start, count, f64, tmp);
@@ -53,7 +54,7 @@ export function decodeDenseU32(c: ColumnChunk, start: number, count: number, out
 // steps from the checkpoint on, hence its extra DELTA_BLOCK entries.
 function decodeDelta(c: ColumnChunk, start: number, count: number, out: Float64Array, tmp: Uint32Array): void {
   const block = Math.floor(start / DELTA_BLOCK), from = block * DELTA_BLOCK, skip = start - from;
-  unpackInts(c.packed, c.width, from, skip + count, tmp);
+  unpackToU32(c.packed, c.width, from, skip + count, 0, tmp);
   const step = c.base, scale = c.scale;
   // Integers below 2^53 add exactly, so summing on from the checkpoint gives every later k too.
   let k = c.f64![block]!;

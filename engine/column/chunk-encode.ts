@@ -1,7 +1,7 @@
 // Chooses and builds the encoding of a chunk's dense (non-null) values at seal time. Every candidate
 // that represents the values exactly is costed in bytes and the smallest wins; ties go to the one that
-// decodes fastest (FOR, then DELTA, RLE, RAW). All are lightweight: decoding is a copy, a fill, a
-// bit-unpack or a prefix sum. Exactness is checked, never assumed: a FOR or DELTA float column is one
+// decodes fastest (FOR, then DELTA, RLE, RAW), and DELTA must be an eighth smaller than FOR to win.
+// All are lightweight: decoding is a copy, a fill, a bit-unpack or a prefix sum. Exactness is checked, never assumed: a FOR or DELTA float column is one
 // where every value v satisfies k / scale === v for the integer k = round(v * scale), and -0 is not
 // an integer here (it would come back as 0).
 //
@@ -13,6 +13,8 @@ import { DELTA_BLOCK, Encoding, type ColumnChunk } from "./column-chunk.ts";
 export type Payload = Pick<ColumnChunk, "encoding" | "base" | "scale" | "width" | "packed" | "f64" | "u32">;
 
 const SCALES = [1, 10, 100, 1000] as const;
+/** DELTA is chosen over FOR only below this fraction of FOR's bytes (see encodeNumbers). */
+const DELTA_OVER_FOR = 7 / 8;
 const U32_MAX = 0xffff_ffff;
 let scratch = new Float64Array(0);
 
@@ -49,7 +51,9 @@ export function encodeNumbers(values: Float64Array, count: number, integral: boo
     if (r.dMax - r.dMin <= U32_MAX && r.kMax - r.kMin < 2 ** 53) {
       deltaWidth = bitWidth(r.dMax - r.dMin);
       const cost = packedBytes(count, deltaWidth) + Math.ceil(count / DELTA_BLOCK) * 8;
-      if (cost < bestCost) { choice = Encoding.DELTA; bestCost = cost; }
+      // FOR has random access (sparse reads, code filters in place, MAPPED keys read in place) and
+      // one-pass decoding: DELTA must save an eighth of FOR's bytes to be chosen over it.
+      if (cost < (choice === Encoding.FOR ? bestCost * DELTA_OVER_FOR : bestCost)) { choice = Encoding.DELTA; bestCost = cost; }
     }
   }
   const runs = countRuns(values, count);

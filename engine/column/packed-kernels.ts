@@ -4,7 +4,8 @@
 //   gather   out[i] = table[p(i)]: a MAPPED column decoded straight from its key's packed codes,
 //            with validity bits from valid[p(i)] when the map has nulls
 //   keep     the rows whose state[off + p(i)] is KEEP: a predicate over dictionary codes, decided
-//            once per code (resolve) and then read from a table
+//            once per code (resolve) and then read from a table; or, for a single kept code, the
+//            rows whose p(i) equals it
 //   at       the same for selected rows only (a selection vector), by random access
 //
 // p(i) is packed value `start + i`. Widths 8/16/32 index the typed array; other widths read two words
@@ -13,6 +14,7 @@
 
 import type { PackedData } from "./bit-pack.ts";
 import { maskOf } from "./bit-pack.ts";
+import { gatherU32Kernel, generated, keepEqualKernel, keepKernel, unpackF64Kernel, unpackU32Kernel } from "./packed-gen.ts";
 
 /** Code states of a predicate table: not decided yet, keep the row, drop it. */
 export const UNKNOWN = 0, KEEP = 1, DROP = 2;
@@ -28,6 +30,7 @@ function direct(data: PackedData | null, width: number): boolean {
 export function gatherRange(data: PackedData | null, width: number, start: number, n: number, table: Uint32Array, out: Uint32Array): void {
   if (data === null || width === 0) { out.fill(table[0]!, 0, n); return; }
   if (direct(data, width)) { for (let i = 0; i < n; i++) out[i] = table[data[start + i]!]!; return; }
+  if (generated(width, start)) { gatherU32Kernel(width)(data as Uint32Array, start, n, table, out); return; }
   const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < n; i++, bit += width) {
@@ -103,6 +106,7 @@ export function keepRange(
     }
     return m;
   }
+  if (generated(width, start)) return keepKernel(width)(data as Uint32Array, start, n, state, off, resolve, sel);
   const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < n; i++, bit += width) {
@@ -112,6 +116,29 @@ export function keepRange(
     if (st === UNKNOWN) st = resolve(c);
     sel[m] = i;
     m += st & 1;
+  }
+  return m;
+}
+
+/** Writes into sel the rows i < n whose p(i) equals t; returns how many (a predicate keeping one code). */
+export function keepEqualRange(data: PackedData | null, width: number, start: number, n: number, t: number, sel: Int32Array): number {
+  let m = 0;
+  if (data === null || width === 0) {
+    if (t !== 0) return 0;
+    for (let i = 0; i < n; i++) sel[i] = i;
+    return n;
+  }
+  if (generated(width, start)) return keepEqualKernel(width)(data as Uint32Array, start, n, t, sel);
+  if (direct(data, width)) {
+    for (let i = 0; i < n; i++) { sel[m] = i; m += data[start + i] === t ? 1 : 0; }
+    return m;
+  }
+  const mask = maskOf(width);
+  let bit = start * width;
+  for (let i = 0; i < n; i++, bit += width) {
+    const w = bit >>> 5, s = bit & 31;
+    sel[m] = i;
+    m += (((data[w]! >>> s) | ((data[w + 1]! << (31 - s)) << 1)) & mask) === t ? 1 : 0;
   }
   return m;
 }
@@ -152,6 +179,7 @@ export function unpackToF64(data: PackedData | null, width: number, start: numbe
     else for (let i = 0; i < n; i++) out[i] = (base + data[start + i]!) / scale;
     return;
   }
+  if (generated(width, start)) { unpackF64Kernel(width, scale)(data as Uint32Array, start, n, base, scale, out); return; }
   const mask = maskOf(width);
   let bit = start * width;
   if (scale === 1) {
@@ -170,7 +198,13 @@ export function unpackToF64(data: PackedData | null, width: number, start: numbe
 /** out[i] = base + p(i) for i < n (codes of a FOR chunk), in one pass. */
 export function unpackToU32(data: PackedData | null, width: number, start: number, n: number, base: number, out: Uint32Array): void {
   if (data === null || width === 0) { out.fill(base, 0, n); return; }
-  if (direct(data, width)) { for (let i = 0; i < n; i++) out[i] = base + data[start + i]!; return; }
+  if (direct(data, width)) {
+    // Base 0 (map entries, DELTA steps) is a copy; a loop here would see three array kinds.
+    if (base === 0) out.set(data.subarray(start, start + n));
+    else for (let i = 0; i < n; i++) out[i] = base + data[start + i]!;
+    return;
+  }
+  if (generated(width, start)) { unpackU32Kernel(width)(data as Uint32Array, start, n, base, out); return; }
   const mask = maskOf(width);
   let bit = start * width;
   for (let i = 0; i < n; i++, bit += width) {

@@ -63,7 +63,7 @@ export function execute(plan: NativePlan, nt: NativeTable, opts: ExecOptions): S
     : projectSink({ fns: rowExprs.map((e) => compile(e, env.compileEnv)), cmp, offset, limit, maxRows: opts.maxRows });
   const scannedBefore = opts.stats.rowsScanned;
   runScan({
-    table, columns: plan.scan, sinkColumns: sinkColumns(plan, rowExprs), lo, hi, env, refiners, sink,
+    table, columns: plan.scan, sinkColumns: sink.readColumns ?? sinkColumns(plan, rowExprs), lo, hi, env, refiners, sink,
     batchRows, deadline: opts.deadline, stats: opts.stats,
   });
   let rows = sink.finish();

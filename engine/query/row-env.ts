@@ -12,7 +12,7 @@
 
 import { ColumnType } from "../core/types.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
-import type { CodePredicate, ScanBatch, Table } from "../store/table.ts";
+import type { CodePredicate, DenseView, ScanBatch, Table, ViewMarks } from "../store/table.ts";
 import { columnsOf, type BExpr } from "./bound.ts";
 import { compile, type CompileEnv } from "./compile.ts";
 import type { Fn, Val } from "./functions/value.ts";
@@ -39,6 +39,18 @@ export interface RowEnv {
   need(column: number, sel: Int32Array, n: number): void;
   /** Keeps, in place, the rows sel[0, n) whose dictionary code in slot `column` p keeps (ScanBatch.refine). */
   refineCodes(column: number, p: CodePredicate, sel: Int32Array, n: number): number;
+  /** Rows in the current batch: a selection of this many rows is every row, in order. */
+  rowCount(): number;
+  /** ScanBatch.codesInto for slot `column` (a dictionary column): group slots without loading the slot. */
+  codesInto(column: number, sel: Int32Array | null, n: number, out: Int32Array, mul: number, nullCode: number): void;
+  /** ScanBatch.markCodes for slot `column`: count(DISTINCT) without loading the slot. */
+  markCodes(column: number, sel: Int32Array | null, n: number, seen: Uint8Array): number;
+  /** ScanBatch.markBy for slots x, y: filtered count(DISTINCT) of several filters in one pass. */
+  markBy(x: number, y: number, sel: Int32Array | null, n: number, viewMask: Uint8Array, vm: ViewMarks): void;
+  /** ScanBatch.flushMarks, after the scan (no-op when no batch was scanned). */
+  flushMarks(x: number, vm: ViewMarks): void;
+  /** ScanBatch.dense for slot `column` (FLOAT64/TIMESTAMP): sums without loading the slot. */
+  dense(column: number, sel: Int32Array | null, n: number): DenseView;
   /** For an expression reading only dictionary column `column`: its value as a function of that column's value. */
   perValue(e: BExpr): { column: number; f: (v: string | null) => Val } | null;
 }
@@ -117,6 +129,12 @@ export function createRowEnv(table: Table, scan: readonly string[], params: read
       s.validity = v.validity; s.f64 = v.f64; s.i32 = v.i32; s.u8 = v.u8; s.codes = v.codes; s.strings = v.strings;
     },
     refineCodes: (column, p, sel, n) => batch!.refine(column, p, sel, n),
+    rowCount: () => batch!.rowCount,
+    codesInto: (column, sel, n, out, mul, nullCode) => batch!.codesInto(column, sel, n, out, mul, nullCode),
+    markCodes: (column, sel, n, seen) => batch!.markCodes(column, sel, n, seen),
+    dense: (column, sel, n) => batch!.dense(column, sel, n),
+    markBy: (x, y, sel, n, viewMask, vm) => batch!.markBy(x, y, sel, n, viewMask, vm),
+    flushMarks: (x, vm) => batch?.flushMarks(x, vm),
   };
 }
 

@@ -9,15 +9,17 @@
 //   any       with the predicate's full list of kept codes, a segment whose zone map [min, max]
 //             holds none of them drops every row at once, and so does a batch whose block zone map
 //             holds none (for MAPPED: the key's block zone map against the kept key codes)
-//   others    a few selected rows test their packed codes in place (FOR); otherwise the codes are
-//             decoded and tested (two tight loops beat one fused loop in JSC)
+//   FOR       every row of the batch, or a few selected rows, test their packed codes in place
+//   others    the codes are decoded and tested (two tight loops beat one fused loop in JSC)
 //
 // A segment dropped whole this way still has its batches handed out (cheaply: nothing is decoded),
 // so batch boundaries and ScanStats stay those of a plain scan.
 
-import { unpackInts } from "../column/bit-pack.ts";
+import { maskOf } from "../column/bit-pack.ts";
+import { generated, unpackI32Kernel } from "../column/packed-gen.ts";
+import { countValidFrom, rankAt } from "../column/validity.ts";
 import { BLOCK_ROWS, Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { DROP, KEEP, keepAt, UNKNOWN, type Resolve } from "../column/packed-kernels.ts";
+import { DROP, KEEP, keepAt, keepEqualRange, keepRange, UNKNOWN, unpackToU32, type Resolve } from "../column/packed-kernels.ts";
 
 export { DROP, KEEP, UNKNOWN } from "../column/packed-kernels.ts";
 import type { Vector } from "../column/vector.ts";
@@ -83,9 +85,15 @@ export function refineCodes(r: ColumnReader, seg: Segment, start: number, n: num
     }
     if (chunk.encoding === Encoding.MAPPED && !r.holds(seg, start, n)) return refineMapped(r, seg, chunk, start, n, p, sel, m);
     if (chunk.encoding === Encoding.CONSTANT && chunk.validity === null) return stateOf(p, chunk.base) === KEEP ? m : 0;
-    // Sparse: test packed codes in place rather than decoding the batch.
-    if (isSparse(m, n) && chunk.encoding === Encoding.FOR && chunk.validity === null && !r.holds(seg, start, n)) {
-      return keepAt(chunk.packed, chunk.width, start, sel, m, p.state, chunk.base, p.resolve);
+    // Test packed codes in place rather than decoding the batch: every row in one fused pass, or a
+    // sparse selection by random access.
+    if (chunk.encoding === Encoding.FOR && chunk.validity === null && !r.holds(seg, start, n)) {
+      if (m === n) {
+        // One kept code (col = constant): compare packed values to it, no table read per row.
+        if (p.kept !== null && p.kept.length === 1) return keepEqualRange(chunk.packed, chunk.width, start, n, p.kept[0]! - chunk.base, sel);
+        return keepRange(chunk.packed, chunk.width, start, n, p.state, chunk.base, p.resolve, sel);
+      }
+      if (isSparse(m, n)) return keepAt(chunk.packed, chunk.width, start, sel, m, p.state, chunk.base, p.resolve);
     }
   }
   // Decoding the batch and testing the codes takes two tight loops, faster in JSC than one fused loop.
@@ -103,6 +111,15 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
     if (ks.hi < blockMin || ks.lo > blockMax) return 0;
   }
   if (key !== null && isSparse(m, n)) return keepAt(key.packed, key.width, start, sel, m, ks.states, 1, p.resolve);
+  // One kept entry and NULL not kept (a user's only session in the segment): compare the packed key
+  // codes to it, no decode and no table read per row.
+  if (key !== null && m === n && ks.lo === ks.hi && ks.states[0] !== KEEP) {
+    return keepEqualRange(key.packed, key.width, start, n, ks.lo - key.base, sel);
+  }
+  const keyChunk = seg.chunks[chunk.keyColumn]!;
+  if (m === n && keyChunk.encoding === Encoding.FOR && keyChunk.validity !== null && !r.keyReaderFor(chunk).holds(seg, start, n)) {
+    return keepNullableKeys(keyChunk, start, n, ks.states, keyChunk.base - chunk.keyMin + 1, sel, r.slotScratch);
+  }
   // The key codes, decoded, are tested against the state of their map entry: the mapped codes never
   // are. Branch free: a null key (code 0 in the vector) reads entry 0, the state of NULL.
   const kr = r.keyReaderFor(chunk);
@@ -131,6 +148,49 @@ function refineMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: 
   return kept;
 }
 
+/**
+ * Every row of the batch [start, start + n) of a FOR key chunk with nulls, in one pass over its
+ * validity and dense packed codes (no decode, no scatter): a valid row reads states[off + p(d)], d
+ * its dense index, a null row states[0]. Keeps the rows whose state is KEEP.
+ */
+function keepNullableKeys(key: ColumnChunk, start: number, n: number, states: Uint8Array, off: number, sel: Int32Array, scratch: Int32Array): number {
+  const validity = key.validity!, data = key.packed, width = key.width, last = key.rowCount - key.nullCount - 1;
+  let d = rankAt(validity, key.rank!, start), kept = 0;
+  if (data !== null && generated(width, d)) {
+    // The batch's dense codes as state indexes first (one generated unpack), then one pass over rows.
+    const count = countValidFrom(validity, start, n);
+    unpackI32Kernel(width)(data as Uint32Array, d, count, off, scratch);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
+      sel[kept] = i;
+      // After the last valid row `at` is count: a stale scratch entry, masked to entry 0 like any null.
+      kept += states[scratch[at]! & -b]! & 1;
+      at += b;
+    }
+    return kept;
+  }
+  if (data === null || width === 0) {
+    for (let i = 0; i < n; i++) {
+      const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
+      sel[kept] = i;
+      kept += states[off & -b]! & 1;
+    }
+    return kept;
+  }
+  const direct = width === 8 || width === 16 || width === 32, mask = direct ? -1 : maskOf(width);
+  for (let i = 0; i < n; i++) {
+    const row = start + i, b = (validity[row >> 3]! >> (row & 7)) & 1;
+    // d reaches the dense count only after the last valid row: read a valid position then (masked).
+    const at = d < last ? d : last, bit = at * width, w = bit >>> 5, s = bit & 31;
+    const p = direct ? data[at]! : ((data[w]! >>> s) | ((data[w + 1]! << (31 - s)) << 1)) & mask;
+    sel[kept] = i;
+    kept += states[(off + p) & -b]! & 1;
+    d += b;
+  }
+  return kept;
+}
+
 /** The predicate decided for every map entry of `chunk`, cached per predicate while the chunk lasts. */
 function keyStates(r: ColumnReader, chunk: ColumnChunk, p: CodePredicate): KeyStates {
   let ks = r.keyStates.get(p);
@@ -138,8 +198,10 @@ function keyStates(r: ColumnReader, chunk: ColumnChunk, p: CodePredicate): KeySt
   if (ks.chunk === chunk) return ks;
   const count = chunk.keyCount, state = p.state, nullSize = state.length - 1;
   if (ks.states.length < count + 1) ks.states = new Uint8Array(Math.max(count + 1, ks.states.length * 2));
-  const states = ks.states, entries = r.mapScratch(count), base = chunk.base - 1;
-  unpackInts(chunk.packed, chunk.width, 0, count, entries);
+  const states = ks.states, base = chunk.base - 1;
+  ks.chunk = chunk;
+  const entries = r.mapScratch(count);
+  unpackToU32(chunk.packed, chunk.width, 0, count, 0, entries);
   states[0] = stateOf(p, nullSize);
   let lo = count, hi = -1;
   for (let k = 0; k < count; k++) {
@@ -151,7 +213,6 @@ function keyStates(r: ColumnReader, chunk: ColumnChunk, p: CodePredicate): KeySt
     states[k + 1] = st;
     if (st === KEEP) { if (k < lo) lo = k; hi = k; }
   }
-  ks.chunk = chunk;
   ks.any = hi >= 0;
   ks.lo = chunk.keyMin + lo;
   ks.hi = chunk.keyMin + hi;

@@ -6,6 +6,8 @@
 //   loadAt    only the rows of a selection: read-sparse.ts / read-mapped.ts where the encoding has
 //             random access, else the whole batch
 //   refine    a predicate over dictionary codes without a vector: code-filter.ts
+//   codesInto / markCodes   group slots and count(DISTINCT) marks from codes in place: read-codes.ts
+//   dense     the non-null values of a numeric column for sums, without a vector: read-dense.ts
 //
 // Batches start at multiples of 8 rows within their segment, so validity bitmaps are handed out as
 // views without realigning bits.
@@ -18,6 +20,8 @@ import { bitmapBytes } from "../column/validity.ts";
 import { emptyVector, type Vector } from "../column/vector.ts";
 import { refineCodes, type CodePredicate, type KeyStates } from "./code-filter.ts";
 import { loadChunk, loadRaw, loadUnique } from "./read-chunk.ts";
+import { codesInto, markCodes, type KeyMarks } from "./read-codes.ts";
+import { denseView, newDenseView, type DenseView } from "./read-dense.ts";
 import { loadMapped, loadMappedAt } from "./read-mapped.ts";
 import { loadChunkAt } from "./read-sparse.ts";
 import type { Segment } from "./segment.ts";
@@ -55,6 +59,16 @@ export class ColumnReader {
   readonly keyStates = new Map<CodePredicate, KeyStates>();
   private readonly keyReaders = new Map<number, ColumnReader>();
   private built: Uint8Array | null = null;
+  // read-dense.ts: its view and value scratch (never the vector's).
+  readonly dense: DenseView = newDenseView();
+  private denseValues: Float64Array | null = null;
+  // read-codes.ts: the map of chunk slotsOf as group slots (NULL = slotsNull); marks per count(DISTINCT).
+  private slots = new Int32Array(0);
+  private slotCodes: Int32Array | null = null;
+  private codesView: Int32Array | null = null;
+  private slotsOf: ColumnChunk | null = null;
+  private slotsNull = -1;
+  private readonly keyMarks = new Map<Uint8Array, KeyMarks>();
   // The batch whose every row the vector holds (load), so loading it again costs nothing.
   private heldSeg: Segment | null = null;
   private heldStart = -1;
@@ -113,6 +127,63 @@ export class ColumnReader {
     return refineCodes(this, seg, start, n, p, sel, m);
   }
 
+  /** out[k] = out[k] * mul + code of row sel[k] (nullCode for NULL), k < m; sel null = every row (m = n). */
+  codesInto(seg: Segment, start: number, n: number, sel: Int32Array | null, m: number, out: Int32Array, mul: number, nullCode: number): void {
+    assert(this.col.dict !== null && m <= n && n <= B, `codesInto on column ${this.col.def.name}`);
+    codesInto(this, seg, start, n, sel, m, out, mul, nullCode);
+  }
+
+  /** seen[code] = 1 for the non-null codes of rows sel[k] (k < m; null = every row); returns how many were new. */
+  markCodes(seg: Segment, start: number, n: number, sel: Int32Array | null, m: number, seen: Uint8Array): number {
+    assert(this.col.dict !== null && m <= n && n <= B, `markCodes on column ${this.col.def.name}`);
+    return markCodes(this, seg, start, n, sel, m, seen);
+  }
+
+  /** The values of rows sel[k] (k < m; null = every row) of a FLOAT64/TIMESTAMP column (read-dense.ts). */
+  denseView(seg: Segment, start: number, n: number, sel: Int32Array | null, m: number): DenseView {
+    assert(this.out instanceof Float64Array && m <= n && n <= B, `dense read of column ${this.col.def.name}`);
+    return denseView(this, seg, start, n, sel, m);
+  }
+
+  /** Codes of a later GROUP BY key before they are combined into the slots (read-codes.ts). */
+  get slotScratch(): Int32Array {
+    return (this.slotCodes ??= new Int32Array(B));
+  }
+
+  /** Value scratch of dense views. */
+  get denseScratch(): Float64Array {
+    return (this.denseValues ??= new Float64Array(B));
+  }
+
+  /** The unpacked map (prepareMap) of `chunk` as slots: its code, or nullCode for a NULL entry. */
+  slotTable(chunk: ColumnChunk, nullCode: number): Int32Array {
+    if (chunk.nullCount === 0) {
+      // No row is null: entries that read as NULL belong to keys no row holds, so the codes serve
+      // as they are (as int32: codes stay below 2^31).
+      if (this.codesView === null || this.codesView.buffer !== this.mapCodes.buffer) this.codesView = new Int32Array(this.mapCodes.buffer);
+      return this.codesView;
+    }
+    if (this.slotsOf === chunk && this.slotsNull === nullCode) return this.slots;
+    const count = chunk.keyCount, codes = this.mapCodes, valid = this.mapValid;
+    if (this.slots.length < count) this.slots = new Int32Array(Math.max(count, this.slots.length * 2));
+    const slots = this.slots;
+    for (let k = 0; k < count; k++) slots[k] = valid[k] === 1 ? codes[k]! : nullCode;
+    this.slotsOf = chunk; this.slotsNull = nullCode;
+    return slots;
+  }
+
+  /** Marks of the map entries of `chunk` already seen by the count(DISTINCT) that owns `seen`. */
+  keyMarksFor(seen: Uint8Array, chunk: ColumnChunk): KeyMarks {
+    let km = this.keyMarks.get(seen);
+    if (km === undefined) this.keyMarks.set(seen, (km = { chunk: null, marks: new Uint8Array(0) }));
+    if (km.chunk !== chunk) {
+      if (km.marks.length < chunk.keyCount) km.marks = new Uint8Array(Math.max(chunk.keyCount, km.marks.length * 2));
+      else km.marks.fill(0, 0, chunk.keyCount);
+      km.chunk = chunk;
+    }
+    return km;
+  }
+
   /** Scratch for the unpacked entries of a map of `count` entries (code-filter.ts). */
   mapScratch(count: number): Uint32Array {
     if (this.mapEntries.length < count) this.mapEntries = new Uint32Array(Math.max(count, this.mapEntries.length * 2));
@@ -138,8 +209,11 @@ export class ColumnReader {
 
   /** Bytes of scratch this reader holds (tables count the readers they keep for sealing). */
   scratchBytes(): number {
-    return (this.out?.byteLength ?? 0) + this.denseF64.byteLength + (this.denseU32?.byteLength ?? 0) + this.tmp.byteLength +
-      (this.denseIndex?.byteLength ?? 0) + this.zeros.byteLength + this.mapCodes.byteLength + this.mapValid.byteLength +
-      (this.built?.byteLength ?? 0) + this.mapEntries.byteLength + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
+    const arrays = [
+      this.out, this.denseF64, this.denseU32, this.tmp, this.denseIndex, this.zeros, this.mapCodes, this.mapValid, this.built,
+      this.mapEntries, this.denseValues, this.slots, this.slotCodes,
+    ];
+    return arrays.reduce((sum, a) => sum + (a?.byteLength ?? 0), 0) + [...this.keyReaders.values()].reduce((sum, r) => sum + r.scratchBytes(), 0);
   }
+
 }

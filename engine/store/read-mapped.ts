@@ -3,11 +3,12 @@
 // validity (mapOf says for which chunk), then rows are a gather through it. When the key chunk is a
 // plain FOR chunk without nulls starting at the map's first key (the usual case: session_id), the
 // gather reads the key's packed codes in place (packed-kernels.ts); otherwise a reader of the key
-// column decodes the key codes first.
+// column decodes the key codes first. A sparse selection reads its rows' map entries in place and
+// leaves the map packed.
 
-import { unpackInts } from "../column/bit-pack.ts";
 import { Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { gatherAt, gatherRange, gatherRangeValid } from "../column/packed-kernels.ts";
+import { maskOf } from "../column/bit-pack.ts";
+import { gatherAt, gatherRange, gatherRangeValid, unpackToU32 } from "../column/packed-kernels.ts";
 import { bitmapBytes } from "../column/validity.ts";
 import type { ColumnReader } from "./column-reader.ts";
 import type { Segment } from "./segment.ts";
@@ -16,9 +17,13 @@ import type { Segment } from "./segment.ts";
 export function prepareMap(r: ColumnReader, chunk: ColumnChunk): void {
   if (r.mapOf === chunk) return;
   const count = chunk.keyCount;
-  if (r.mapCodes.length < count) { r.mapCodes = new Uint32Array(count); r.mapValid = new Uint8Array(count); }
+  if (r.mapCodes.length < count) {
+    // Grown by doubling: maps grow a little from segment to segment.
+    const size = Math.max(count, r.mapCodes.length * 2);
+    r.mapCodes = new Uint32Array(size); r.mapValid = new Uint8Array(size);
+  }
   const codes = r.mapCodes, valid = r.mapValid, base = chunk.base - 1;
-  unpackInts(chunk.packed, chunk.width, 0, count, codes);
+  unpackToU32(chunk.packed, chunk.width, 0, count, 0, codes);
   for (let k = 0; k < count; k++) {
     // Integer ops only: a multiply by 0/1 here makes JSC go through doubles (twice as slow).
     const m = codes[k]! | 0, ok = (m | -m) >>> 31;
@@ -26,6 +31,38 @@ export function prepareMap(r: ColumnReader, chunk: ColumnChunk): void {
     codes[k] = (base + m) & -ok;
   }
   r.mapOf = chunk;
+}
+
+/**
+ * A few selected rows read their map entries in place (two packed reads each) rather than unpacking
+ * the whole map: a filter that kept 40 rows of a batch would otherwise pay for thousands of entries.
+ */
+const MAP_READS_PER_ENTRY = 16;
+
+/**
+ * Whether the chunk's codes are packed into words (widths other than 0, 8, 16, 32): reads then stay
+ * on one typed-array kind (JSC compiles an access seeing several kinds to its slow generic path).
+ */
+function packedWords(c: ColumnChunk): boolean {
+  return c.packed instanceof Uint32Array && c.width !== 32;
+}
+
+function mappedAtInPlace(r: ColumnReader, chunk: ColumnChunk, key: ColumnChunk, start: number, n: number, sel: Int32Array, m: number): void {
+  const out = r.outFor(n) as Uint32Array, v = r.vector, base = chunk.base - 1;
+  const kd = key.packed as Uint32Array, kw = key.width, km = maskOf(kw), md = chunk.packed as Uint32Array, mw = chunk.width, mm = maskOf(mw);
+  v.codes = out;
+  const bits = chunk.nullCount === 0 ? null : r.builtBits(n);
+  v.validity = bits;
+  if (bits !== null) bits.fill(0);
+  for (let k = 0; k < m; k++) {
+    const i = sel[k]!, kb = (start + i) * kw, kx = kb >>> 5, ks = kb & 31;
+    const p = ((kd[kx]! >>> ks) | ((kd[kx + 1]! << (31 - ks)) << 1)) & km;
+    const mb = p * mw, mx = mb >>> 5, ms = mb & 31;
+    const e = ((md[mx]! >>> ms) | ((md[mx + 1]! << (31 - ms)) << 1)) & mm;
+    const ok = (e | -e) >>> 31;
+    out[i] = (base + e) & -ok;
+    if (bits !== null) bits[i >> 3] = bits[i >> 3]! | (ok << (i & 7));
+  }
 }
 
 /** The key chunk when its packed codes index the map directly (FOR, no nulls, based at keyMin), else null. */
@@ -66,8 +103,13 @@ export function loadMapped(r: ColumnReader, seg: Segment, chunk: ColumnChunk, st
 
 /** Rows start + sel[k] (k < m) only; the others are unspecified. */
 export function loadMappedAt(r: ColumnReader, seg: Segment, chunk: ColumnChunk, start: number, n: number, sel: Int32Array, m: number): void {
+  const key = directKey(seg, chunk);
+  if (key !== null && r.mapOf !== chunk && m * MAP_READS_PER_ENTRY < chunk.keyCount && packedWords(key) && packedWords(chunk)) {
+    mappedAtInPlace(r, chunk, key, start, n, sel, m);
+    return;
+  }
   prepareMap(r, chunk);
-  const out = r.outFor(n) as Uint32Array, v = r.vector, key = directKey(seg, chunk);
+  const out = r.outFor(n) as Uint32Array, v = r.vector;
   v.codes = out;
   const bits = chunk.nullCount === 0 ? null : r.builtBits(n);
   v.validity = bits;

@@ -17,10 +17,15 @@ import { LIMITS } from "../core/limits.ts";
 import type { Vector } from "../column/vector.ts";
 import { refineVector, type CodePredicate } from "./code-filter.ts";
 import { ColumnReader } from "./column-reader.ts";
+import { codesFromVector, markFromVector } from "./read-codes.ts";
+import { newDenseView, type DenseView } from "./read-dense.ts";
+import { flushMarks, markBy, type ViewMarks } from "./read-marks.ts";
 import type { Segment } from "./segment.ts";
 import type { TableState } from "./table-state.ts";
 
 export { DROP, KEEP, UNKNOWN, type CodePredicate } from "./code-filter.ts";
+export type { DenseView } from "./read-dense.ts";
+export { newViewMarks, type ViewMarks } from "./read-marks.ts";
 
 export interface ScanOptions {
   readonly columns: readonly string[];
@@ -63,6 +68,23 @@ export interface ScanBatch {
    * returns how many: in a lazy scan without loading vectors[j] (see code-filter.ts).
    */
   refine(j: number, p: CodePredicate, sel: Int32Array, n: number): number;
+  /**
+   * Dictionary column j: out[k] = out[k] * mul + the code of row sel[k] (nullCode for NULL), k < n;
+   * sel null = every row in order (n = rowCount). mul = 0 overwrites; several calls combine keys.
+   * A lazy scan reads the codes where they lie (read-codes.ts), without loading vectors[j].
+   */
+  codesInto(j: number, sel: Int32Array | null, n: number, out: Int32Array, mul: number, nullCode: number): void;
+  /** Dictionary column j: seen[code] = 1 for the non-null codes of rows sel[0, n) (null = all); returns how many were 0. */
+  markCodes(j: number, sel: Int32Array | null, n: number, seen: Uint8Array): number;
+  /** FLOAT64/TIMESTAMP column j: its values at rows sel[0, n) (null = all), maybe only the non-null ones (read-dense.ts). */
+  dense(j: number, sel: Int32Array | null, n: number): DenseView;
+  /**
+   * Dictionary columns x, y: each row sel[k] (null = all) marks its non-null code of x in vm's view f
+   * for each bit f of viewMask[code of y] (entry `size` = NULL), counting new codes (read-marks.ts).
+   * Marks may be held back until flushMarks, which must be called before reading vm.
+   */
+  markBy(x: number, y: number, sel: Int32Array | null, n: number, viewMask: Uint8Array, vm: ViewMarks): void;
+  flushMarks(x: number, vm: ViewMarks): void;
 }
 
 export function newScanStats(): ScanStats {
@@ -95,7 +117,27 @@ function makeBatch(readers: ColumnReader[], lazy: boolean) {
     refine(j, p, sel, n) {
       return lazy ? readers[j]!.refine(seg!, start, batch.rowCount, p, sel, n) : refineVector(batch.vectors[j]!, p, sel, n);
     },
+    codesInto(j, sel, n, out, mul, nullCode) {
+      if (lazy) readers[j]!.codesInto(seg!, start, batch.rowCount, sel, n, out, mul, nullCode);
+      else codesFromVector(batch.vectors[j]!, sel, n, out, mul, nullCode);
+    },
+    markCodes(j, sel, n, seen) {
+      return lazy ? readers[j]!.markCodes(seg!, start, batch.rowCount, sel, n, seen) : markFromVector(batch.vectors[j]!, sel, n, seen);
+    },
+    markBy(x, y, sel, n, viewMask, vm) {
+      markBy(readers[x]!, readers[y]!, seg!, start, batch.rowCount, sel, n, viewMask, vm);
+    },
+    flushMarks(x, vm) {
+      flushMarks(readers[x]!, vm);
+    },
+    dense(j, sel, n) {
+      if (lazy) return readers[j]!.denseView(seg!, start, batch.rowCount, sel, n);
+      const v = batch.vectors[j]!;
+      eager.perRow = true; eager.values = v.f64!; eager.validity = v.validity;
+      return eager;
+    },
   };
+  const eager = newDenseView();
   const at = (s: Segment, first: number) => { seg = s; start = first; };
   return { batch, at };
 }

@@ -18,8 +18,8 @@ import { sealAll, sealSome } from "./seal.ts";
 import { createTableState, type TableOptions, type TableState } from "./table-state.ts";
 
 export type { Vector } from "../column/vector.ts";
-export type { CodePredicate, ScanBatch, ScanOptions, ScanStats } from "./scan.ts";
-export { DROP, KEEP, newScanStats, UNKNOWN } from "./scan.ts";
+export type { CodePredicate, DenseView, ScanBatch, ScanOptions, ScanStats } from "./scan.ts";
+export { DROP, KEEP, newScanStats, newViewMarks, UNKNOWN, type ViewMarks } from "./scan.ts";
 export type { TableOptions } from "./table-state.ts";
 export type { DictMaps } from "./append.ts";
 

@@ -21,7 +21,7 @@ import { isNullAt, type ColumnSlot, type RowEnv } from "../row-env.ts";
 
 export type Refine = (sel: Int32Array, n: number) => number;
 
-function conjuncts(e: BExpr, out: BExpr[] = []): BExpr[] {
+export function conjuncts(e: BExpr, out: BExpr[] = []): BExpr[] {
   if (e.kind === "and") for (const a of e.args) conjuncts(a, out);
   else out.push(e);
   return out;
@@ -33,15 +33,31 @@ export function compileFilter(where: BExpr, env: RowEnv): Refine[] {
 
 const NONE: Refine = () => 0;
 
+/** A WHERE term decided once per code of one dictionary column (slot `column`). */
+export interface CodeTerm {
+  readonly column: number;
+  readonly p: CodePredicate;
+}
+
+/** The term as a CodePredicate when it reads one dictionary column only (= / IN constants, or any expression of it). */
+export function codeTerm(e: BExpr, env: RowEnv): CodeTerm | null {
+  if (isRowIndependent(e)) return null;
+  const eq = dictEquality(e, env);
+  if (eq !== null) return eq;
+  const p = env.perValue(e);
+  return p === null ? null : perCodePredicate(env, p.column, (v) => p.f(v) === true);
+}
+
 function refinerFor(e: BExpr, env: RowEnv): Refine {
   if (isRowIndependent(e)) {
     const v = evaluateConstant(e, env.compileEnv);
     return v === true ? (_sel, n) => n : NONE;
   }
-  const codes = dictEquality(e, env);
-  if (codes !== null) return codes;
-  const p = env.perValue(e);
-  if (p !== null) return perCodeRefiner(env, p.column, (v) => p.f(v) === true);
+  const term = codeTerm(e, env);
+  if (term !== null) {
+    const { column, p } = term;
+    return (sel, n) => env.refineCodes(column, p, sel, n);
+  }
   const load = [...columnsOf(e)];
   const fast = numericCompare(e, env) ?? nullTest(e, env);
   const run: Refine = fast ?? compiledRefiner(e, env);
@@ -88,7 +104,7 @@ function f64Kernel(s: ColumnSlot, op: string, c: number): Refine {
 }
 
 /** dictcol = constant, constant = dictcol, dictcol IN (constants): compare codes, never strings. */
-function dictEquality(e: BExpr, env: RowEnv): Refine | null {
+function dictEquality(e: BExpr, env: RowEnv): CodeTerm | null {
   let col: BExpr, values: BExpr[];
   if (e.kind === "compare" && e.op === "=") {
     [col, values] = e.left.kind === "column" ? [e.left, [e.right]] : [e.right, [e.left]];
@@ -103,13 +119,10 @@ function dictEquality(e: BExpr, env: RowEnv): Refine | null {
     const v = evaluateConstant(x, env.compileEnv);
     if (typeof v === "string") { const code = s.dict.find(v); if (code >= 0) codes.push(code); }
   }
-  if (codes.length === 0) return NONE;
   const state = new Uint8Array(s.dict.size + 1).fill(DROP);
   for (const c of codes) state[c] = KEEP;
   const kept = Uint32Array.from(new Set(codes)).sort();
-  const p: CodePredicate = { state, kept, resolve: () => DROP };
-  const column = col.column;
-  return (sel, n) => env.refineCodes(column, p, sel, n);
+  return { column: col.column, p: { state, kept, resolve: () => DROP } };
 }
 
 function nullTest(e: BExpr, env: RowEnv): Refine | null {
@@ -125,11 +138,11 @@ function nullTest(e: BExpr, env: RowEnv): Refine | null {
 }
 
 /** A CodePredicate deciding each code on first sight; the last entry stands for NULL. */
-function perCodeRefiner(env: RowEnv, column: number, keep: (v: string | null) => boolean): Refine {
+function perCodePredicate(env: RowEnv, column: number, keep: (v: string | null) => boolean): CodeTerm {
   const dict = env.slots[column]!.dict!, size = dict.size, state = new Uint8Array(size + 1).fill(UNKNOWN);
   const p: CodePredicate = {
     state, kept: null,
     resolve: (code) => (state[code] = keep(code === size ? null : dict.get(code)) ? KEEP : DROP),
   };
-  return (sel, n) => env.refineCodes(column, p, sel, n);
+  return { column, p };
 }

@@ -3,12 +3,13 @@
 // group becomes one row: key values and aggregate results are materialized per group, then HAVING,
 // the outputs and hidden ORDER BY terms are evaluated over groups with closures reading them.
 
-import { exprKey, type AggSpec, type BExpr } from "../bound.ts";
+import { columnsOf, type AggSpec, type BExpr } from "../bound.ts";
 import { compile, type CompileEnv } from "../compile.ts";
 import type { Val } from "../functions/value.ts";
 import type { RowEnv } from "../row-env.ts";
 import { aggOp } from "./aggregates.ts";
-import { compileFilter, type Refine } from "./filter.ts";
+import { createFilterViews } from "./filter-views.ts";
+import { filteredDistincts } from "./filtered-distinct.ts";
 import { keyCol } from "./group-keys.ts";
 import { createGroupTable } from "./group-table.ts";
 import type { Row } from "./order-by.ts";
@@ -26,70 +27,52 @@ export interface GroupByOptions {
   readonly maxRows: number;
 }
 
-/**
- * The rows of a batch where one FILTER is TRUE, with their groups: computed once per batch for all
- * aggregates sharing the filter, by the same refiners as WHERE (codes compared, not strings).
- */
-interface FilterView {
-  readonly refiners: readonly Refine[];
-  readonly sel: Int32Array;
-  readonly gids: Int32Array;
-  n: number;
-  batch: number;
-}
-
-function applyFilter(f: FilterView, sel: Int32Array, gids: Int32Array, n: number, oneGroup: boolean): void {
-  f.sel.set(n === sel.length ? sel : sel.subarray(0, n));
-  let m = n;
-  for (const r of f.refiners) { if (m === 0) break; m = r(f.sel, m); }
-  // Both selections ascend: walk them together to carry each kept row's group along.
-  if (oneGroup) f.gids.fill(0, 0, m);
-  else for (let k = 0, j = 0; j < m; k++) if (sel[k] === f.sel[j]) f.gids[j++] = gids[k]!;
-  f.n = m;
-}
-
 export function groupBySink(o: GroupByOptions, env: RowEnv): Sink {
-  const table = createGroupTable(o.keys.map((k) => keyCol(k, env)), o.batchRows);
-  const ops = o.aggs.map((a) => aggOp(a, env, o.keys.length === 0));
-  const views = new Map<string, FilterView>();
-  const viewOf = o.aggs.map((a) => {
-    if (a.filter === null) return null;
-    const key = exprKey(a.filter);
-    let v = views.get(key);
-    if (v === undefined) {
-      v = { refiners: compileFilter(a.filter, env), sel: new Int32Array(o.batchRows), gids: new Int32Array(o.batchRows), n: 0, batch: -1 };
-      views.set(key, v);
-    }
-    return v;
-  });
+  const oneGroup = o.keys.length === 0;
+  const fused = filteredDistincts(o.aggs, env, oneGroup);
+  const ops = o.aggs.map((a, i) => fused?.ops.get(i) ?? aggOp(a, env, oneGroup));
+  const star = o.aggs.findIndex((a) => a.fn === "count_star" && a.filter === null);
+  const counted = star < 0 ? null : { rows: (g: number) => ops[star]!.result(g) as number, maxGroups: o.maxGroups };
+  const table = createGroupTable(o.keys.map((k) => keyCol(k, env)), o.batchRows, env, counted);
+  // Columns to load before consume: what the group table and the aggregates read from slots (the
+  // others read the store themselves; FILTER refiners load their own).
+  const reads = new Set<number>();
+  if (table.readsSlots) for (const k of o.keys) for (const c of columnsOf(k)) reads.add(c);
+  o.aggs.forEach((a, i) => { if (a.arg !== null && ops[i]!.readsSlots) for (const c of columnsOf(a.arg)) reads.add(c); });
+  // Aggregates computed by `fused` take no FILTER view: their filters are applied inside its pass.
+  const viewAggs = o.aggs.map((a, i) => (fused?.ops.has(i) ? { ...a, filter: null } : a));
+  const { viewOf, compute } = createFilterViews(viewAggs, env, o.batchRows, oneGroup);
   const gids = new Int32Array(o.batchRows);
-  for (const op of ops) op.grow(table.count());
+  for (const op of ops) op.grow(table.idLimit());
   let batch = 0;
   return {
+    readColumns: [...reads].sort((a, b) => a - b),
     consume(sel, n) {
       table.assign(sel, n, gids);
-      const g = table.count();
-      if (g > o.maxGroups) tooLarge(o.maxRows);
+      if (table.idLimit() > o.maxGroups && table.count() > o.maxGroups) tooLarge(o.maxRows);
+      const g = table.idLimit();
       batch++;
+      fused?.update(sel, n);
       for (let a = 0; a < ops.length; a++) {
         const op = ops[a]!, v = viewOf[a]!;
         op.grow(g);
         if (v === null) { op.update(sel, gids, n); continue; }
-        if (v.batch !== batch) { applyFilter(v, sel, gids, n, o.keys.length === 0); v.batch = batch; }
+        compute(v, sel, gids, n, batch);
         op.update(v.sel, v.gids, v.n);
       }
       return true;
     },
     finish() {
-      const groups = table.count();
+      fused?.finish();
+      const groups = table.idLimit();
       const keyVals: Val[][] = table.keys.map((k, j) => {
         const out = new Array<Val>(groups);
-        for (let g = 0; g < groups; g++) out[g] = k.value(table.keyId(g, j));
+        for (let g = 0; g < groups; g++) out[g] = table.present(g) ? k.value(table.keyId(g, j)) : null;
         return out;
       });
       const aggVals: Val[][] = ops.map((op) => {
         const out = new Array<Val>(groups);
-        for (let g = 0; g < groups; g++) out[g] = op.result(g);
+        for (let g = 0; g < groups; g++) out[g] = table.present(g) ? op.result(g) : null;
         return out;
       });
       const post: CompileEnv = {
@@ -103,7 +86,7 @@ export function groupBySink(o: GroupByOptions, env: RowEnv): Sink {
       const fns = o.rowExprs.map((e) => compile(e, post));
       const rows: Row[] = [];
       for (let g = 0; g < groups; g++) {
-        if (having !== null && having(g) !== true) continue;
+        if (!table.present(g) || (having !== null && having(g) !== true)) continue;
         rows.push(fns.map((f) => f(g)));
       }
       return rows;

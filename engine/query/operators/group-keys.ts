@@ -28,6 +28,8 @@ export interface KeyCol {
   value(id: number): Val;
   /** For a dictionary column: its slot, so group tables can read codes directly (id = code, NULL = size). */
   readonly dictSlot?: ColumnSlot;
+  /** For a dictionary column: its slot number, so group tables can have the store combine codes (RowEnv.codesInto). */
+  readonly column?: number;
 }
 
 export function keyCol(e: BExpr, env: RowEnv): KeyCol {
@@ -45,6 +47,7 @@ export function keyCol(e: BExpr, env: RowEnv): KeyCol {
         },
         value: (id) => (id === size ? null : dict.get(id)),
         dictSlot: s,
+        column: e.column,
       };
     }
     if (s.type === ColumnType.BOOL) {
@@ -79,6 +82,9 @@ function bucketKey(e: BExpr, env: RowEnv): KeyCol | null {
     if (w >= 0 && w < BUCKET_WINDOW) window[w] = id;
     return id;
   };
+  // The last bucket's bounds [lo, hi): rows arrive nearly in time order, so most rows fall in the
+  // bucket of the row before and take its id with two comparisons instead of a division.
+  let lo = Infinity, hi = -Infinity, lastId = -1;
   return {
     domain: -1,
     ids(sel, n, out) {
@@ -87,9 +93,13 @@ function bucketKey(e: BExpr, env: RowEnv): KeyCol | null {
       for (let k = 0; k < n; k++) {
         const i = sel[k]!;
         if (v !== null && isNullAt(v, i)) { if (nullId < 0) { nullId = starts.push(NaN) - 1; } out[k] = nullId; continue; }
-        const bucket = Math.floor((a[i]! - origin) / width), w = bucket - windowFirst;
+        const t = a[i]!;
+        if (t >= lo && t < hi) { out[k] = lastId; continue; }
+        const bucket = Math.floor((t - origin) / width), w = bucket - windowFirst;
         const id = w >= 0 && w < BUCKET_WINDOW ? window[w]! : -1;
-        out[k] = id >= 0 ? id : intern(bucket);
+        out[k] = lastId = id >= 0 ? id : intern(bucket);
+        lo = origin + bucket * width;
+        hi = lo + width;
       }
     },
     value: (id) => (id === nullId ? null : starts[id]!),

@@ -1,12 +1,18 @@
-// Key-id tuples -> dense group ids 0, 1, 2... in order of first appearance, with the tuple of each
-// group kept for the output. Three layouts, chosen once per query:
+// Key-id tuples -> group ids, with the tuple of each group kept for the output. Four layouts, chosen
+// once per query:
 //
-//   one key            the key id indexes a growable Int32Array of group ids
+//   dictionary keys, small product   the group id IS the tuple's flat index (group-direct.ts)
+//   one key            the key id indexes a growable Int32Array of dense group ids 0, 1, 2...
 //   all domains known  the ids combine into one flat index when the product stays small
 //   otherwise          open addressing over tuples in typed arrays (no objects per group)
+//
+// Other than the first layout, ids are dense in order of first appearance.
 
-import type { ColumnSlot } from "../row-env.ts";
+import type { ColumnSlot, RowEnv } from "../row-env.ts";
+import { directTable, type RowCounts } from "./group-direct.ts";
 import type { KeyCol } from "./group-keys.ts";
+
+export type { RowCounts } from "./group-direct.ts";
 
 const FLAT_MAX = 1 << 22;
 const EMPTY = -1;
@@ -15,6 +21,12 @@ export interface GroupTable {
   readonly keys: readonly KeyCol[];
   /** Groups so far. */
   count(): number;
+  /** Group ids are below this (aggregate states are grown to it): count() except for flat index ids. */
+  idLimit(): number;
+  /** Whether id g stands for a group (ids of flat index layouts may have no rows). */
+  present(g: number): boolean;
+  /** True when assign reads the key columns' slots (RowEnv.need them first); false: the store reads them. */
+  readonly readsSlots: boolean;
   /** gids[k] = group of row sel[k] (creating groups as needed), for k < n. */
   assign(sel: Int32Array, n: number, gids: Int32Array): void;
   /** Id of key j for group g. */
@@ -28,7 +40,9 @@ function growInt32(a: Int32Array<ArrayBuffer>, need: number, fill: number): Int3
   return b;
 }
 
-export function createGroupTable(keys: readonly KeyCol[], batchRows: number): GroupTable {
+export function createGroupTable(keys: readonly KeyCol[], batchRows: number, env: RowEnv, counted: RowCounts | null = null): GroupTable {
+  const direct = directTable(keys, env, counted);
+  if (direct !== null) return direct;
   const K = keys.length;
   const scratch = keys.map(() => new Int32Array(batchRows));
   let groups = 0;
@@ -38,7 +52,9 @@ export function createGroupTable(keys: readonly KeyCol[], batchRows: number): Gr
     for (let j = 0; j < K; j++) tuples[groups * K + j] = scratch[j]![k]!;
     return groups++;
   };
-  const table: GroupTable = { keys, count: () => groups, keyId: (g, j) => tuples[g * K + j]!, assign: () => undefined };
+  const table: GroupTable = {
+    keys, readsSlots: true, count: () => groups, idLimit: () => groups, present: () => true, keyId: (g, j) => tuples[g * K + j]!, assign: () => undefined,
+  };
   if (K === 0) {
     groups = 1;
     return { ...table, assign(_sel, n, gids) { gids.fill(0, 0, n); } };

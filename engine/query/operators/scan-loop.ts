@@ -43,11 +43,17 @@ export function runScan(s: ScanLoop): void {
     }
     assert(batch.rowCount <= s.batchRows, "scan batch larger than SCAN_BATCH_ROWS");
     s.env.setBatch(batch);
-    sel.set(batch.rowCount === ident.length ? ident : ident.subarray(0, batch.rowCount));
     let n = batch.rowCount;
-    for (const r of s.refiners) { if (n === 0) break; n = r(sel, n); }
-    if (n === 0) continue;
-    for (const c of s.sinkColumns) s.env.need(c, sel, n);
-    if (!s.sink.consume(sel, n)) return;
+    // Without WHERE nothing writes the selection: every batch gets the identity as it is (only
+    // refiners write selections; sinks and FILTER views read them or copy).
+    let rows = ident;
+    if (s.refiners.length > 0) {
+      sel.set(n === ident.length ? ident : ident.subarray(0, n));
+      rows = sel;
+      for (const r of s.refiners) { if (n === 0) break; n = r(sel, n); }
+      if (n === 0) continue;
+    }
+    for (const c of s.sinkColumns) s.env.need(c, rows, n);
+    if (!s.sink.consume(rows, n)) return;
   }
 }

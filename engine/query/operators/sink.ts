@@ -5,6 +5,8 @@ import { EngineError } from "../../core/errors.ts";
 import type { Row } from "./order-by.ts";
 
 export interface Sink {
+  /** Slots to load (RowEnv.need) for the rows given to consume; absent: every column the plan's sink expressions read. */
+  readonly readColumns?: readonly number[];
   /** Rows sel[0..n) of the current batch passed WHERE; false when no further rows are needed. */
   consume(sel: Int32Array, n: number): boolean;
   finish(): Row[];

@@ -77,12 +77,12 @@ test("two instances in one group split the partitions, hold every event once, an
   const a = await startCaracalProcess({ args: ["--source", source(topic, "g2"), "--config", conf("a")] });
   const b = await startCaracalProcess({ args: ["--source", source(topic, "g2"), "--config", conf("b")] });
   // The topic exists before the group assigns it; both members hold partitions before events flow.
-  await producer.send(topic, [{ key: "warmup", value: JSON.stringify({ event_id: "warm-0", type: "warmup", ts: Date.now() }) }]);
+  await producer.send(topic, [0, 1, 2, 3].map((partition) => ({ key: null, partition, value: JSON.stringify({ event_id: `warm-${partition}`, type: "warmup", ts: Date.now() }) })));
   const assigned = async (s: CaracalProcess) => (await (await fetch(`${s.url}/metrics`)).text()).split("\n").filter((l) => l.startsWith("caracal_kafka_consumer_lag{")).length;
   await until("both instances assigned partitions", async () => { const [x, y] = [await assigned(a), await assigned(b)]; return x > 0 && y > 0 && x + y === 4; }, 60_000);
   await producer.send(topic, events(0, 8000));
   const count = async (s: CaracalProcess) => Number((await sql(s.url, "SELECT count(*) FROM events"))[0]![0]);
-  await until("both instances together hold every event", async () => (await count(a)) + (await count(b)) >= 8001, 60_000);
+  await until("both instances together hold every event", async () => (await count(a)) + (await count(b)) >= 8004, 60_000);
   const users = async (s: CaracalProcess) => new Set((await sql(s.url, "SELECT DISTINCT user_id FROM events WHERE user_id IS NOT NULL")).map((r) => r[0]));
   const ua = await users(a), ub = await users(b);
   // Keyed by user: each user's events are on one instance only.
@@ -94,7 +94,7 @@ test("two instances in one group split the partitions, hold every event once, an
   await b.terminate();
   const p = Bun.spawnSync([process.execPath, MAIN, "lake-query", "SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM events WHERE type = 'page_view'", "--lake", lake], { stdout: "pipe", stderr: "pipe" });
   const out = p.stdout.toString().trim().split("\n");
-  expect({ total: na + nb, split: na > 0 && nb > 0, shared, exit: p.exitCode, lake: out.at(-1) }).toEqual({ total: 8001, split: true, shared: [], exit: 0, lake: "8000,8000" });
+  expect({ total: na + nb, split: na > 0 && nb > 0, shared, exit: p.exitCode, lake: out.at(-1) }).toEqual({ total: 8004, split: true, shared: [], exit: 0, lake: "8000,8000" });
   await a[Symbol.asyncDispose]();
   await b[Symbol.asyncDispose]();
 }, 120_000);

@@ -46,7 +46,7 @@ const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
 const DERIVED_SLICE_MS = 0.5;
 
 /** Fewest ms between two derived-state checkpoints (each encodes all of it). */
-const DERIVED_CHECKPOINT_INTERVAL_MS = 60_000;
+const DERIVED_CHECKPOINT_INTERVAL_MS = 300_000;
 
 /** How long stop() waits for clients to take their last answers before closing connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -80,10 +80,13 @@ export async function startCaracal(config: Config): Promise<Running> {
     let checkpointing: Promise<unknown> = Promise.resolve();
     const checkpointDerived = () => {
       const next = checkpointing.then(async () => {
-        // Captured now (synchronously), written after: what it covers is what it holds.
-        const snap = derived.snapshot(), covered = { rows: derived.coverage(catalog), nextLsn: derived.nextLsn };
-        await writeCheckpoint(realFileSystem, derivedDir, snap);
-        return covered;
+        // Component by component between requests; the rows covered are taken before the first
+        // encoding (a lower bound of what every section reflects), the sections record their own.
+        const rows = derived.coverage(catalog);
+        const debug = process.env.CARACAL_DEBUG_TIMING ? (name: string, ms: number) => console.error(`derived snapshot ${name} ${ms.toFixed(1)} ms`) : undefined;
+        const { snapshot, nextLsn } = await derived.snapshotGradually(() => new Promise<void>((r) => setImmediate(r)), debug);
+        await writeCheckpoint(realFileSystem, derivedDir, snapshot);
+        return { rows, nextLsn };
       });
       checkpointing = next.catch(() => {});
       return next;

@@ -15,7 +15,7 @@
 
 import { EngineError } from "../core/errors.ts";
 import type { Catalog } from "../store/catalog.ts";
-import type { Table } from "../store/table.ts";
+import type { ScanReaders, Table } from "../store/table.ts";
 import type { Vector } from "../column/vector.ts";
 import type { FeedBatch, RowConsumer } from "./row-feed.ts";
 
@@ -75,6 +75,8 @@ export class DerivedState {
   private readonly sources = new Map<string, SourceMark>();
   /** Control records below this LSN were in the restored checkpoint: replay skips them. */
   private restoredLsn = 0;
+  /** Scan readers per table, reused by every feed (a feed slice is a few hundred rows). */
+  private readonly readers = new Map<Table, ScanReaders>();
   /** Components that threw, with the first error: their state is incomplete from then on. */
   readonly failures = new Map<string, string>();
 
@@ -137,14 +139,17 @@ export class DerivedState {
     // of a data directory written before derived state existed): start at the first row in memory.
     const starts = components.map((c) => Math.max(this.coveredOf(c.name, name), table.rowBase));
     const from = Math.min(...starts);
-    const columns = wanted.filter((c) => table.columnIndex(c) >= 0);
+    const cached = this.readers.get(table);
+    const columns = cached?.columns ?? wanted.filter((c) => table.columnIndex(c) >= 0);
+    const readers = cached ?? table.scanReaders(columns);
+    if (!cached) this.readers.set(table, readers);
     const index = new Map(columns.map((c, i) => [c, i]));
     let vectors: readonly Vector[] = [];
     const batch: { -readonly [K in keyof FeedBatch]: FeedBatch[K] } = {
       table: name, begin: 0, end: 0, firstRow: 0,
       column: (c) => { const j = index.get(c); return j === undefined ? null : vectors[j]!; },
     };
-    for (const b of table.scan({ columns, fromRow: from })) {
+    for (const b of table.scan({ columns, fromRow: from, readers })) {
       if (b.firstRow >= target) break;
       vectors = b.vectors;
       batch.firstRow = b.firstRow;
@@ -212,6 +217,26 @@ export class DerivedState {
       }
     }
     this.applied(lsn);
+  }
+
+  /**
+   * The same, one component at a time with `pause` awaited between them, so a large state does not
+   * hold the serving thread for its whole encoding. Still consistent: each section records the rows
+   * its component reflected when it was encoded; the log position is taken first (control records
+   * applied meanwhile replay idempotently: definitions replace, removals and tags are set).
+   */
+  async snapshotGradually(pause: () => Promise<void>, timing?: (name: string, ms: number) => void): Promise<{ snapshot: DerivedSnapshot; nextLsn: number }> {
+    const nextLsn = this.nextLsn;
+    const out = new Map<string, DerivedSection>();
+    out.set(LOG_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify({ next_lsn: nextLsn })) });
+    out.set(SOURCES_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify(this.sourcePositions())) });
+    for (const c of this.components) {
+      await pause();
+      const t0 = performance.now();
+      out.set(c.name, { covered: Object.fromEntries(this.covered.get(c.name)!), bytes: c.encode() });
+      timing?.(c.name, performance.now() - t0);
+    }
+    return { snapshot: out, nextLsn };
   }
 
   /** Every component's state and what it covers, captured now. */

@@ -87,6 +87,13 @@ export class ColumnReader {
     this.denseIndex = col.unique ? new Int32Array(B) : null;
   }
 
+  /** Forgets the batch it holds, so a reused reader loads afresh (a new scan over changed segments). */
+  forget(): void {
+    this.heldSeg = null;
+    this.heldStart = -1;
+    this.heldRows = 0;
+  }
+
   /** Points the vector at rows [start, start + n) of the segment; start is a multiple of 8, n <= B. */
   load(seg: Segment, start: number, n: number): void {
     assert((start & 7) === 0 && n <= B, `scan batch at row ${start} of ${n} rows`);

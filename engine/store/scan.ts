@@ -43,6 +43,28 @@ export interface ScanOptions {
   readonly stats?: ScanStats;
   /** Vectors are filled only by ScanBatch.load (see above); default false: every vector every batch. */
   readonly lazy?: boolean;
+  /**
+   * Readers made once by scanReaders() for these columns and reused: a scan builds a reader per
+   * column with its scratch arrays (tens of KB each), which a caller scanning a few rows at a time,
+   * many times a second (derived-state feeding), should not pay each time. One scan at a time per set.
+   */
+  readonly readers?: ScanReaders;
+}
+
+/** Column readers to reuse across scans of the same columns (ScanOptions.readers). */
+export interface ScanReaders {
+  readonly columns: readonly string[];
+  readonly readers: readonly ColumnReader[];
+}
+
+export function scanReaders(t: TableState, columns: readonly string[]): ScanReaders {
+  return { columns: [...columns], readers: columns.map((name) => readerOf(t, name)) };
+}
+
+function readerOf(t: TableState, name: string): ColumnReader {
+  const c = t.byName.get(name);
+  if (c === undefined) throw new EngineError("bad_argument", `table ${t.schema.name} has no column ${name}`);
+  return new ColumnReader(t.columns, c);
 }
 
 export interface ScanStats {
@@ -93,12 +115,14 @@ export function newScanStats(): ScanStats {
 
 /** Validates the options now (an unknown column throws here, not at the first iteration). */
 export function scanTable(t: TableState, opts: ScanOptions): Generator<ScanBatch> {
-  const readers = opts.columns.map((name) => {
-    const c = t.byName.get(name);
-    if (c === undefined) throw new EngineError("bad_argument", `table ${t.schema.name} has no column ${name}`);
-    return new ColumnReader(t.columns, c);
-  });
-  return batches(t, opts, readers);
+  if (opts.readers) {
+    if (opts.readers.columns.length !== opts.columns.length || opts.readers.columns.some((c, i) => c !== opts.columns[i])) {
+      throw new EngineError("bad_argument", "scan readers were made for other columns");
+    }
+    for (const r of opts.readers.readers) r.forget();
+    return batches(t, opts, opts.readers.readers as ColumnReader[]);
+  }
+  return batches(t, opts, opts.columns.map((name) => readerOf(t, name)));
 }
 
 /** The batch object of one scan: its methods read the segment and rows it currently stands for. */

@@ -11,14 +11,14 @@ import type { TableSchema } from "../core/types.ts";
 import { ENCODING_NAMES } from "../column/column-chunk.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
 import { appendBatch, mapDictionaries, restoreDictionaries, type DictMaps } from "./append.ts";
-import { scanTable, type ScanBatch, type ScanOptions } from "./scan.ts";
+import { scanReaders, scanTable, type ScanBatch, type ScanOptions, type ScanReaders } from "./scan.ts";
 import type { SealOffload } from "./seal-offload.ts";
 import { evictBefore, sealedRowEnd, startAtRow } from "./evict.ts";
 import { sealAll, sealSome } from "./seal.ts";
 import { createTableState, type TableOptions, type TableState } from "./table-state.ts";
 
 export type { Vector } from "../column/vector.ts";
-export type { CodePredicate, DenseView, ScanBatch, ScanOptions, ScanStats } from "./scan.ts";
+export type { CodePredicate, DenseView, ScanBatch, ScanOptions, ScanReaders, ScanStats } from "./scan.ts";
 export { DROP, KEEP, newScanStats, newViewMarks, UNKNOWN, type ViewMarks } from "./scan.ts";
 export type { TableOptions } from "./table-state.ts";
 export type { DictMaps } from "./append.ts";
@@ -122,6 +122,11 @@ export class Table {
   /** Batches valid until the next iteration only; see scan.ts. Throws bad_argument for an unknown column. */
   scan(opts: ScanOptions): Generator<ScanBatch> {
     return scanTable(this.t, opts);
+  }
+
+  /** Reusable readers for repeated scans of the same columns (ScanOptions.readers). */
+  scanReaders(columns: readonly string[]): ScanReaders {
+    return scanReaders(this.t, columns);
   }
 
   columnIndex(name: string): number {

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Seconds: 50 us .. 10 s, dense where ingest, lookups and dashboards live. */
+const LAG_PROBE_MS = 10;
 const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
 /** What a scrape reads; each source is optional so parts of the system can come and go. */
@@ -31,12 +32,23 @@ export class Metrics {
   readonly walFsync: Histogram;
   readonly query: Histogram<"engine">;
   readonly lookup: Histogram<"endpoint">;
+  readonly loopLag: Histogram;
+  private readonly lagTimer: ReturnType<typeof setInterval>;
 
   constructor(src: ScrapeSources) {
     const r = this.registry;
     this.ingestBatch = new Histogram({ name: "caracal_ingest_batch_seconds", help: "Ingest batch latency, body received to acknowledgement (durable).", labelNames: ["table"], buckets: LATENCY_BUCKETS, registers: [r] });
     this.walFsync = new Histogram({ name: "caracal_wal_fsync_seconds", help: "WAL segment fsync duration.", buckets: LATENCY_BUCKETS, registers: [r] });
     this.query = new Histogram({ name: "caracal_query_seconds", help: "SQL query latency by engine that answered.", labelNames: ["engine"], buckets: LATENCY_BUCKETS, registers: [r] });
+    this.loopLag = new Histogram({ name: "caracal_event_loop_lag_seconds", help: "How late a 10 ms timer fires on the serving thread: what a request waits behind other work.", buckets: LATENCY_BUCKETS, registers: [r] });
+    let expected = performance.now() + LAG_PROBE_MS;
+    this.lagTimer = setInterval(() => {
+      const now = performance.now(), lag = Math.max(0, now - expected);
+      expected = now + LAG_PROBE_MS;
+      this.loopLag.observe(lag / 1000);
+      if (lag > 50 && process.env.CARACAL_DEBUG_TIMING) console.error(`event loop blocked ${lag.toFixed(0)} ms at ${new Date().toISOString()}`);
+    }, LAG_PROBE_MS);
+    this.lagTimer.unref?.();
     this.lookup = new Histogram({ name: "caracal_lookup_seconds", help: "Serving latency (profiles, bids, recommendations, metrics, audiences).", labelNames: ["endpoint"], buckets: LATENCY_BUCKETS, registers: [r] });
 
     // Totals kept elsewhere are exposed as counters by setting them at scrape time.
@@ -87,6 +99,10 @@ export class Metrics {
     });
     gaugeFrom("caracal_process_resident_memory_bytes", "Resident set size.", [], (set) => set({}, process.memoryUsage.rss()));
     gaugeFrom("caracal_process_heap_used_bytes", "JavaScript heap in use.", [], (set) => set({}, process.memoryUsage().heapUsed));
+  }
+
+  close(): void {
+    clearInterval(this.lagTimer);
   }
 
   async exposition(): Promise<Response> {

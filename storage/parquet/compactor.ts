@@ -23,7 +23,7 @@ import { removeSegmentsBefore } from "../wal/wal-truncate.ts";
 import { readManifest, writeManifest, writeSynced, type Manifest, type ManifestFile, type ManifestTable, type QuarantinedFile } from "./manifest.ts";
 import { openTree } from "./open-tree.ts";
 import { encodeInline, type Encode } from "./parquet-encoder.ts";
-import { extractRows } from "./part-rows.ts";
+import { extractRowsAsync } from "./part-rows.ts";
 import { EMPTY_HISTORY, type HistorySource, type TableHistory } from "./table-history.ts";
 import type { WalMarks } from "./wal-marks.ts";
 
@@ -148,7 +148,7 @@ export class Compactor implements HistorySource {
       if (!table || !run) continue;
       const from = Number(run[1]), to = Number(run[2]);
       if (table.rowBase > from || table.rowCount < to) continue;
-      const parts = await (this.opts.encode ?? encodeInline)(extractRows(table, from, to));
+      const parts = await (this.opts.encode ?? encodeInline)(await extractRowsAsync(table, from, to));
       const part = parts.find((p) => q.path.startsWith(`${q.table}/${p.partition}/`));
       if (!part || part.rowCount !== q.rowCount) continue;
       await writeSynced(this.fs, join(this.dir, `${q.path}.tmp`), part.bytes);
@@ -200,7 +200,7 @@ export class Compactor implements HistorySource {
 
   private async compactRun(table: Table, from: number, to: number, report: CompactionReport): Promise<void> {
     const name = table.schema.name;
-    const parts = await (this.opts.encode ?? encodeInline)(extractRows(table, from, to));
+    const parts = await (this.opts.encode ?? encodeInline)(await extractRowsAsync(table, from, to));
     const files: ManifestFile[] = [];
     for (const p of parts) {
       const rel = `${name}/${p.partition}/part-${String(from).padStart(12, "0")}-${String(to).padStart(12, "0")}.parquet`;

@@ -1,10 +1,10 @@
 // Worker thread: encodes compaction's rows as Parquet (rows-to-parquet.ts) on the second core, so the
 // thread that serves requests only pulls rows out of the store and writes the bytes it gets back.
 
-import type { PartRows } from "./part-rows.ts";
+import { unpackRows, type PackedPartRows } from "./part-rows.ts";
 import { encodeParts, type PartFile } from "./rows-to-parquet.ts";
 
-export interface EncodeJob { id: number; rows: PartRows }
+export interface EncodeJob { id: number; rows: PackedPartRows }
 export type EncodeReply = { id: number; ok: true; parts: PartFile[] } | { id: number; ok: false; message: string };
 
 declare const self: Worker;
@@ -12,7 +12,7 @@ declare const self: Worker;
 self.onmessage = (ev: MessageEvent<EncodeJob>) => {
   const { id, rows } = ev.data;
   try {
-    const parts = encodeParts(rows);
+    const parts = encodeParts(unpackRows(rows));
     self.postMessage({ id, ok: true, parts } satisfies EncodeReply, parts.map((p) => p.bytes.buffer as ArrayBuffer));
   } catch (e) {
     self.postMessage({ id, ok: false, message: (e as Error).message } satisfies EncodeReply);

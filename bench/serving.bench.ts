@@ -1,0 +1,114 @@
+// Serving latency under ingest: GET /v1/users/<id>, POST /v1/bid (a 2.9 KB banner request) and
+// GET /v1/recommend, driven by wrk (a C client, closed loop at fixed connections) while a Bun client
+// ingests at a fixed rate (default 50k events/s) into the same server. Floors in the same run:
+// (a) a bare Bun.serve answering a fixed body, (b) Redis (Debian redis-server, started here) HGETALL
+// of a 20-field hash per user, measured with redis-benchmark. Percentiles are per request, in ms.
+//
+//   bun bench/serving.bench.ts [--seconds 10] [--connections 16] [--ingest 50000] [--users 20000]
+
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startCaracalProcess, tempDataDir } from "../test/helpers/caracal-process.ts";
+import { eventStream } from "./data.ts";
+
+const { values } = parseArgs({ options: { seconds: { type: "string" }, connections: { type: "string" }, ingest: { type: "string" }, users: { type: "string" } } });
+const SECONDS = Number(values.seconds ?? 10), CONNS = Number(values.connections ?? 16), INGEST = Number(values.ingest ?? 50_000), USERS = Number(values.users ?? 20_000);
+for (const tool of ["wrk", "redis-server", "redis-benchmark"]) if (!Bun.which(tool)) { console.log(`serving bench needs ${tool} (apt-get install wrk redis-server)`); process.exit(1); }
+
+const dir = tempDataDir("caracal-serving-");
+const srv = await startCaracalProcess({ dataDir: join(dir, "data"), env: process.env.CARACAL_DEBUG_TIMING ? { CARACAL_DEBUG_TIMING: "1" } : {} });
+const freePort = () => { const s = Bun.serve({ port: 0, fetch: () => new Response("") }); const p = s.port; s.stop(true); return p; };
+
+interface Result { rps: number; p50: number; p99: number; p999: number; errors: number }
+
+async function wrk(url: string, script: string): Promise<Result> {
+  const file = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(file, `${script}
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %f %f %f %f %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end`);
+  const p = Bun.spawn(["wrk", "-t1", `-c${CONNS}`, `-d${SECONDS}s`, "-s", file, url], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  const m = /RESULT (\S+) (\S+) (\S+) (\S+) (\d+)/.exec(out);
+  if (!m) throw new Error(`wrk: ${out}`);
+  return { rps: Number(m[1]), p50: Number(m[2]), p99: Number(m[3]), p999: Number(m[4]), errors: Number(m[5]) };
+}
+
+const userPick = `local n = ${USERS}
+request = function() return wrk.format("GET", string.format(PATH, math.random(0, n - 1))) end`;
+
+// Seed: events for USERS users (profiles, co-views), then Redis hashes for the same users.
+const events = eventStream(11, Number.MAX_SAFE_INTEGER);
+let seeded = 0;
+const batch = (n: number) => {
+  const now = Date.now(), lines: string[] = [];
+  for (let i = 0; i < n; i++) { const e = events.next().value!; lines.push(JSON.stringify({ ...e, user_id: `u${(seeded++ * 7919) % USERS}`, ts: now - (i % 60_000) })); }
+  return lines.join("\n");
+};
+const post = (b: string) => fetch(`${srv.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: b }).then((r) => r.arrayBuffer());
+for (let i = 0; i < (USERS * 5) / 1000; i++) await post(batch(1000));
+
+const redisPort = freePort();
+const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "ignore" });
+await Bun.sleep(300);
+const fields = Array.from({ length: 20 }, (_, f) => `f${f} ${"v".repeat(8)}${f}`).join(" ");
+writeFileSync(join(dir, "redis.txt"), Array.from({ length: USERS }, (_, u) => `HSET user:${String(u).padStart(12, "0")} ${fields}`).join("\n") + "\n");
+Bun.spawnSync(["sh", "-c", `redis-cli -p ${redisPort} < ${join(dir, "redis.txt")} > /dev/null`]);
+
+const bare = Bun.spawn([process.execPath, "-e", `const s = Bun.serve({ port: 0, fetch: () => new Response('{"ok":true}', { headers: { "content-type": "application/json" } }) }); console.log(s.port);`], { stdout: "pipe" });
+const barePort = await (async () => {
+  const reader = bare.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) { const { done, value } = await reader.read(); if (done) break; text += new TextDecoder().decode(value); }
+  reader.releaseLock();
+  return Number(text.trim());
+})();
+
+// Background ingest at INGEST events/s.
+let stop = false, ingested = 0;
+const ingest = (async () => {
+  if (INGEST <= 0) return;
+  const per = 1000, interval = (per / INGEST) * 1000;
+  let next = performance.now();
+  const bodies = Array.from({ length: 16 }, () => batch(per));
+  for (let i = 0; !stop; i++) {
+    await post(bodies[i % bodies.length]!);
+    ingested += per;
+    next += interval;
+    const wait = next - performance.now();
+    if (wait > 0) await Bun.sleep(wait);
+  }
+})();
+
+const bidBody = readFileSync(join(import.meta.dir, "../test/fixtures/openrtb/banner-site.json"), "utf8");
+const rows: [string, Result][] = [];
+try {
+  const t0 = performance.now();
+  rows.push(["GET /v1/users/<id>", await wrk(srv.url, `PATH = "/v1/users/u%d"\n${userPick}`)]);
+  rows.push(["POST /v1/bid (2.9 KB)", await wrk(`${srv.url}/v1/bid`, `wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.body = [==[${bidBody}]==]`)]);
+  rows.push(["GET /v1/recommend", await wrk(srv.url, `PATH = "/v1/recommend?user=u%d&k=10"\n${userPick}`)]);
+  const ingestRate = ingested / ((performance.now() - t0) / 1000);
+  stop = true;
+  await ingest;
+  if (barePort) rows.push(["floor: bare Bun.serve", await wrk(`http://127.0.0.1:${barePort}/`, "")]);
+  const rb = Bun.spawnSync(["redis-benchmark", "-p", String(redisPort), "-c", String(CONNS), "-n", "200000", "-r", String(USERS), "-q", "--precision", "3", "HGETALL", "user:__rand_int__"], { stdout: "pipe" });
+  const rbOut = rb.stdout.toString();
+  const rps = Number(/([\d.]+) requests per second/.exec(rbOut)?.[1] ?? NaN), p50 = Number(/p50=([\d.]+) msec/.exec(rbOut)?.[1] ?? NaN);
+  const full = Bun.spawnSync(["redis-benchmark", "-p", String(redisPort), "-c", String(CONNS), "-n", "200000", "-r", String(USERS), "--precision", "3", "HGETALL", "user:__rand_int__"], { stdout: "pipe" }).stdout.toString();
+  const pct = (p: string) => { const m = new RegExp(`([\\d.]+)% <= ([\\d.]+) milliseconds`, "g"); let best = NaN; for (const x of full.matchAll(m)) if (Number(x[1]) >= Number(p) && Number.isNaN(best)) best = Number(x[2]); return best; };
+  rows.push(["floor: Redis HGETALL (20 fields)", { rps, p50, p99: pct("99"), p999: pct("99.9"), errors: 0 }]);
+  console.log(`serving bench: ${USERS} users, ${CONNS} connections, ${SECONDS} s each, ingest running at ${Math.round(ingestRate)} events/s (asked ${INGEST})`);
+  console.log("endpoint                              req/s      p50 ms    p99 ms   p99.9 ms  errors");
+  for (const [name, r] of rows) console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(3).padStart(10)} ${r.p99.toFixed(3).padStart(9)} ${r.p999.toFixed(3).padStart(10)} ${String(r.errors).padStart(7)}`);
+  const redisRow = rows.at(-1)![1], users = rows[0]![1];
+  console.log(`profile p99 / Redis HGETALL p99: ${(users.p99 / redisRow.p99).toFixed(2)} (target <= 1 at >= 50k req/s); bid p99 ${rows[1]![1].p99.toFixed(3)} ms (target < 1 at >= 20k req/s); recommend p99 ${rows[2]![1].p99.toFixed(3)} ms (target < 1)`);
+} finally {
+  if (process.env.CARACAL_DEBUG_TIMING) console.log(srv.stderr());
+  stop = true;
+  redis.kill();
+  bare.kill();
+  await srv[Symbol.asyncDispose]();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -17,15 +17,16 @@
 //
 // Hot path: ingest() takes one batch as flat typed arrays (dense user id, day, local ids of type,
 // campaign and category) and turns each row into up to five (atom, day, user) entries. Entries are
-// grouped by day bitmap with a counting sort and handed over with one addMany per bitmap (day, `all`,
-// windows), which bitmaps.ts buffers and merges in bulk.
+// grouped by day bitmap with a counting sort, each group sorted once (sortIds: sorted input is the
+// bitmaps' fast path), and handed over with one addMany per bitmap (day, `all`, windows).
 //
-// Ownership: every Bitmap here is owned by the index (day bitmaps by their slot, `all` and windows
-// by their atom / registry entry). Readers borrow them; they stay valid until the next ingest().
+// Ownership: every Bitmap here belongs to the index (day bitmaps to their slot, `all` and windows to
+// their atom / registry entry). Readers borrow them: they must not modify them, nor hold them across
+// ingest(), which adds to day bitmaps, `all` and windows in place and replaces them when rebuilt.
 
 import { assert } from "../core/assert.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
-import { Bitmap } from "./bitmaps.ts";
+import { Bitmap, sortIds } from "./bitmaps.ts";
 import { CodeTranslation } from "./user-ids.ts";
 
 export const DAY_MS = 86_400_000;
@@ -165,7 +166,6 @@ export class AtomIndex {
   /** The union of the atom's retained days (borrowed). */
   allOf(atom: Atom): Bitmap {
     if (atom.allStale) {
-      atom.all.dispose();
       atom.all = Bitmap.orMany(this.dayBitmapsOf(atom, NO_DAY, 0x7fff_ffff));
       atom.allStale = false;
     }
@@ -210,7 +210,6 @@ export class AtomIndex {
     if (this.windowsByKey.get(w.key)!.size === 0) this.windowsByKey.delete(w.key);
     const atom = this.byKey.get(w.key);
     if (atom !== undefined) atom.windows.splice(atom.windows.indexOf(w), 1);
-    w.bitmap.dispose();
   }
 
   /**
@@ -247,7 +246,7 @@ export class AtomIndex {
     return { rolledOver, expired };
   }
 
-  /** Sum of the bitmaps' serialized sizes (close to their WASM memory), and their count. */
+  /** Bytes of the bitmaps' typed arrays (Bitmap.byteSize), and their count. */
   bitmapStats(): { bitmaps: number; dayBitmaps: number; bytes: number } {
     let bitmaps = 0, dayBitmaps = 0, bytes = 0;
     for (const b of this.slotBitmap) if (b !== null) (dayBitmaps++, (bytes += b.byteSize));
@@ -268,7 +267,6 @@ export class AtomIndex {
   installDay(atom: Atom, day: number, bitmap: Bitmap): void {
     assert(!atom.days.has(day), `atom ${atom.key} already has day ${day}`);
     const slot = this.slotFor(atom.id, day);
-    this.slotBitmap[slot]!.dispose();
     this.slotBitmap[slot] = bitmap;
     atom.allStale = true;
   }
@@ -287,12 +285,12 @@ export class AtomIndex {
     return this.atoms[this.createAtom(kind, a, b)];
   }
 
-  /** Frees every bitmap. The index must not be used afterwards. */
+  /**
+   * Drops the day bitmaps (memory is garbage-collected: this only lets it go sooner). The index must
+   * not be used afterwards. Kept for audience-codec.ts, which calls it when decoding fails.
+   */
   dispose(): void {
-    for (const b of this.slotBitmap) b?.dispose();
     this.slotBitmap = [];
-    for (const atom of this.atoms) atom.all.dispose();
-    for (const byDays of this.windowsByKey.values()) for (const w of byDays.values()) w.bitmap.dispose();
   }
 
   /** Appends the entry (atom, day, user), creating the atom on first sight; returns the new count. */
@@ -330,6 +328,7 @@ export class AtomIndex {
     for (let k = 0; k < touched; k++) {
       const s = this.touched[k]!, begin = count[s]!, end = k + 1 < touched ? count[this.touched[k + 1]!]! : m;
       count[s] = 0;
+      sortIds(grouped, begin, end);
       const users = grouped.subarray(begin, end);
       const atom = this.atoms[this.slotAtom[s]!]!, day = this.slotDay[s]!;
       this.slotBitmap[s]!.addMany(users);
@@ -389,7 +388,6 @@ export class AtomIndex {
     for (const atom of this.atoms) {
       for (const [day, slot] of atom.days) {
         if (day >= horizon) continue;
-        this.slotBitmap[slot]!.dispose();
         this.slotBitmap[slot] = null;
         this.freeSlots.push(slot);
         atom.days.delete(day);
@@ -400,7 +398,6 @@ export class AtomIndex {
   }
 
   private rebuildWindow(atom: Atom, w: Window): void {
-    w.bitmap.dispose();
     w.bitmap = Bitmap.orMany(this.dayBitmapsOf(atom, this.currentDay - w.days + 1, this.currentDay));
   }
 

@@ -329,11 +329,10 @@ export class AtomIndex {
       const s = this.touched[k]!, begin = count[s]!, end = k + 1 < touched ? count[this.touched[k + 1]!]! : m;
       count[s] = 0;
       sortIds(grouped, begin, end);
-      const users = grouped.subarray(begin, end);
       const atom = this.atoms[this.slotAtom[s]!]!, day = this.slotDay[s]!;
-      this.slotBitmap[s]!.addMany(users);
-      if (!atom.allStale) atom.all.addMany(users);
-      if (updateWindows) for (const w of atom.windows) if (day > this.currentDay - w.days) w.bitmap.addMany(users);
+      this.slotBitmap[s]!.addMany(grouped, begin, end);
+      if (!atom.allStale) atom.all.addMany(grouped, begin, end);
+      if (updateWindows) for (const w of atom.windows) if (day > this.currentDay - w.days) w.bitmap.addMany(grouped, begin, end);
     }
   }
 

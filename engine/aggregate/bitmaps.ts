@@ -3,7 +3,7 @@
 // Roaring: Chambi, Lemire, Kaser, Godin, "Better bitmap performance with Roaring bitmaps",
 // Software: Practice and Experience 46(5), 2016; Lemire, Ssi-Yan-Kai, Kaser, "Consistently faster
 // and smaller compressed bitmaps with Roaring", SP&E 46(11), 2016. Ids are split by their high 16 bits
-// into containers of up to 65536 values, each a sorted array (up to 4096 values) or a bitset (more),
+// into containers of up to 65536 values, each a sorted array (few values) or a bitset (many),
 // so AND / OR / AND NOT of sets of millions of ids touch a few hundred containers, not millions of
 // values. Run containers (the 2016 SP&E 46(11) addition) are not kept: see "Runs" below.
 //
@@ -132,6 +132,16 @@ export class Bitmap {
   /** A new bitmap holding the union of all of `bitmaps` (k-way, container by container). */
   static orMany(bitmaps: readonly Bitmap[]): Bitmap {
     return new Bitmap(ops.orMany(bitmaps.map((b) => b.c)));
+  }
+
+  /** |AND of all of `bitmaps`| (0 for none), container by container, building nothing. */
+  static andManySize(bitmaps: readonly Bitmap[]): number {
+    return ops.andManySize(bitmaps.map((b) => b.c));
+  }
+
+  /** |OR of all of `bitmaps`|, container by container, building nothing. */
+  static orManySize(bitmaps: readonly Bitmap[]): number {
+    return ops.orManySize(bitmaps.map((b) => b.c));
   }
 
   get size(): number {

@@ -1,15 +1,44 @@
 // Kernels on array containers: ranges a[from, from + n) of a Uint16Array holding sorted, unique
-// 16-bit values (at most 4096 of them; see roaring-containers.ts). Every function takes the ranges
+// 16-bit values (at most 2048 of them in memory, 4096 in the format; see roaring-containers.ts). Every function takes the ranges
 // explicitly because array containers of one bitmap share one Uint16Array (its pool).
 //
-// Intersections merge two ranges of similar sizes and gallop (exponential then binary search, as in
-// CRoaring's intersect_skewed_uint16) when one is much smaller, so a batch-sized scope intersected
-// with a large container costs O(small * log(large)).
+// Intersections and differences of ranges of similar sizes do not merge: a merge mispredicts a
+// branch on most steps. They set the smaller range's bits in a scratch bitset, probe the other range
+// against it (branch-free), and clear the bits again: measured under Bun 1.4 (JSC), 1.3 us for 270 x
+// 1600 values and 7.5 us for 4096 x 4096, against 3.3 us and 35-46 us for a merge. When one range is
+// over SKEW times smaller they gallop instead (exponential then binary search, as CRoaring's
+// intersect_skewed_uint16): 30 x 4000 values in 0.4 us. Unions merge (their output is sequential).
 //
 // Outputs may alias an input only where a function says so.
 
-/** Sizes ratio from which intersections gallop through the larger range instead of merging. */
-const GALLOP_RATIO = 32;
+/** Sizes ratio from which intersections gallop through the larger range instead of probing. */
+const SKEW = 16;
+/** All zero between calls: the probe kernels set bits and clear them before returning. */
+const probe = new Uint32Array(2048);
+
+function setProbe(a: Uint16Array, from: number, n: number): void {
+  const w = probe;
+  for (let i = from, end = from + n; i < end; i++) {
+    const v = a[i]!;
+    w[v >>> 5] = w[v >>> 5]! | (1 << (v & 31));
+  }
+}
+
+function clearProbe(a: Uint16Array, from: number, n: number): void {
+  for (let i = from, end = from + n; i < end; i++) probe[a[i]! >>> 5] = 0;
+}
+
+/** Writes the values of a[from, from + n) whose probe bit is `keep` to out[at...]; returns how many. */
+function filterByProbe(a: Uint16Array, from: number, n: number, keep: 0 | 1, out: Uint16Array, at: number): number {
+  const w = probe;
+  let k = at;
+  for (let i = from, end = from + n; i < end; i++) {
+    const v = a[i]!;
+    out[k] = v;
+    k += ((w[v >>> 5]! >>> (v & 31)) & 1) ^ keep ^ 1;
+  }
+  return k - at;
+}
 
 /** First index in a[from, to) whose value is >= v (to when none). */
 export function lowerBound(a: Uint16Array, from: number, to: number, v: number): number {
@@ -37,16 +66,17 @@ export function contains(a: Uint16Array, from: number, n: number, v: number): bo
 
 /** |a ∩ b|. */
 export function intersectCount(a: Uint16Array, af: number, an: number, b: Uint16Array, bf: number, bn: number): number {
-  if (an * GALLOP_RATIO < bn) return gallopCount(a, af, an, b, bf, bn);
-  if (bn * GALLOP_RATIO < an) return gallopCount(b, bf, bn, a, af, an);
-  let i = af, j = bf, c = 0;
-  const ae = af + an, be = bf + bn;
-  while (i < ae && j < be) {
-    const x = a[i]!, y = b[j]!;
-    if (x < y) i++;
-    else if (x > y) j++;
-    else (c++, i++, j++);
+  if (an > bn) return intersectCount(b, bf, bn, a, af, an);
+  if (an === 0) return 0;
+  if (an * SKEW < bn) return gallopCount(a, af, an, b, bf, bn);
+  setProbe(a, af, an);
+  let c = 0;
+  const w = probe;
+  for (let j = bf, end = bf + bn; j < end; j++) {
+    const v = b[j]!;
+    c += (w[v >>> 5]! >>> (v & 31)) & 1;
   }
+  clearProbe(a, af, an);
   return c;
 }
 
@@ -66,37 +96,29 @@ export function intersects(a: Uint16Array, af: number, an: number, b: Uint16Arra
   if (an > bn) return intersects(b, bf, bn, a, af, an);
   let j = bf;
   const be = bf + bn;
-  if (an * GALLOP_RATIO < bn) {
-    for (let i = af, ae = af + an; i < ae && j < be; i++) {
-      j = gallop(b, j, be, a[i]!);
-      if (j < be && b[j] === a[i]) return true;
-    }
-    return false;
-  }
-  let i = af;
-  const ae = af + an;
-  while (i < ae && j < be) {
-    const x = a[i]!, y = b[j]!;
-    if (x < y) i++;
-    else if (x > y) j++;
-    else return true;
+  for (let i = af, ae = af + an; i < ae && j < be; i++) {
+    j = gallop(b, j, be, a[i]!);
+    if (j < be && b[j] === a[i]) return true;
   }
   return false;
 }
 
 /** Writes a ∩ b to out[at...]; returns its size. out may be a with at <= af (or b with at <= bf). */
 export function intersect(a: Uint16Array, af: number, an: number, b: Uint16Array, bf: number, bn: number, out: Uint16Array, at: number): number {
-  if (an * GALLOP_RATIO < bn) return gallopIntersect(a, af, an, b, bf, bn, out, at);
-  if (bn * GALLOP_RATIO < an) return gallopIntersect(b, bf, bn, a, af, an, out, at);
-  let i = af, j = bf, k = at;
-  const ae = af + an, be = bf + bn;
-  while (i < ae && j < be) {
-    const x = a[i]!, y = b[j]!;
-    if (x < y) i++;
-    else if (x > y) j++;
-    else (out[k++] = x), i++, j++;
+  if (an > bn) return intersect(b, bf, bn, a, af, an, out, at);
+  if (an === 0) return 0;
+  if (an * SKEW < bn) return gallopIntersect(a, af, an, b, bf, bn, out, at);
+  if (out === a) {
+    // In place over the probed range: its values are overwritten, so clear the whole probe after.
+    setProbe(a, af, an);
+    const n = filterByProbe(b, bf, bn, 1, out, at);
+    probe.fill(0);
+    return n;
   }
-  return k - at;
+  setProbe(a, af, an);
+  const n = filterByProbe(b, bf, bn, 1, out, at);
+  clearProbe(a, af, an);
+  return n;
 }
 
 function gallopIntersect(s: Uint16Array, sf: number, sn: number, l: Uint16Array, lf: number, ln: number, out: Uint16Array, at: number): number {
@@ -127,25 +149,32 @@ export function union(a: Uint16Array, af: number, an: number, b: Uint16Array, bf
 
 /** Writes a \ b to out[at...]; returns its size. out may be a with at <= af. */
 export function difference(a: Uint16Array, af: number, an: number, b: Uint16Array, bf: number, bn: number, out: Uint16Array, at: number): number {
-  let i = af, j = bf, k = at;
   const ae = af + an, be = bf + bn;
-  if (bn * GALLOP_RATIO < an) {
+  if (bn === 0 || an === 0) return moveDown(a, af, ae, out, at) - at;
+  if (bn * SKEW < an) {
     // Few to remove: copy the runs between them.
-    for (; j < be && i < ae; j++) {
+    let i = af, k = at;
+    for (let j = bf; j < be && i < ae; j++) {
       const p = lowerBound(a, i, ae, b[j]!);
       k = moveDown(a, i, p, out, k);
       i = p < ae && a[p] === b[j] ? p + 1 : p;
     }
     return moveDown(a, i, ae, out, k) - at;
   }
-  while (i < ae && j < be) {
-    const x = a[i]!, y = b[j]!;
-    if (x < y) (out[k++] = x), i++;
-    else if (x > y) j++;
-    else i++, j++;
+  if (an * SKEW < bn) {
+    // Few to keep: look each up.
+    let k = at, j = bf;
+    for (let i = af; i < ae; i++) {
+      const v = a[i]!;
+      j = gallop(b, j, be, v);
+      if (j >= be || b[j] !== v) out[k++] = v;
+    }
+    return k - at;
   }
-  while (i < ae) out[k++] = a[i++]!;
-  return k - at;
+  setProbe(b, bf, bn);
+  const n = filterByProbe(a, af, an, 0, out, at);
+  clearProbe(b, bf, bn);
+  return n;
 }
 
 /** Copies a[from, to) to out[at...] (out may be a with at <= from); returns at + (to - from). */
@@ -153,7 +182,7 @@ function moveDown(a: Uint16Array, from: number, to: number, out: Uint16Array, at
   const n = to - from;
   if (n <= 0) return at;
   if (n > 32 && out === a) a.copyWithin(at, from, to);
-  else if (n > 32) out.set(a.subarray(from, to), at);
+  else if (n > 256) out.set(a.subarray(from, to), at);
   else for (let i = 0; i < n; i++) out[at + i] = a[from + i]!;
   return at + n;
 }

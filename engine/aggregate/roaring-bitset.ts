@@ -13,6 +13,13 @@
 
 export const BITSET_WORDS = 2048;
 
+/** A copy of a bitset (new + set: 3x faster than slice() under JSC, measured). */
+export function copyBitset(w: Uint32Array): Uint32Array {
+  const out = new Uint32Array(BITSET_WORDS);
+  out.set(w);
+  return out;
+}
+
 /** Bits set in one 32-bit word (SWAR). */
 export function bitCount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -62,6 +69,38 @@ export function andCount(a: Uint32Array, b: Uint32Array): number {
     fours = u ^ foursB;
   }
   return 8 * total + 4 * bitCount32(fours) + 2 * bitCount32(twos) + bitCount32(ones);
+}
+
+/** |a AND b AND c| of three bitsets, building nothing. */
+export function andCount3(a: Uint32Array, b: Uint32Array, c: Uint32Array): number {
+  let total = 0, ones = 0, twos = 0, fours = 0;
+  for (let i = 0; i < BITSET_WORDS; i += 8) {
+    let u, twosA, twosB, foursA, foursB, x, y;
+    (x = a[i]! & b[i]! & c[i]!), (y = a[i + 1]! & b[i + 1]! & c[i + 1]!);
+    (u = ones ^ x), (twosA = (ones & x) | (u & y)), (ones = u ^ y);
+    (x = a[i + 2]! & b[i + 2]! & c[i + 2]!), (y = a[i + 3]! & b[i + 3]! & c[i + 3]!);
+    (u = ones ^ x), (twosB = (ones & x) | (u & y)), (ones = u ^ y);
+    (u = twos ^ twosA), (foursA = (twos & twosA) | (u & twosB)), (twos = u ^ twosB);
+    (x = a[i + 4]! & b[i + 4]! & c[i + 4]!), (y = a[i + 5]! & b[i + 5]! & c[i + 5]!);
+    (u = ones ^ x), (twosA = (ones & x) | (u & y)), (ones = u ^ y);
+    (x = a[i + 6]! & b[i + 6]! & c[i + 6]!), (y = a[i + 7]! & b[i + 7]! & c[i + 7]!);
+    (u = ones ^ x), (twosB = (ones & x) | (u & y)), (ones = u ^ y);
+    (u = twos ^ twosA), (foursB = (twos & twosA) | (u & twosB)), (twos = u ^ twosB);
+    u = fours ^ foursA;
+    total += bitCount32((fours & foursA) | (u & foursB));
+    fours = u ^ foursB;
+  }
+  return 8 * total + 4 * bitCount32(fours) + 2 * bitCount32(twos) + bitCount32(ones);
+}
+
+/** |arr[from, from + n) AND v AND w|: one pass probing two bitsets. */
+export function arrayAndBitsets2Count(arr: Uint16Array, from: number, n: number, v: Uint32Array, w: Uint32Array): number {
+  let c = 0;
+  for (let i = from, end = from + n; i < end; i++) {
+    const x = arr[i]!, k = x >>> 5;
+    c += ((v[k]! & w[k]!) >>> (x & 31)) & 1;
+  }
+  return c;
 }
 
 export function bitsetsIntersect(a: Uint32Array, b: Uint32Array): boolean {

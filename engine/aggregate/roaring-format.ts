@@ -11,8 +11,9 @@
 //   bitset container (cardinality > 4096):  1024 x u64, bit v = value v (8192 bytes)
 //   run container:                          u16 runs | runs x (u16 start, u16 length - 1)
 //
-// Offsets count from the first byte. We keep no run containers in memory: runs are expanded on read
-// into an array or a bitset by their cardinality.
+// Offsets count from the first byte. In memory, containers of more than 2048 values are bitsets
+// (roaring-containers.ts): those of 2049-4096 values are written and read as arrays here. We keep
+// no run containers in memory: runs are expanded on read into an array or a bitset.
 //
 // Reading is strict: keys strictly ascending, cardinalities matching the contents (array values
 // strictly ascending, bitset popcount, run lengths), offsets where the containers are, no byte
@@ -22,7 +23,7 @@
 import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import { ARRAY_MAX, Containers } from "./roaring-containers.ts";
-import { BITSET_WORDS, popcount, setRange } from "./roaring-bitset.ts";
+import { BITSET_WORDS, bitsetToArray, popcount, setBits, setRange } from "./roaring-bitset.ts";
 import { strictlyAscending } from "./roaring-array.ts";
 
 const SERIAL_COOKIE_NO_RUN = 12346;
@@ -30,6 +31,10 @@ const SERIAL_COOKIE = 12347;
 /** With run containers, offsets are written only from this many containers on. */
 const NO_OFFSET_THRESHOLD = 4;
 const BITSET_BYTES = 8 * 1024;
+/** Containers of at most this many values are arrays in the format (more: bitsets). */
+const FORMAT_ARRAY_MAX = 4096;
+/** A container's values on their way between an in-memory bitset and a format array. */
+const scratch16 = new Uint16Array(FORMAT_ARRAY_MAX);
 
 // Containers are copied to and from bytes as typed-array memory, which is the format's byte order only
 // on little-endian machines: every platform Bun runs on.
@@ -43,7 +48,7 @@ function bytesOf(a: Uint16Array | Uint32Array, from: number, n: number): Uint8Ar
 /** Bytes serialize() writes. */
 export function serializedSize(c: Containers): number {
   let size = 8 + 8 * c.n;
-  for (let i = 0; i < c.n; i++) size += c.isBitset(i) ? BITSET_BYTES : 2 * c.card(i);
+  for (let i = 0; i < c.n; i++) size += c.card(i) > FORMAT_ARRAY_MAX ? BITSET_BYTES : 2 * c.card(i);
   return size;
 }
 
@@ -57,11 +62,13 @@ export function serialize(c: Containers): Uint8Array {
     view.setUint16(8 + 4 * i, c.key(i), true);
     view.setUint16(10 + 4 * i, c.card(i) - 1, true);
     view.setUint32(8 + 4 * n + 4 * i, at, true);
-    if (c.isBitset(i)) {
+    if (c.card(i) > FORMAT_ARRAY_MAX) {
       out.set(bytesOf(c.bitset(i), 0, BITSET_WORDS), at);
       at += BITSET_BYTES;
     } else {
-      out.set(bytesOf(c.pool, c.where(i), c.card(i)), at);
+      const values = c.isBitset(i) ? scratch16 : c.pool, from = c.isBitset(i) ? 0 : c.where(i);
+      if (c.isBitset(i)) bitsetToArray(c.bitset(i), scratch16, 0);
+      out.set(bytesOf(values, from, c.card(i)), at);
       at += 2 * c.card(i);
     }
   }
@@ -126,7 +133,7 @@ export function deserialize(bytes: Uint8Array): Containers {
     const card = c.card(i);
     const run = L.runFlags >= 0 && (bytes[L.runFlags + (i >>> 3)]! & (1 << (i & 7))) !== 0;
     if (run) at = readRuns(bytes, view, at, c, i, poolAt);
-    else if (card <= ARRAY_MAX) at = readArray(bytes, at, c, i, poolAt);
+    else if (card <= FORMAT_ARRAY_MAX) at = readArray(bytes, at, c, i, poolAt);
     else at = readBitset(bytes, at, c, i);
     if (card <= ARRAY_MAX) poolAt += card;
   }
@@ -140,12 +147,20 @@ function need(bytes: Uint8Array, at: number, length: number, i: number): void {
   if (at + length > bytes.length) throw corrupt(`container ${i} needs ${length} bytes at offset ${at}, only ${bytes.length - at} left`);
 }
 
+/** A format array, kept as an array in the pool (at most ARRAY_MAX values) or turned into a bitset. */
 function readArray(bytes: Uint8Array, at: number, c: Containers, i: number, poolAt: number): number {
-  const card = c.card(i);
+  const card = c.card(i), inPool = card <= ARRAY_MAX;
   need(bytes, at, 2 * card, i);
-  bytesOf(c.pool, poolAt, card).set(bytes.subarray(at, at + 2 * card));
-  if (!strictlyAscending(c.pool, poolAt, card)) throw corrupt(`array container ${i} is not strictly ascending`);
-  c.setArray(i, poolAt, card, card);
+  const values = inPool ? c.pool : scratch16, from = inPool ? poolAt : 0;
+  bytesOf(values, from, card).set(bytes.subarray(at, at + 2 * card));
+  if (!strictlyAscending(values, from, card)) throw corrupt(`array container ${i} is not strictly ascending`);
+  if (inPool) {
+    c.setArray(i, poolAt, card, card);
+  } else {
+    const words = new Uint32Array(BITSET_WORDS);
+    setBits(words, scratch16, 0, card);
+    c.setBitset(i, words, card);
+  }
   return at + 2 * card;
 }
 

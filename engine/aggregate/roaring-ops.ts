@@ -11,8 +11,9 @@
 // AND-like walks iterate the side with fewer containers and gallop through the other's keys, so a
 // batch-sized set against a set of millions costs per container of the small side.
 //
-// Results respect the container invariant (bitset iff more than 4096 values): a bitset result that
-// falls to 4096 or fewer is turned into an array, an array result that grows past it into a bitset.
+// Results respect the container invariant (bitset iff more than ARRAY_MAX = 2048 values): a bitset
+// result that falls to ARRAY_MAX or fewer is turned into an array, an array that grows past it into
+// a bitset.
 // Scratch buffers are module-level and left zeroed / unused between calls (no call here re-enters).
 
 import { ARRAY_MAX, Containers } from "./roaring-containers.ts";
@@ -106,7 +107,7 @@ function pushScratch(r: Containers, key: number, card: number): void {
 function pushCopy(r: Containers, x: Containers, i: number): void {
   const key = x.key(i), card = x.card(i);
   if (x.isBitset(i)) {
-    r.setBitset(r.push(key), x.bitset(i).slice(), card);
+    r.setBitset(r.push(key), bits.copyBitset(x.bitset(i)), card);
     r.size += card;
     return;
   }
@@ -116,7 +117,7 @@ function pushCopy(r: Containers, x: Containers, i: number): void {
 }
 
 function copyValues(src: Uint16Array, from: number, n: number, dst: Uint16Array, at: number): void {
-  if (n > 32) dst.set(src.subarray(from, from + n), at);
+  if (n > 256) dst.set(src.subarray(from, from + n), at); // subarray allocates: only when it pays
   else for (let k = 0; k < n; k++) dst[at + k] = src[from + k]!;
 }
 
@@ -143,6 +144,7 @@ export function and(a: Containers, b: Containers): Containers {
       pushArray(r, key, at, arr.intersect(a.pool, a.where(i), a.card(i), b.pool, b.where(k), b.card(k), r.pool, at));
     }
   }
+  r.shrinkPool();
   return r;
 }
 
@@ -156,6 +158,7 @@ export function or(a: Containers, b: Containers): Containers {
     else if (kb < ka) pushCopy(r, b, j++);
     else orPair(r, ka, a, i++, b, j++);
   }
+  r.shrinkPool();
   return r;
 }
 
@@ -168,7 +171,7 @@ function orPair(r: Containers, key: number, a: Containers, i: number, b: Contain
     r.size += card;
   } else if (ab || bb) {
     const x = ab ? b : a, xi = ab ? j : i;
-    const words = (ab ? a.bitset(i) : b.bitset(j)).slice();
+    const words = bits.copyBitset(ab ? a.bitset(i) : b.bitset(j));
     const card = (ab ? a.card(i) : b.card(j)) + bits.setBits(words, x.pool, x.where(xi), x.card(xi));
     r.setBitset(r.push(key), words, card);
     r.size += card;
@@ -206,6 +209,7 @@ export function andNot(a: Containers, b: Containers): Containers {
       pushArray(r, key, at, arr.difference(a.pool, a.where(i), a.card(i), b.pool, b.where(k), b.card(k), r.pool, at));
     }
   }
+  r.shrinkPool();
   return r;
 }
 
@@ -228,15 +232,18 @@ export function orMany(list: readonly Containers[]): Containers {
       if (c.isBitset(p)) bitsets++;
       only = t;
     }
-    if (key === 0x10000) return r;
+    if (key === 0x10000) {
+      r.shrinkPool();
+      return r;
+    }
     if (count === 1) pushCopy(r, list[only]!, pos[only]!);
-    else if (bitsets === 0 && total <= ARRAY_MAX) unionArrays(r, key, list, pos);
-    else unionBits(r, key, list, pos);
+    else if (bitsets === 0 && total <= SMALL_UNION) unionArrays(r, key, list, pos);
+    else pushScratch(r, key, unionBits(key, list, pos, bitsets));
     for (let t = 0; t < list.length; t++) if (pos[t]! < list[t]!.n && list[t]!.key(pos[t]!) === key) pos[t]!++;
   }
 }
 
-/** Appends the union of the array containers with `key` at the cursors (at most 4096 values in all). */
+/** Appends the union of the array containers with `key` at the cursors (at most SMALL_UNION values in all). */
 function unionArrays(r: Containers, key: number, list: readonly Containers[], pos: Int32Array): void {
   let acc = unionA, other = unionB, n = 0;
   for (let t = 0; t < list.length; t++) {
@@ -250,19 +257,143 @@ function unionArrays(r: Containers, key: number, list: readonly Containers[], po
   pushArray(r, key, at, n);
 }
 
-function unionBits(r: Containers, key: number, list: readonly Containers[], pos: Int32Array): void {
+/**
+ * ORs the containers with `key` at the cursors into scratchBits; returns the union's cardinality.
+ * Array values are counted as their bits are set; bitsets are ORed word by word and counted once.
+ */
+function unionBits(key: number, list: readonly Containers[], pos: Int32Array, bitsets: number): number {
   const w = scratchBits;
+  let card = 0;
+  if (bitsets > 0) {
+    for (let t = 0; t < list.length; t++) {
+      const c = list[t]!, p = pos[t]!;
+      if (p >= c.n || c.key(p) !== key || !c.isBitset(p)) continue;
+      const s = c.bitset(p);
+      for (let k = 0; k < BITSET_WORDS; k++) w[k] = w[k]! | s[k]!;
+    }
+    card = bits.popcount(w);
+  }
+  for (let t = 0; t < list.length; t++) {
+    const c = list[t]!, p = pos[t]!;
+    if (p < c.n && c.key(p) === key && !c.isBitset(p)) card += bits.setBits(w, c.pool, c.where(p), c.card(p));
+  }
+  return card;
+}
+
+/** Unions of at most this many values merge arrays; larger ones go through a bitset. */
+const SMALL_UNION = 64;
+
+/** |list[0] AND list[1] AND ...| without building anything. */
+export function andManySize(list: readonly Containers[]): number {
+  if (list.length === 0) return 0;
+  if (list.length === 1) return list[0]!.size;
+  if (list.length === 2) return andSize(list[0]!, list[1]!);
+  const sorted = list.slice().sort((x, y) => x.n - y.n), first = sorted[0]!;
+  const at = new Int32Array(sorted.length);
+  let total = 0;
+  next: for (let i = 0; i < first.n; i++) {
+    const key = first.key(i);
+    at[0] = i;
+    for (let t = 1; t < sorted.length; t++) {
+      const c = sorted[t]!, k = c.seek(key, at[t]!);
+      if (k < 0) {
+        at[t] = -k - 1;
+        continue next;
+      }
+      at[t] = k;
+    }
+    total += andManyCount(sorted, at);
+    for (let t = 1; t < sorted.length; t++) at[t]!++;
+  }
+  return total;
+}
+
+/** |AND of the containers at the cursors| (all with the same key). */
+function andManyCount(list: readonly Containers[], at: Int32Array): number {
+  // The smallest array, if any, is the base: every step then reads at most its values.
+  let base = -1;
+  for (let t = 0; t < list.length; t++) {
+    const c = list[t]!, i = at[t]!;
+    if (!c.isBitset(i) && (base < 0 || c.card(i) < list[base]!.card(at[base]!))) base = t;
+  }
+  if (base < 0) return bitsetsAndCount(list, at);
+  const b = list[base]!, bi = at[base]!;
+  let src = b.pool, from = b.where(bi), n = b.card(bi), out = unionA;
+  const sets: Uint32Array[] = [];
+  for (let t = 0; t < list.length && n > 0; t++) {
+    const c = list[t]!, i = at[t]!;
+    if (t === base) continue;
+    if (c.isBitset(i)) {
+      sets.push(c.bitset(i));
+      continue;
+    }
+    n = arr.intersect(src, from, n, c.pool, c.where(i), c.card(i), out, 0);
+    (src = out), (from = 0), (out = out === unionA ? unionB : unionA);
+  }
+  if (n === 0 || sets.length === 0) return n;
+  // Filter by all bitsets but the last one or two, which are only counted.
+  while (sets.length > 2) {
+    n = bits.filterArrayByBitset(src, from, n, sets.pop()!, 1, out, 0);
+    (src = out), (from = 0), (out = out === unionA ? unionB : unionA);
+  }
+  return sets.length === 2 ? bits.arrayAndBitsets2Count(src, from, n, sets[0]!, sets[1]!) : bits.arrayAndBitsetCount(src, from, n, sets[0]!);
+}
+
+/** |AND of the bitsets at the cursors| (at least two). */
+function bitsetsAndCount(list: readonly Containers[], at: Int32Array): number {
+  const w = (t: number) => list[t]!.bitset(at[t]!);
+  if (list.length === 2) return bits.andCount(w(0), w(1));
+  if (list.length === 3) return bits.andCount3(w(0), w(1), w(2));
+  const s = scratchBits;
+  bits.andInto(w(0), w(1), s);
+  for (let t = 2; t < list.length; t++) {
+    const x = w(t);
+    for (let k = 0; k < BITSET_WORDS; k++) s[k] = s[k]! & x[k]!;
+  }
+  const card = bits.popcount(s);
+  s.fill(0);
+  return card;
+}
+
+/** |list[0] OR list[1] OR ...| without building anything. */
+export function orManySize(list: readonly Containers[]): number {
+  if (list.length === 0) return 0;
+  if (list.length === 1) return list[0]!.size;
+  if (list.length === 2) return list[0]!.size + list[1]!.size - andSize(list[0]!, list[1]!);
+  const pos = new Int32Array(list.length);
+  let size = 0;
+  for (;;) {
+    let key = 0x10000, count = 0, bitsets = 0, only = 0;
+    for (let t = 0; t < list.length; t++) {
+      const c = list[t]!, p = pos[t]!;
+      if (p >= c.n) continue;
+      const k = c.key(p);
+      if (k > key) continue;
+      if (k < key) (key = k), (count = 0), (bitsets = 0);
+      count++;
+      if (c.isBitset(p)) bitsets++;
+      only = t;
+    }
+    if (key === 0x10000) return size;
+    if (count === 1) {
+      size += list[only]!.card(pos[only]!);
+    } else {
+      size += unionBits(key, list, pos, bitsets);
+      clearScratch(key, list, pos, bitsets);
+    }
+    for (let t = 0; t < list.length; t++) if (pos[t]! < list[t]!.n && list[t]!.key(pos[t]!) === key) pos[t]!++;
+  }
+}
+
+/** Re-zeroes scratchBits after unionBits: the words of the arrays' values, or all of it after a bitset. */
+function clearScratch(key: number, list: readonly Containers[], pos: Int32Array, bitsets: number): void {
+  if (bitsets > 0) return void scratchBits.fill(0);
   for (let t = 0; t < list.length; t++) {
     const c = list[t]!, p = pos[t]!;
     if (p >= c.n || c.key(p) !== key) continue;
-    if (c.isBitset(p)) {
-      const s = c.bitset(p);
-      for (let k = 0; k < BITSET_WORDS; k++) w[k] = w[k]! | s[k]!;
-    } else {
-      bits.setBits(w, c.pool, c.where(p), c.card(p));
-    }
+    const pool = c.pool;
+    for (let i = c.where(p), end = i + c.card(p); i < end; i++) scratchBits[pool[i]! >>> 5] = 0;
   }
-  pushScratch(r, key, bits.popcount(w));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,7 +478,7 @@ function orBitsetInto(a: Containers, i: number, w: Uint32Array, card: number): v
     a.setCard(i, bits.orInto(own, w, own));
     return;
   }
-  const words = w.slice();
+  const words = bits.copyBitset(w);
   a.setBitset(i, words, card + bits.setBits(words, a.pool, a.where(i), a.card(i)));
 }
 
@@ -382,7 +513,7 @@ function insertMissing(a: Containers, b: Containers, missing: number): void {
     if (a.card(k) !== 0) continue;
     const card = b.card(j);
     if (b.isBitset(j)) {
-      a.setBitset(k, b.bitset(j).slice(), card);
+      a.setBitset(k, bits.copyBitset(b.bitset(j)), card);
     } else {
       const at = a.allocArray(card);
       copyValues(b.pool, b.where(j), card, a.pool, at);
@@ -392,7 +523,7 @@ function insertMissing(a: Containers, b: Containers, missing: number): void {
 }
 
 /**
- * a[i] := a[i] OR src[sf, sf + sn) (sorted, unique; not a's pool). An array that would pass 4096
+ * a[i] := a[i] OR src[sf, sf + sn) (sorted, unique; not a's pool). An array that would pass ARRAY_MAX
  * values becomes a bitset. Returns how many values were new.
  */
 export function unionInto(a: Containers, i: number, src: Uint16Array, sf: number, sn: number): number {
@@ -402,6 +533,7 @@ export function unionInto(a: Containers, i: number, src: Uint16Array, sf: number
     a.setCard(i, card + added);
     return added;
   }
+  if (sn <= FEW && card + sn <= ARRAY_MAX) return insertFew(a, i, src, sf, sn);
   const size = card + sn - arr.intersectCount(a.pool, a.where(i), card, src, sf, sn);
   if (size === card) return 0;
   if (size > ARRAY_MAX) {
@@ -415,6 +547,31 @@ export function unionInto(a: Containers, i: number, src: Uint16Array, sf: number
   arr.unionInPlace(a.pool, a.where(i), card, src, sf, sn);
   a.setCard(i, size);
   return size - card;
+}
+
+/** Values per container from which a union counts duplicates first instead of inserting one by one. */
+const FEW = 4;
+
+/** Inserts a few sorted values into array container i one by one (each a binary search and a shift). */
+function insertFew(a: Containers, i: number, src: Uint16Array, sf: number, sn: number): number {
+  let card = a.card(i);
+  a.reserveArray(i, card + sn);
+  const pool = a.pool, where = a.where(i);
+  let lo = where, added = 0;
+  for (let s = sf; s < sf + sn; s++) {
+    const v = src[s]!, end = where + card;
+    const p = arr.lowerBound(pool, lo, end, v);
+    lo = p;
+    if (p < end && pool[p] === v) continue;
+    const n = end - p;
+    if (n > 32) pool.copyWithin(p + 1, p, end);
+    else for (let k = end; k > p; k--) pool[k] = pool[k - 1]!;
+    pool[p] = v;
+    card++;
+    added++;
+  }
+  a.setCard(i, card);
+  return added;
 }
 
 // ---------------------------------------------------------------------------------------------

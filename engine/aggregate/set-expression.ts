@@ -118,24 +118,16 @@ function countOperand(path: string, budget: { operands: number }): void {
   if (++budget.operands > RULE_LEAVES_MAX) badArgument(path, `an expression may have at most ${RULE_LEAVES_MAX} operands`);
 }
 
-/** |expr|. Counts of two materialized sets build nothing; larger expressions build one temporary. */
+/** |expr|. AND / OR / AND NOT counts of materialized sets build nothing; nested operands are built. */
 export function countSet(expr: SetExpr, ctx: SetContext): number {
-  if (expr.kind === "and_not") return operand(expr.left, ctx).andNotSize(operand(expr.right, ctx));
-  if (expr.kind === "and") {
-    const ops = expr.children.map((e) => operand(e, ctx));
-    if (ops.length === 1) return ops[0]!.size;
-    ops.sort((x, y) => x.size - y.size); // smallest first: every intermediate result stays small
-    if (ops.length === 2) return ops[0]!.andSize(ops[1]!);
-    const acc = Bitmap.and(ops[0]!, ops[1]!);
-    for (let i = 2; i < ops.length - 1; i++) acc.andInPlace(ops[i]!);
-    return acc.andSize(ops[ops.length - 1]!);
+  if (expr.kind === "and_not") {
+    if (expr.left.kind !== "and") return operand(expr.left, ctx).andNotSize(operand(expr.right, ctx));
+    // |L AND NOT R| = |L| - |L AND R|: with L an AND, both are counts over its operands; L is never built.
+    const left = expr.left.children.map((e) => operand(e, ctx)), right = operand(expr.right, ctx);
+    return Bitmap.andManySize(left) - Bitmap.andManySize([...left, right]);
   }
-  if (expr.kind === "or") {
-    const ops = expr.children.map((e) => operand(e, ctx));
-    if (ops.length === 1) return ops[0]!.size;
-    if (ops.length === 2) return ops[0]!.orSize(ops[1]!);
-    return Bitmap.orMany(ops.slice(0, -1)).orSize(ops[ops.length - 1]!);
-  }
+  if (expr.kind === "and") return Bitmap.andManySize(expr.children.map((e) => operand(e, ctx)));
+  if (expr.kind === "or") return Bitmap.orManySize(expr.children.map((e) => operand(e, ctx)));
   return operand(expr, ctx).size;
 }
 

@@ -1,7 +1,7 @@
 // Id sets shaped like Roaring containers, for property tests of bitmaps.ts: a set is a list of
 // container specs (key, how many values, and how they are laid out), expanded deterministically, so
 // fast-check shrinks specs, not thousands of numbers. Counts cluster where container kinds change
-// (4095/4096/4097 values) and at the extremes (1 value, a full container of 65536), and keys include
+// (2048/2049 values in memory, 4096/4097 in the portable format) and at the extremes (1 value, a full container of 65536), and keys include
 // 0, 65535 (ids up to 2^32 - 1) and neighbours, so containers appear and disappear under AND / AND NOT.
 //
 // roaring-wasm (CRoaring compiled to WebAssembly, which bitmaps.ts used to wrap) is the second oracle:
@@ -35,7 +35,7 @@ export const containerArb: fc.Arbitrary<ContainerSpec> = fc.record({
   key: fc.constantFrom(...KEYS),
   count: fc.oneof(
     { weight: 4, arbitrary: fc.integer({ min: 1, max: 60 }) },
-    { weight: 3, arbitrary: fc.constantFrom(4095, 4096, 4097) },
+    { weight: 3, arbitrary: fc.constantFrom(2047, 2048, 2049, 4095, 4096, 4097) },
     { weight: 2, arbitrary: fc.integer({ min: 200, max: 4096 }) },
     { weight: 2, arbitrary: fc.integer({ min: 4097, max: 40_000 }) },
     { weight: 1, arbitrary: fc.constantFrom(65_535, 65_536) },

@@ -8,7 +8,7 @@
 // values. Run containers (the 2016 SP&E 46(11) addition) are not kept: see "Runs" below.
 //
 //   roaring-containers.ts  storage: container keys and kinds in one Int32Array, array containers in
-//                          one shared Uint16Array pool per bitmap, bitsets as Uint32Array(2048)
+//                          one shared Uint16Array pool per bitmap, bitsets as Int32Array(2048)
 //   roaring-array.ts       kernels on sorted u16 ranges (merge, galloping, in-place union)
 //   roaring-bitset.ts      kernels on bitsets (carry-save popcount, probes, conversions)
 //   roaring-ops.ts         set algebra between bitmaps, bulk adds and removes
@@ -98,7 +98,7 @@ export class Bitmap {
       const lo = Math.max(begin, key * 65_536) - key * 65_536, hi = Math.min(end, (key + 1) * 65_536) - key * 65_536;
       const i = c.push(key), card = hi - lo;
       if (card > ARRAY_MAX) {
-        const words = new Uint32Array(BITSET_WORDS);
+        const words = new Int32Array(BITSET_WORDS);
         setRange(words, lo, hi);
         c.setBitset(i, words, card);
       } else {

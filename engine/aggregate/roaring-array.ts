@@ -14,7 +14,7 @@
 /** Sizes ratio from which intersections gallop through the larger range instead of probing. */
 const SKEW = 16;
 /** All zero between calls: the probe kernels set bits and clear them before returning. */
-const probe = new Uint32Array(2048);
+const probe = new Int32Array(2048);
 
 function setProbe(a: Uint16Array, from: number, n: number): void {
   const w = probe;

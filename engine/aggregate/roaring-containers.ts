@@ -8,7 +8,7 @@
 //   meta[4i + 2] where               array: offset of its values in `pool`; bitset: slot in `sets`
 //   meta[4i + 3] capacity            array: slots reserved in `pool` (>= cardinality); bitset: -1
 //
-// Invariant between operations: a container is a bitset (Uint32Array(2048) in `sets`) iff its
+// Invariant between operations: a container is a bitset (Int32Array(2048) in `sets`) iff its
 // cardinality exceeds ARRAY_MAX = 2048, else an array (sorted unique Uint16 values). Roaring's rule
 // is 4096, where both kinds take 8 KiB; we switch at 2048, trading up to 4 KiB more for a container
 // of 2049-4096 values (~9 MB at 10M users) for faster set algebra (see ARRAY_MAX). The portable format
@@ -44,7 +44,7 @@ export class Containers {
   poolEnd = 0;
   poolFree = 0;
   /** Bitset containers by slot; null slots are free. Null until the first bitset. */
-  sets: (Uint32Array | null)[] | null = null;
+  sets: (Int32Array | null)[] | null = null;
 
   key(i: number): number {
     return this.meta[4 * i]!;
@@ -62,7 +62,7 @@ export class Containers {
     return this.meta[4 * i + 3]! < 0;
   }
 
-  bitset(i: number): Uint32Array {
+  bitset(i: number): Int32Array {
     return this.sets![this.meta[4 * i + 2]!]!;
   }
 
@@ -133,7 +133,7 @@ export class Containers {
   }
 
   /** Makes container i the bitset `words` holding `card` values, freeing what it held. */
-  setBitset(i: number, words: Uint32Array, card: number): void {
+  setBitset(i: number, words: Int32Array, card: number): void {
     const m = this.meta, oldWhere = m[4 * i + 2]!, oldCap = m[4 * i + 3]!;
     m[4 * i + 1] = card;
     m[4 * i + 2] = this.slotFor(words, oldCap < 0 ? oldWhere : -1);
@@ -164,7 +164,7 @@ export class Containers {
 
   /** Turns array container i into a bitset (its cardinality unchanged). */
   promote(i: number): void {
-    const words = new Uint32Array(BITSET_WORDS);
+    const words = new Int32Array(BITSET_WORDS);
     setBits(words, this.pool, this.where(i), this.card(i));
     this.setBitset(i, words, this.card(i));
   }
@@ -265,7 +265,7 @@ export class Containers {
   }
 
   /** A slot for `words`: `reuse` when given (>= 0), else a free one. */
-  private slotFor(words: Uint32Array, reuse: number): number {
+  private slotFor(words: Int32Array, reuse: number): number {
     if (this.sets === null) this.sets = [];
     const sets = this.sets;
     const slot = reuse >= 0 ? reuse : sets.indexOf(null);

@@ -40,7 +40,7 @@ const scratch16 = new Uint16Array(FORMAT_ARRAY_MAX);
 // on little-endian machines: every platform Bun runs on.
 assert(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1, "the portable Roaring format is read and written as little-endian memory");
 
-function bytesOf(a: Uint16Array | Uint32Array, from: number, n: number): Uint8Array {
+function bytesOf(a: Uint16Array | Int32Array, from: number, n: number): Uint8Array {
   const width = a.BYTES_PER_ELEMENT;
   return new Uint8Array(a.buffer, a.byteOffset + from * width, n * width);
 }
@@ -157,7 +157,7 @@ function readArray(bytes: Uint8Array, at: number, c: Containers, i: number, pool
   if (inPool) {
     c.setArray(i, poolAt, card, card);
   } else {
-    const words = new Uint32Array(BITSET_WORDS);
+    const words = new Int32Array(BITSET_WORDS);
     setBits(words, scratch16, 0, card);
     c.setBitset(i, words, card);
   }
@@ -166,7 +166,7 @@ function readArray(bytes: Uint8Array, at: number, c: Containers, i: number, pool
 
 function readBitset(bytes: Uint8Array, at: number, c: Containers, i: number): number {
   need(bytes, at, BITSET_BYTES, i);
-  const words = new Uint32Array(BITSET_WORDS);
+  const words = new Int32Array(BITSET_WORDS);
   bytesOf(words, 0, BITSET_WORDS).set(bytes.subarray(at, at + BITSET_BYTES));
   const card = c.card(i), counted = popcount(words);
   if (counted !== card) throw corrupt(`bitset container ${i} holds ${counted} values, its header says ${card}`);
@@ -180,7 +180,7 @@ function readRuns(bytes: Uint8Array, view: DataView, at: number, c: Containers, 
   const runs = view.getUint16(at, true);
   need(bytes, at + 2, 4 * runs, i);
   const card = c.card(i);
-  const words = card > ARRAY_MAX ? new Uint32Array(BITSET_WORDS) : null;
+  const words = card > ARRAY_MAX ? new Int32Array(BITSET_WORDS) : null;
   let total = 0, next = 0;
   for (let r = 0; r < runs; r++) {
     const start = view.getUint16(at + 2 + 4 * r, true), length = view.getUint16(at + 4 + 4 * r, true) + 1;

@@ -22,7 +22,7 @@ import * as bits from "./roaring-bitset.ts";
 
 const { BITSET_WORDS } = bits;
 /** All zero between calls; a result that keeps it as its bitset gets a fresh one in its place. */
-let scratchBits = new Uint32Array(BITSET_WORDS);
+let scratchBits = new Int32Array(BITSET_WORDS);
 /** One container's low halves (a group of a bulk add or remove), and two halves for k-way unions. */
 const scratch16 = new Uint16Array(65_536);
 const unionA = new Uint16Array(ARRAY_MAX), unionB = new Uint16Array(ARRAY_MAX);
@@ -92,7 +92,7 @@ function pushScratch(r: Containers, key: number, card: number): void {
   if (card > ARRAY_MAX) {
     r.setBitset(r.push(key), scratchBits, card);
     r.size += card;
-    scratchBits = new Uint32Array(BITSET_WORDS);
+    scratchBits = new Int32Array(BITSET_WORDS);
     return;
   }
   if (card > 0) {
@@ -165,7 +165,7 @@ export function or(a: Containers, b: Containers): Containers {
 function orPair(r: Containers, key: number, a: Containers, i: number, b: Containers, j: number): void {
   const ab = a.isBitset(i), bb = b.isBitset(j);
   if (ab && bb) {
-    const words = new Uint32Array(BITSET_WORDS);
+    const words = new Int32Array(BITSET_WORDS);
     const card = bits.orInto(a.bitset(i), b.bitset(j), words);
     r.setBitset(r.push(key), words, card);
     r.size += card;
@@ -319,7 +319,7 @@ function andManyCount(list: readonly Containers[], at: Int32Array): number {
   if (base < 0) return bitsetsAndCount(list, at);
   const b = list[base]!, bi = at[base]!;
   let src = b.pool, from = b.where(bi), n = b.card(bi), out = unionA;
-  const sets: Uint32Array[] = [];
+  const sets: Int32Array[] = [];
   for (let t = 0; t < list.length && n > 0; t++) {
     const c = list[t]!, i = at[t]!;
     if (t === base) continue;
@@ -377,23 +377,41 @@ export function orManySize(list: readonly Containers[]): number {
     if (key === 0x10000) return size;
     if (count === 1) {
       size += list[only]!.card(pos[only]!);
+    } else if (bitsets === 0) {
+      size += arraysUnionCount(key, list, pos);
     } else {
       size += unionBits(key, list, pos, bitsets);
-      clearScratch(key, list, pos, bitsets);
+      scratchBits.fill(0);
     }
     for (let t = 0; t < list.length; t++) if (pos[t]! < list[t]!.n && list[t]!.key(pos[t]!) === key) pos[t]!++;
   }
 }
 
-/** Re-zeroes scratchBits after unionBits: the words of the arrays' values, or all of it after a bitset. */
-function clearScratch(key: number, list: readonly Containers[], pos: Int32Array, bitsets: number): void {
-  if (bitsets > 0) return void scratchBits.fill(0);
+/**
+ * |union of the array containers with `key` at the cursors|: the largest is only probed, the others'
+ * bits are set (counting new ones), so |union| = |largest| + |others| - |largest AND others|.
+ */
+function arraysUnionCount(key: number, list: readonly Containers[], pos: Int32Array): number {
+  let largest = -1;
   for (let t = 0; t < list.length; t++) {
     const c = list[t]!, p = pos[t]!;
-    if (p >= c.n || c.key(p) !== key) continue;
-    const pool = c.pool;
-    for (let i = c.where(p), end = i + c.card(p); i < end; i++) scratchBits[pool[i]! >>> 5] = 0;
+    if (p < c.n && c.key(p) === key && (largest < 0 || c.card(p) > list[largest]!.card(pos[largest]!))) largest = t;
   }
+  const w = scratchBits;
+  let others = 0;
+  for (let t = 0; t < list.length; t++) {
+    const c = list[t]!, p = pos[t]!;
+    if (t !== largest && p < c.n && c.key(p) === key) others += bits.setBits(w, c.pool, c.where(p), c.card(p));
+  }
+  const l = list[largest]!, lp = pos[largest]!, card = l.card(lp);
+  const size = card + others - bits.arrayAndBitsetCount(l.pool, l.where(lp), card, w);
+  for (let t = 0; t < list.length; t++) {
+    const c = list[t]!, p = pos[t]!;
+    if (t === largest || p >= c.n || c.key(p) !== key) continue;
+    const pool = c.pool;
+    for (let i = c.where(p), end = i + c.card(p); i < end; i++) w[pool[i]! >>> 5] = 0;
+  }
+  return size;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -472,7 +490,7 @@ export function orInPlace(a: Containers, b: Containers): void {
 }
 
 /** a[i] := a[i] OR the bitset w (holding `card` values). */
-function orBitsetInto(a: Containers, i: number, w: Uint32Array, card: number): void {
+function orBitsetInto(a: Containers, i: number, w: Int32Array, card: number): void {
   if (a.isBitset(i)) {
     const own = a.bitset(i);
     a.setCard(i, bits.orInto(own, w, own));
@@ -537,7 +555,7 @@ export function unionInto(a: Containers, i: number, src: Uint16Array, sf: number
   const size = card + sn - arr.intersectCount(a.pool, a.where(i), card, src, sf, sn);
   if (size === card) return 0;
   if (size > ARRAY_MAX) {
-    const words = new Uint32Array(BITSET_WORDS);
+    const words = new Int32Array(BITSET_WORDS);
     bits.setBits(words, a.pool, a.where(i), card);
     bits.setBits(words, src, sf, sn);
     a.setBitset(i, words, size);
@@ -614,7 +632,7 @@ export function addSorted(c: Containers, values: Uint32Array, begin: number, end
 /** Fills the new, empty container k with scratch16[0, m). */
 function fillNew(c: Containers, k: number, m: number): void {
   if (m > ARRAY_MAX) {
-    const words = new Uint32Array(BITSET_WORDS);
+    const words = new Int32Array(BITSET_WORDS);
     bits.setBits(words, scratch16, 0, m);
     c.setBitset(k, words, m);
   } else {
@@ -703,7 +721,7 @@ function countFrom(c: Containers, from: number, limit: number): number {
   return Math.min(limit, n);
 }
 
-function bitsBelow(w: Uint32Array, low: number): number {
+function bitsBelow(w: Int32Array, low: number): number {
   let n = 0;
   for (let i = 0; i < low >>> 5; i++) n += bits.bitCount32(w[i]!);
   if ((low & 31) !== 0) n += bits.bitCount32(w[low >>> 5]! & ((1 << (low & 31)) - 1));

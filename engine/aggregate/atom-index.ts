@@ -13,7 +13,9 @@
 // indexed row, never the wall clock: state is a pure function of the rows fed, so replaying the log
 // rebuilds it exactly. Days (current - retentionDays, current] are kept; when the current day moves,
 // older day bitmaps are dropped, and rows older than that horizon are counted and skipped (rows out
-// of order but inside it are indexed). "Within N days" means days (current - N, current].
+// of order but inside it are indexed). "Within N days" means days (current - N, current]. Day
+// bitmaps that have become SETTLED_DAYS old are trimmed (Bitmap.trim: their room for growth given
+// back); a late row still lands in them.
 //
 // Hot path: ingest() takes one batch as flat typed arrays (dense user id, day, local ids of type,
 // campaign and category) and turns each row into up to five (atom, day, user) entries. Entries are
@@ -34,6 +36,8 @@ export const DAY_MS = 86_400_000;
 export const NO_DAY = -0x8000_0000;
 /** Distinct values of one dimension that get atoms; local ids stay below 2^20 so pairs pack in a double. */
 export const DIMENSION_VALUES_MAX = 1 << 20;
+/** Age in days from which a day bitmap is expected to receive few rows (trimmed once, when reached). */
+const SETTLED_DAYS = 2;
 
 /** Serialized: never renumber. */
 export const AtomKind = { TYPE: 0, CAMPAIGN: 1, CATEGORY: 2, TYPE_CAMPAIGN: 3, TYPE_CATEGORY: 4 } as const;
@@ -221,8 +225,9 @@ export class AtomIndex {
     for (let i = 0; i < n; i++) if (days[i]! > maxDay) maxDay = days[i]!;
     const rolledOver = maxDay > this.currentDay;
     if (rolledOver) {
+      const previous = this.currentDay;
       this.currentDay = maxDay;
-      this.dropExpired();
+      this.onNewDay(previous);
     }
     const horizon = this.firstDay;
     this.reserveEntries(5 * n);
@@ -382,11 +387,15 @@ export class AtomIndex {
     return slot;
   }
 
-  private dropExpired(): void {
-    const horizon = this.firstDay;
+  /** Drops the days past retention and trims the days that just became SETTLED_DAYS old. */
+  private onNewDay(previous: number): void {
+    const horizon = this.firstDay, settled = this.currentDay - SETTLED_DAYS, wasSettled = previous - SETTLED_DAYS;
     for (const atom of this.atoms) {
       for (const [day, slot] of atom.days) {
-        if (day >= horizon) continue;
+        if (day >= horizon) {
+          if (day <= settled && day > wasSettled) this.slotBitmap[slot]!.trim();
+          continue;
+        }
         this.slotBitmap[slot] = null;
         this.freeSlots.push(slot);
         atom.days.delete(day);

@@ -252,6 +252,14 @@ export class Bitmap {
     return this.c.byteSize;
   }
 
+  /**
+   * Releases spare capacity kept for growth (array room, pool headroom and free space): for a bitmap
+   * that will not grow much more. Adding to it later works, and regrows.
+   */
+  trim(): void {
+    this.c.trim();
+  }
+
   /** Nothing to free: bitmaps are garbage-collected. Kept for callers written for roaring-wasm. */
   dispose(): void {}
 }

@@ -60,7 +60,7 @@ describe("Bitmap against JS Sets and roaring-wasm", () => {
     );
   }, 60_000);
 
-  test("adds, removes and in-place operations interleaved keep sets, sizes and container kinds right (stateful property)", () => {
+  test("adds, removes, in-place operations and trims interleaved keep sets, sizes and container kinds right (stateful property)", () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant("addMany" as const), target: fc.nat(2), spec: containerArb, sorted: fc.boolean() }),
       fc.record({ kind: fc.constant("removeMany" as const), target: fc.nat(2), spec: containerArb, sorted: fc.boolean() }),
@@ -68,6 +68,7 @@ describe("Bitmap against JS Sets and roaring-wasm", () => {
       fc.record({ kind: fc.constant("remove" as const), target: fc.nat(2), ids: fc.array(fc.nat(40), { maxLength: 20 }) }),
       fc.record({ kind: fc.constantFrom("and" as const, "or" as const, "andNot" as const), target: fc.nat(2), other: fc.nat(2) }),
       fc.record({ kind: fc.constantFrom("clear" as const, "replace" as const), target: fc.nat(2), spec: idSetArb }),
+      fc.record({ kind: fc.constant("trim" as const), target: fc.nat(2) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 25 }), fc.integer(), (ops, seed) => {
@@ -90,6 +91,8 @@ describe("Bitmap against JS Sets and roaring-wasm", () => {
               b.remove(id);
               m.delete(id);
             }
+          } else if (o.kind === "trim") {
+            b.trim();
           } else if ("other" in o) {
             const other = bitmaps[o.other]!, om = model[o.other]!;
             if (o.kind === "and") (b.andInPlace(other), (model[o.target] = new Set([...m].filter((x) => om.has(x)))));

@@ -37,7 +37,7 @@ export const NO_DAY = -0x8000_0000;
 /** Distinct values of one dimension that get atoms; local ids stay below 2^20 so pairs pack in a double. */
 export const DIMENSION_VALUES_MAX = 1 << 20;
 /** Age in days from which a day bitmap is expected to receive few rows (trimmed once, when reached). */
-const SETTLED_DAYS = 2;
+const SETTLED_DAYS = 3;
 
 /** Serialized: never renumber. */
 export const AtomKind = { TYPE: 0, CAMPAIGN: 1, CATEGORY: 2, TYPE_CAMPAIGN: 3, TYPE_CATEGORY: 4 } as const;

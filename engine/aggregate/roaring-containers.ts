@@ -19,7 +19,7 @@
 //
 // Pool segments: a container that outgrows its segment moves to the end of the pool (its old segment
 // becomes free space); when the pool is full, or half of it is free, the live segments are copied, in
-// key order, into a new pool with 50% headroom. Offsets into the pool are therefore valid only until
+// key order, into a new pool with 25% headroom. Offsets into the pool are therefore valid only until
 // the next call that may allocate (allocArray, reserveArray, promote/demote): re-read `where`.
 
 import { BITSET_WORDS, bitsetToArray, copyBitset, popcount, setBits } from "./roaring-bitset.ts";
@@ -30,6 +30,8 @@ import { BITSET_WORDS, bitsetToArray, copyBitset, popcount, setBits } from "./ro
  * in one step instead of reading 2048-4096 values (3.5 us -> 0.8 us per container pair at 10M users).
  */
 export const ARRAY_MAX = 2048;
+/** A repacked pool's length over what it must hold: room to grow without repacking at every insert. */
+const POOL_HEADROOM = 1.25;
 const NO_META = new Int32Array(0);
 const NO_POOL = new Uint16Array(0);
 
@@ -150,7 +152,7 @@ export class Containers {
     const m = this.meta, cap = m[4 * i + 3]!;
     if (need <= cap) return;
     const where = m[4 * i + 2]!, card = m[4 * i + 1]!;
-    const grown = Math.min(ARRAY_MAX, Math.max(need, cap < 64 ? 2 * cap : cap + (cap >> 1)));
+    const grown = Math.min(ARRAY_MAX, Math.max(need, cap < 64 ? 2 * cap : cap + (cap >> 2)));
     if (where + cap === this.poolEnd && where + grown <= this.pool.length) {
       // The last segment grows in place.
       this.poolEnd = where + grown;
@@ -293,12 +295,12 @@ export class Containers {
   }
 
   /**
-   * Moves the pool into a new one with room for `extra` more slots and 50% headroom: one bulk copy
+   * Moves the pool into a new one with room for `extra` more slots and headroom: one bulk copy
    * when it has no free space inside, else the live segments copied in key order (compaction).
    */
   private repack(extra: number): void {
     const live = this.poolEnd - this.poolFree;
-    const pool = new Uint16Array(Math.max(8, Math.ceil((live + extra) * 1.5)));
+    const pool = new Uint16Array(Math.max(8, Math.ceil((live + extra) * POOL_HEADROOM)));
     if (this.poolFree === 0) {
       pool.set(this.pool.subarray(0, this.poolEnd));
       this.pool = pool;

@@ -175,6 +175,7 @@ export class Bitmap {
   /** Adds values[begin, end), in any order; ascending input skips a sorted copy. */
   addMany(values: Uint32Array, begin = 0, end = values.length): void {
     if (end <= begin) return;
+    if (end - begin === 1) return ops.addOne(this.c, values[begin]!);
     if (isAscending(values, begin, end)) ops.addSorted(this.c, values, begin, end);
     else ops.addSorted(this.c, sortedCopy(values, begin, end), 0, end - begin);
   }

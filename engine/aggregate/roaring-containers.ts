@@ -19,7 +19,7 @@
 //
 // Pool segments: a container that outgrows its segment moves to the end of the pool (its old segment
 // becomes free space); when the pool is full, or half of it is free, the live segments are copied, in
-// key order, into a new pool with 25% headroom. Offsets into the pool are therefore valid only until
+// key order, into a new pool with 25% headroom (100% for small pools). Offsets into the pool are therefore valid only until
 // the next call that may allocate (allocArray, reserveArray, promote/demote): re-read `where`.
 
 import { BITSET_WORDS, bitsetToArray, copyBitset, popcount, setBits } from "./roaring-bitset.ts";
@@ -30,8 +30,11 @@ import { BITSET_WORDS, bitsetToArray, copyBitset, popcount, setBits } from "./ro
  * in one step instead of reading 2048-4096 values (3.5 us -> 0.8 us per container pair at 10M users).
  */
 export const ARRAY_MAX = 2048;
-/** A repacked pool's length over what it must hold: room to grow without repacking at every insert. */
-const POOL_HEADROOM = 1.25;
+/**
+ * Room a repacked pool gets past what it must hold, so it does not repack at every insert: 25%, or as
+ * much again as it holds for pools under this many slots (small pools repack cheaply but often).
+ */
+const POOL_HEADROOM_SMALL = 1024;
 const NO_META = new Int32Array(0);
 const NO_POOL = new Uint16Array(0);
 
@@ -68,9 +71,14 @@ export class Containers {
     return this.sets![this.meta[4 * i + 2]!]!;
   }
 
-  /** Index of the container with `key` at or after `from`, or -(insertion point) - 1. Gallops. */
+  /**
+   * Index of the container with `key` at or after `from`, or -(insertion point) - 1. Tries `from`
+   * and index `key` first (ids from 0 up fill keys 0, 1, 2, ...: container i then has key i), then
+   * gallops.
+   */
   seek(key: number, from = 0): number {
     const m = this.meta, n = this.n;
+    if (key >= from && key < n && m[4 * key] === key) return key;
     let lo = from, step = 1;
     if (lo >= n || m[4 * lo]! >= key) return lo < n && m[4 * lo] === key ? lo : -lo - 1;
     while (lo + step < n && m[4 * (lo + step)]! < key) (lo += step), (step <<= 1);
@@ -300,7 +308,8 @@ export class Containers {
    */
   private repack(extra: number): void {
     const live = this.poolEnd - this.poolFree;
-    const pool = new Uint16Array(Math.max(8, Math.ceil((live + extra) * POOL_HEADROOM)));
+    const need = live + extra;
+    const pool = new Uint16Array(Math.max(8, need + Math.max(need >> 2, Math.min(need, POOL_HEADROOM_SMALL))));
     if (this.poolFree === 0) {
       pool.set(this.pool.subarray(0, this.poolEnd));
       this.pool = pool;

@@ -676,17 +676,43 @@ export function has(c: Containers, id: number): boolean {
   return c.isBitset(k) ? bits.hasBit(c.bitset(k), low) : arr.contains(c.pool, c.where(k), c.card(k), low);
 }
 
+/** Adds one id: the path of most adds at ingest (one user per (atom, day) per batch), kept short. */
 export function addOne(c: Containers, id: number): void {
-  scratch16[0] = id & 0xffff;
-  const key = id >>> 16;
+  const key = id >>> 16, low = id & 0xffff;
   let k = c.seek(key);
-  if (k >= 0) {
+  if (k < 0) {
+    k = -k - 1;
+    c.insertAt(k, key);
+    scratch16[0] = low;
+    fillNew(c, k, 1);
+    return;
+  }
+  const card = c.card(k);
+  if (c.isBitset(k)) {
+    const w = c.bitset(k), old = w[low >>> 5]!, now = old | (1 << (low & 31));
+    if (now === old) return;
+    w[low >>> 5] = now;
+    c.setCard(k, card + 1);
+    c.size++;
+    return;
+  }
+  let where = c.where(k);
+  const p = arr.lowerBound(c.pool, where, where + card, low);
+  if (p < where + card && c.pool[p] === low) return;
+  if (card === ARRAY_MAX) {
+    scratch16[0] = low;
     c.size += unionInto(c, k, scratch16, 0, 1);
     return;
   }
-  k = -k - 1;
-  c.insertAt(k, key);
-  fillNew(c, k, 1);
+  const at = p - where;
+  c.reserveArray(k, card + 1); // may move the container: re-read where
+  where = c.where(k);
+  const pool = c.pool, end = where + card, q = where + at;
+  if (card - at > 32) pool.copyWithin(q + 1, q, end);
+  else for (let i = end; i > q; i--) pool[i] = pool[i - 1]!;
+  pool[q] = low;
+  c.setCard(k, card + 1);
+  c.size++;
 }
 
 /** The largest value, or -1 when empty. */

@@ -40,7 +40,9 @@ import { assert } from "../core/assert.ts";
 import { ARRAY_MAX, Containers } from "./roaring-containers.ts";
 import { BITSET_WORDS, setRange } from "./roaring-bitset.ts";
 import { deserialize, serialize, serializedSize } from "./roaring-format.ts";
-import * as ops from "./roaring-ops.ts";
+import * as count from "./roaring-count.ts";
+import * as combine from "./roaring-combine.ts";
+import * as ids from "./roaring-values.ts";
 
 const RANGE_END = 0x1_0000_0000;
 /** Unsorted input is sorted in a copy here. */
@@ -118,30 +120,30 @@ export class Bitmap {
 
   /** New bitmaps holding a AND b, a OR b, a AND NOT b. */
   static and(a: Bitmap, b: Bitmap): Bitmap {
-    return new Bitmap(ops.and(a.c, b.c));
+    return new Bitmap(combine.and(a.c, b.c));
   }
 
   static or(a: Bitmap, b: Bitmap): Bitmap {
-    return new Bitmap(ops.or(a.c, b.c));
+    return new Bitmap(combine.or(a.c, b.c));
   }
 
   static andNot(a: Bitmap, b: Bitmap): Bitmap {
-    return new Bitmap(ops.andNot(a.c, b.c));
+    return new Bitmap(combine.andNot(a.c, b.c));
   }
 
   /** A new bitmap holding the union of all of `bitmaps` (k-way, container by container). */
   static orMany(bitmaps: readonly Bitmap[]): Bitmap {
-    return new Bitmap(ops.orMany(bitmaps.map((b) => b.c)));
+    return new Bitmap(combine.orMany(bitmaps.map((b) => b.c)));
   }
 
   /** |AND of all of `bitmaps`| (0 for none), container by container, building nothing. */
   static andManySize(bitmaps: readonly Bitmap[]): number {
-    return ops.andManySize(bitmaps.map((b) => b.c));
+    return count.andManySize(bitmaps.map((b) => b.c));
   }
 
   /** |OR of all of `bitmaps`|, container by container, building nothing. */
   static orManySize(bitmaps: readonly Bitmap[]): number {
-    return ops.orManySize(bitmaps.map((b) => b.c));
+    return count.orManySize(bitmaps.map((b) => b.c));
   }
 
   get size(): number {
@@ -154,73 +156,73 @@ export class Bitmap {
 
   /** The largest id, or -1 when empty. */
   get max(): number {
-    return ops.max(this.c);
+    return ids.max(this.c);
   }
 
   has(id: number): boolean {
-    return isId(id) && ops.has(this.c, id);
+    return isId(id) && ids.has(this.c, id);
   }
 
   add(id: number): void {
     assert(isId(id), `bitmap id ${id} is not a u32`);
-    ops.addOne(this.c, id);
+    ids.addOne(this.c, id);
   }
 
   remove(id: number): void {
     assert(isId(id), `bitmap id ${id} is not a u32`);
     single[0] = id;
-    ops.removeSorted(this.c, single, 0, 1);
+    ids.removeSorted(this.c, single, 0, 1);
   }
 
   /** Adds values[begin, end), in any order; ascending input skips a sorted copy. */
   addMany(values: Uint32Array, begin = 0, end = values.length): void {
     if (end <= begin) return;
-    if (end - begin === 1) return ops.addOne(this.c, values[begin]!);
-    if (isAscending(values, begin, end)) ops.addSorted(this.c, values, begin, end);
-    else ops.addSorted(this.c, sortedCopy(values, begin, end), 0, end - begin);
+    if (end - begin === 1) return ids.addOne(this.c, values[begin]!);
+    if (isAscending(values, begin, end)) ids.addSorted(this.c, values, begin, end);
+    else ids.addSorted(this.c, sortedCopy(values, begin, end), 0, end - begin);
   }
 
   /** Removes values[begin, end), in any order. */
   removeMany(values: Uint32Array, begin = 0, end = values.length): void {
     if (end <= begin || this.c.n === 0) return;
-    if (isAscending(values, begin, end)) ops.removeSorted(this.c, values, begin, end);
-    else ops.removeSorted(this.c, sortedCopy(values, begin, end), 0, end - begin);
+    if (isAscending(values, begin, end)) ids.removeSorted(this.c, values, begin, end);
+    else ids.removeSorted(this.c, sortedCopy(values, begin, end), 0, end - begin);
   }
 
   andInPlace(other: Bitmap): this {
-    ops.andInPlace(this.c, other.c);
+    combine.andInPlace(this.c, other.c);
     return this;
   }
 
   orInPlace(other: Bitmap): this {
-    ops.orInPlace(this.c, other.c);
+    combine.orInPlace(this.c, other.c);
     return this;
   }
 
   andNotInPlace(other: Bitmap): this {
-    ops.andNotInPlace(this.c, other.c);
+    combine.andNotInPlace(this.c, other.c);
     return this;
   }
 
   /** |this AND other|, |this OR other|, |this AND NOT other|, without building the result. */
   andSize(other: Bitmap): number {
-    return ops.andSize(this.c, other.c);
+    return count.andSize(this.c, other.c);
   }
 
   orSize(other: Bitmap): number {
-    return this.c.size + other.c.size - ops.andSize(this.c, other.c);
+    return this.c.size + other.c.size - count.andSize(this.c, other.c);
   }
 
   andNotSize(other: Bitmap): number {
-    return this.c.size - ops.andSize(this.c, other.c);
+    return this.c.size - count.andSize(this.c, other.c);
   }
 
   intersects(other: Bitmap): boolean {
-    return ops.intersects(this.c, other.c);
+    return count.intersects(this.c, other.c);
   }
 
   equals(other: Bitmap): boolean {
-    return ops.equals(this.c, other.c);
+    return ids.equals(this.c, other.c);
   }
 
   /** A new bitmap with the same ids (tightly packed). */
@@ -235,7 +237,7 @@ export class Bitmap {
 
   /** The smallest `limit` ids that are >= `from`, ascending (all of them when limit is omitted). */
   toUint32Array(limit = RANGE_END, from = 0): Uint32Array {
-    return ops.values(this.c, limit, from);
+    return ids.values(this.c, limit, from);
   }
 
   /** The portable Roaring serialization (cookie 12346: array and bitset containers). */

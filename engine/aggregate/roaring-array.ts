@@ -51,6 +51,26 @@ export function lowerBound(a: Uint16Array, from: number, to: number, v: number):
   return lo;
 }
 
+/**
+ * First index in a[from, to) whose value is >= v, for a sorted range of values spread over
+ * [0, 65536) (a container of random ids): starts where v would be if they were spread evenly, then
+ * gallops towards it. Inserting into a cold 2048-value container, a binary search misses the cache
+ * on ~6 of its 11 probes; this guess usually lands within a cache line or two of the answer.
+ */
+export function guessBound(a: Uint16Array, from: number, to: number, v: number): number {
+  const n = to - from;
+  if (n < 64) return lowerBound(a, from, to, v);
+  const guess = from + ((v * n) >>> 16);
+  if (a[guess]! < v) {
+    let step = 1, lo = guess;
+    while (lo + step < to && a[lo + step]! < v) (lo += step), (step <<= 1);
+    return lowerBound(a, lo + 1, Math.min(to, lo + step + 1), v);
+  }
+  let step = 1, hi = guess;
+  while (hi - step >= from && a[hi - step]! >= v) (hi -= step), (step <<= 1);
+  return lowerBound(a, Math.max(from, hi - step), hi, v);
+}
+
 /** First index in a[from, to) whose value is >= v, probing 1, 2, 4, ... ahead of `from` first. */
 export function gallop(a: Uint16Array, from: number, to: number, v: number): number {
   if (from >= to || a[from]! >= v) return from;

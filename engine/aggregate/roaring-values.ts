@@ -43,16 +43,15 @@ export function unionInto(a: Containers, i: number, src: Uint16Array, sf: number
   return size - card;
 }
 
-/** Inserts a few sorted values into array container i one by one (each a binary search and a shift). */
+/** Inserts a few sorted values into array container i one by one (each a search and a shift). */
 function insertFew(a: Containers, i: number, src: Uint16Array, sf: number, sn: number): number {
   let card = a.card(i);
   a.reserveArray(i, card + sn);
   const pool = a.pool, where = a.where(i);
-  let lo = where, added = 0;
+  let added = 0;
   for (let s = sf; s < sf + sn; s++) {
     const v = src[s]!, end = where + card;
-    const p = arr.lowerBound(pool, lo, end, v);
-    lo = p;
+    const p = arr.guessBound(pool, where, end, v);
     if (p < end && pool[p] === v) continue;
     const n = end - p;
     if (n > 32) pool.copyWithin(p + 1, p, end);
@@ -164,7 +163,7 @@ export function addOne(c: Containers, id: number): void {
     return;
   }
   let where = c.where(k);
-  const p = arr.lowerBound(c.pool, where, where + card, low);
+  const p = arr.guessBound(c.pool, where, where + card, low);
   if (p < where + card && c.pool[p] === low) return;
   if (card === ARRAY_MAX) {
     scratch16[0] = low;

@@ -3,34 +3,38 @@
 // Roaring: Chambi, Lemire, Kaser, Godin, "Better bitmap performance with Roaring bitmaps",
 // Software: Practice and Experience 46(5), 2016; Lemire, Ssi-Yan-Kai, Kaser, "Consistently faster
 // and smaller compressed bitmaps with Roaring", SP&E 46(11), 2016. Ids are split by their high 16 bits
-// into containers of up to 65536 values, each a sorted array (few values) or a bitset (many),
-// so AND / OR / AND NOT of sets of millions of ids touch a few hundred containers, not millions of
-// values. Run containers (the 2016 SP&E 46(11) addition) are not kept: see "Runs" below.
+// into containers of up to 65536 values, each a sorted array (few values) or a bitset (many), so
+// AND / OR / AND NOT of sets of millions of ids touch a few hundred containers, not millions of
+// values. Run containers (the 2016 SP&E 46(11) addition) are not kept in memory: see "Runs" below.
 //
 //   roaring-containers.ts  storage: container keys and kinds in one Int32Array, array containers in
 //                          one shared Uint16Array pool per bitmap, bitsets as Int32Array(2048)
-//   roaring-array.ts       kernels on sorted u16 ranges (merge, galloping, in-place union)
+//   roaring-array.ts       kernels on sorted u16 ranges (probe, gallop, merge, in-place union)
 //   roaring-bitset.ts      kernels on bitsets (carry-save popcount, probes, conversions)
-//   roaring-ops.ts         set algebra between bitmaps, bulk adds and removes
+//   roaring-count.ts       counts that build nothing: |A AND B|, intersects, k-way AND / OR
+//   roaring-combine.ts     AND / OR / AND NOT / k-way OR into new bitmaps, and in place
+//   roaring-values.ts      ids in and out: adds, removes, membership, listing
 //   roaring-format.ts      the portable Roaring serialization (any Roaring library reads it)
 //
 // Why not roaring-wasm (CRoaring compiled to WebAssembly), which this module wrapped until it was
-// measured at 10M users (bench/audiences.bench.ts, before and after in engine/aggregate/README.md):
+// measured at 10M users (bench/audiences.bench.ts; before and after in engine/aggregate/README.md):
 //   - its build counts bitset containers one byte at a time (a scalarized SIMD popcount): an AND
-//     count of two dense sets over 10M ids took ~12 ms, 22x a flat JS bitset; here it is a
-//     carry-save popcount over 32-bit words, faster than that flat bitset (it skips absent containers);
+//     count of two large sets over 10M ids took ~8 ms, 14x a flat JS bitset's 0.6 ms; here a
+//     carry-save popcount over 32-bit words takes ~0.2-0.3 ms, under the flat bitset (absent
+//     containers are skipped), and every measured count of two or three sets is under 1 ms;
 //   - every memmove inside WASM went through a JS call (no bulk-memory), ~1-2 us per insert into an
-//     array container, so adds had to be buffered and merged in bulk, and the merges paused the
-//     thread for up to ~0.8 s; here an insert moves the container tail with one copyWithin and adds
-//     are applied at once: no buffer, no pause beyond the batch that adds;
+//     array container, so adds were buffered and merged in bulk, and the merges paused the thread for
+//     up to ~0.8-1.4 s; here an insert moves the container tail with one copyWithin and adds are
+//     applied at once: no buffer, and a batch costs what its own rows cost;
 //   - WASM memory is invisible to the garbage collector, so every bitmap needed an owner calling
 //     dispose(); here bitmaps are plain objects (3-4 typed arrays each) and the GC frees them.
 // roaring-wasm stays as a test oracle and in the bench, for the record; nothing in the engine loads it.
 //
-// Runs. At 10M users the audience index holds 2.6M containers, 42% of them with one value and 97%
-// with fewer than 64; dense containers are random-looking user sets where runs do not pay. Run
-// containers would help only range-like sets (Bitmap.range, the universe of "not" rules), which
-// cost 8 KiB per 65536 ids as bitsets: 1.2 MiB at 10M users, built once per full evaluation.
+// Runs. Measured on the 10M-user audience index (2.6M containers): no container would be smaller as
+// runs (42% of containers hold one value; dense ones are random-looking user sets). Only range-like
+// sets would gain (Bitmap.range, the universe of "not" rules: 8 KiB per 65536 ids as bitsets, 1.2 MiB
+// at 10M users, built once per full evaluation). The reader accepts run containers (other libraries
+// write them) and expands them.
 //
 // Ownership: a Bitmap is an ordinary object. Static operations return new bitmaps; in-place ones
 // modify `this`; no function keeps a reference to its arguments. dispose() is a no-op kept for

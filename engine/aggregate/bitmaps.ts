@@ -19,7 +19,7 @@
 // Why not roaring-wasm (CRoaring compiled to WebAssembly), which this module wrapped until it was
 // measured at 10M users (bench/audiences.bench.ts; before and after in engine/aggregate/README.md):
 //   - its build counts bitset containers one byte at a time (a scalarized SIMD popcount): an AND
-//     count of two large sets over 10M ids took ~8 ms, 14x a flat JS bitset's 0.6 ms; here a
+//     count of two large sets over 10M ids took ~8 ms, 14-18x a flat JS bitset's 0.5 ms; here a
 //     carry-save popcount over 32-bit words takes ~0.2-0.3 ms, under the flat bitset (absent
 //     containers are skipped), and every measured count of two or three sets is under 1 ms;
 //   - every memmove inside WASM went through a JS call (no bulk-memory), ~1-2 us per insert into an

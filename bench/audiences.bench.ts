@@ -1,5 +1,6 @@
-// Roaring-bitmap audiences on 10M users: ingest cost of the RowConsumer, memory of the index, and
-// set algebra counts (target: < 1 ms).
+// Roaring-bitmap audiences on 10M users: ingest cost of the RowConsumer, pauses, memory of the index,
+// and set algebra counts (target: < 1 ms), with roaring-wasm (CRoaring in WebAssembly, which
+// bitmaps.ts wrapped before) timed on the same sets in the same run.
 //
 // Data (seeded): USERS users with keys "cus_" + 7 base36 characters in a global dictionary, EVENTS
 // events over DAYS days (~EVENTS/DAYS a day, 10% of them up to 2 days late). The first USERS events
@@ -12,14 +13,16 @@
 // Phases: (1) ingest the first 60% with no audience defined (index only); (2) define 5 audiences
 // (full evaluation each); (3) ingest the rest with them kept up to date (index + scoped
 // re-evaluation per batch, full re-evaluation on each new day); (4) set algebra through
-// Audiences.setAlgebra (validation included) and as raw bitmap calls, p50/p99 over 20 to 2000 runs each (a second per operation);
-// floor: the same AND count over two flat bitsets in JS (one bit per user, popcount of ANDed words).
+// Audiences.setAlgebra (validation included), then as raw calls on the operands' bitmaps, ours and
+// roaring-wasm's (built from our serialized bytes: the same sets), p50/p99 over 20 to 2000 runs each
+// (a second per operation); floor: the same AND count over two flat bitsets in JS (one bit per user,
+// popcount of ANDed words).
 //
 //   bun bench/audiences.bench.ts [users=10000000] [events=15000000] [seed=7]
-//   PENDING_BUDGET=n overrides the buffered-add budget of bitmaps.ts (0: merge every add at once).
 
+import { RoaringBitmap32, roaringLibraryInitialize } from "roaring-wasm";
 import { Audiences } from "../engine/aggregate/audiences.ts";
-import { Bitmap, flushPending, setPendingBudget } from "../engine/aggregate/bitmaps.ts";
+import { Bitmap } from "../engine/aggregate/bitmaps.ts";
 import type { FeedBatch } from "../engine/aggregate/row-feed.ts";
 import { StringDictionary } from "../engine/column/string-dictionary.ts";
 import type { Vector } from "../engine/column/vector.ts";
@@ -137,40 +140,62 @@ function makeBatches(rand: () => number) {
 const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
+/** Main-thread CPU time in ms (user + system): unlike wall time, not inflated when the OS deschedules us. */
+function cpuMs(): number {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 function ingest(a: Audiences, fill: (first: number, n: number) => FeedBatch, from: number, to: number) {
-  let consumeMs = 0;
-  const batchMs: number[] = [];
+  let consumeMs = 0, cpu = 0, maxMs = 0, maxCpuMs = 0;
+  const batchMs: number[] = [], batchCpuMs: number[] = [];
   let rollovers = 0, rolloverMs = 0, lastDay = a.currentDay;
   for (let e = from; e < to; e += BATCH) {
     const batch = fill(e, Math.min(BATCH, to - e));
-    const t0 = performance.now();
+    const c0 = cpuMs(), t0 = performance.now();
     a.consume(batch);
-    const dt = performance.now() - t0;
-    consumeMs += dt;
+    const dt = performance.now() - t0, dc = cpuMs() - c0;
+    (consumeMs += dt), (cpu += dc);
+    (maxMs = Math.max(maxMs, dt)), (maxCpuMs = Math.max(maxCpuMs, dc));
     const day = a.currentDay;
     if (day !== lastDay) (rollovers++, (rolloverMs += dt), (lastDay = day));
-    else batchMs.push(dt);
+    else (batchMs.push(dt), batchCpuMs.push(dc));
   }
-  // Adds still buffered (bitmaps.ts) are work this ingest owes: merged and counted here.
-  const t0 = performance.now();
-  flushPending();
-  const flushMs = performance.now() - t0;
-  consumeMs += flushMs;
-  return { consumeMs, batchMs, rollovers, rolloverMs, flushMs };
+  return { consumeMs, cpuMs: cpu, maxMs, maxCpuMs, batchMs, batchCpuMs, rollovers, rolloverMs };
 }
 
-if (process.env.PENDING_BUDGET !== undefined) setPendingBudget(Number(process.env.PENDING_BUDGET));
+type Phase = ReturnType<typeof ingest>;
+const phaseLine = (p: Phase, events: number) =>
+  `${(p.consumeMs * 1e6 / events).toFixed(0)} ns/event wall, ${(p.cpuMs * 1e6 / events).toFixed(0)} ns/event main-thread CPU; ` +
+  `batch of ${BATCH} p50 ${pct(p.batchMs, 0.5).toFixed(2)} ms p99 ${pct(p.batchMs, 0.99).toFixed(2)} ms max ${Math.max(...p.batchMs).toFixed(1)} ms wall ` +
+  `(CPU p99 ${pct(p.batchCpuMs, 0.99).toFixed(2)} ms max ${Math.max(...p.batchCpuMs).toFixed(1)} ms); ` +
+  `${p.rollovers} new days ${(p.rolloverMs / Math.max(1, p.rollovers)).toFixed(1)} ms each; longest consume() ${p.maxMs.toFixed(1)} ms wall, ${p.maxCpuMs.toFixed(1)} ms CPU`;
+
+/** p50 and p99 in ms of `f` over RUNS_MIN..RUNS_MAX runs (a second at most past RUNS_MIN), and its last value. */
+function time(f: () => number): { p50: number; p99: number; value: number } {
+  const times: number[] = [];
+  let value = 0;
+  for (const start = performance.now(); times.length < RUNS_MIN || (times.length < RUNS_MAX && performance.now() - start < 1000); ) {
+    const t0 = performance.now();
+    value = f();
+    times.push(performance.now() - t0);
+  }
+  return { p50: pct(times, 0.5), p99: pct(times, 0.99), value };
+}
+
+const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
+
+await roaringLibraryInitialize();
 const rand = rng(SEED);
 const rss0 = process.memoryUsage().rss;
 let t = performance.now();
 const fill = makeBatches(rand);
 console.log(`audiences bench: ${USERS} users, ${EVENTS} events over ${DAYS} days, seed ${SEED}; user dictionary built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-const a = await Audiences.create();
+const a = new Audiences();
 const split = Math.max(USERS, Math.floor(EVENTS * 0.6));
 const p1 = ingest(a, fill, 0, split);
-console.log(`ingest, index only: ${(p1.consumeMs * 1e6 / split).toFixed(0)} ns/event (${(split / p1.consumeMs / 1e3).toFixed(2)}M events/s); ` +
-  `batch of ${BATCH} p50 ${pct(p1.batchMs, 0.5).toFixed(2)} ms p99 ${pct(p1.batchMs, 0.99).toFixed(2)} ms max ${Math.max(...p1.batchMs).toFixed(0)} ms; final merge of buffered adds ${p1.flushMs.toFixed(0)} ms (included); ${p1.rollovers} new days ${(p1.rolloverMs / Math.max(1, p1.rollovers)).toFixed(1)} ms each`);
+console.log(`ingest, index only: ${phaseLine(p1, split)}`);
 
 const DEFS = [
   { name: "recent_buyers_c0", rule: { and: [{ event: "purchase", within_days: 7 }, { event: "click", campaign: "cmp_0" }, { not: { event: "refund" } }] } },
@@ -186,55 +211,75 @@ console.log(`define ${DEFS.length} audiences (full evaluation over ${a.stats().u
 
 const p2 = ingest(a, fill, split, EVENTS);
 const n2 = EVENTS - split;
-console.log(`ingest with ${DEFS.length} audiences kept current: ${(p2.consumeMs * 1e6 / Math.max(1, n2)).toFixed(0)} ns/event; ` +
-  `batch p50 ${pct(p2.batchMs, 0.5).toFixed(2)} ms p99 ${pct(p2.batchMs, 0.99).toFixed(2)} ms max ${Math.max(...p2.batchMs).toFixed(0)} ms; final merge ${p2.flushMs.toFixed(0)} ms (included); ` +
-  `${p2.rollovers} new days (windows rebuilt, audiences re-evaluated) ${(p2.rolloverMs / Math.max(1, p2.rollovers)).toFixed(0)} ms each`);
+console.log(`ingest with ${DEFS.length} audiences kept current (new days also rebuild windows and re-evaluate every audience): ${phaseLine(p2, Math.max(1, n2))}`);
+const wall = (p1.consumeMs + p2.consumeMs) / EVENTS, cpu = (p1.cpuMs + p2.cpuMs) / EVENTS;
+console.log(`ingest overall: ${(wall * 1e6).toFixed(0)} ns/event wall = ${(1 / wall / 1e3).toFixed(2)}M events/s; ${(cpu * 1e6).toFixed(0)} ns/event CPU = ${(1 / cpu / 1e3).toFixed(2)}M events/s ` +
+  `(target 0.3M); longest single consume() ${Math.max(p1.maxMs, p2.maxMs).toFixed(1)} ms wall, ${Math.max(p1.maxCpuMs, p2.maxCpuMs).toFixed(1)} ms CPU`);
 
 const s = a.stats();
 const rss = process.memoryUsage().rss - rss0;
-console.log(`index: ${s.users} users, ${s.atoms} atoms, ${s.dayBitmaps} day bitmaps, ${s.bitmaps} bitmaps in all, ${mib(s.bitmapBytes)} MiB of bitmaps ` +
+console.log(`index: ${s.users} users, ${s.atoms} atoms, ${s.dayBitmaps} day bitmaps, ${s.bitmaps} bitmaps in all, ${mib(s.bitmapBytes)} MiB of bitmap typed arrays ` +
   `(${(s.bitmapBytes / s.users).toFixed(1)} bytes/user, ${(s.bitmapBytes / EVENTS).toFixed(2)} bytes/event); user ids ${mib(s.userIdBytes)} MiB; ` +
-  `process RSS +${mib(rss)} MiB (includes the bench's user dictionary and WASM heap slack); expired rows ${s.expired}`);
+  `process RSS +${mib(rss)} MiB (includes the bench's user dictionary); expired rows ${s.expired}`);
+t = performance.now();
+const checkpoint = a.encode().length;
+console.log(`checkpoint (encode(): portable Roaring bitmaps + user ids): ${mib(checkpoint)} MiB in ${(performance.now() - t).toFixed(0)} ms`);
 
-const SETS: [string, unknown][] = [
-  ["AND of 2: page_view, cmp_0", { and: ["type:page_view", "campaign:cmp_0"] }],
-  ["OR of 2: purchase, add_to_cart", { or: ["type:purchase", "type:add_to_cart"] }],
-  ["AND NOT of 2: page_view, lapsed", { and_not: ["type:page_view", "lapsed"] }],
-  ["AND of 3: page_view, impression, cmp_1", { and: ["type:page_view", "type:impression", "campaign:cmp_1"] }],
-  ["OR of 3: engaged, cart_abandoners, recent_buyers_c0", { or: ["engaged", "cart_abandoners", "recent_buyers_c0"] }],
-  ["(a AND b) AND NOT c: page_view, click, lapsed", { and_not: [{ and: ["type:page_view", "type:click"] }, "lapsed"] }],
-  ["AND of 2 over a 7-day range", { and: [{ event: "page_view", within_days: 7 }, "campaign:cmp_0"] }],
-];
-for (const [name, expr] of SETS) {
-  const times: number[] = [];
-  let count = 0;
-  for (const start = performance.now(); times.length < RUNS_MIN || (times.length < RUNS_MAX && performance.now() - start < 1000); ) {
-    const t0 = performance.now();
-    count = a.setAlgebra(expr).count;
-    times.push(performance.now() - t0);
-  }
-  console.log(`setAlgebra ${name}: count ${count}, p50 ${(pct(times, 0.5) * 1000).toFixed(1)} µs, p99 ${(pct(times, 0.99) * 1000).toFixed(1)} µs (target < 1000 µs)`);
+/** Each measured expression, with the same computation spelled as raw calls on both libraries. */
+interface Case {
+  readonly name: string;
+  readonly expr: unknown;
+  readonly operands: string[] | unknown[];
+  readonly ours: (b: Bitmap[]) => number;
+  readonly wasm: (r: RoaringBitmap32[]) => number;
 }
-
-// Raw bitmap calls and the flat-bitset floor on the two largest atoms (copies the bench owns).
-const pv = a.withSet("type:page_view", (b) => b.clone()), imp = a.withSet("type:impression", (b) => b.clone());
-const raw = (label: string, f: () => number) => {
-  const times: number[] = [];
-  let v = 0;
-  for (const start = performance.now(); times.length < RUNS_MIN || (times.length < RUNS_MAX && performance.now() - start < 1000); ) {
-    const t0 = performance.now();
-    v = f();
-    times.push(performance.now() - t0);
+const withTemp = (r: RoaringBitmap32, f: (r: RoaringBitmap32) => number) => {
+  try {
+    return f(r);
+  } finally {
+    r.dispose();
   }
-  console.log(`${label}: ${v}, p50 ${(pct(times, 0.5) * 1000).toFixed(1)} µs, p99 ${(pct(times, 0.99) * 1000).toFixed(1)} µs`);
-  return pct(times, 0.5);
 };
+const pvWeek = { event: "page_view", within_days: 7 };
+const CASES: Case[] = [
+  { name: "AND of 2: page_view, cmp_0", expr: { and: ["type:page_view", "campaign:cmp_0"] }, operands: ["type:page_view", "campaign:cmp_0"],
+    ours: ([x, y]) => x!.andSize(y!), wasm: ([x, y]) => x!.andCardinality(y!) },
+  { name: "OR of 2: purchase, add_to_cart", expr: { or: ["type:purchase", "type:add_to_cart"] }, operands: ["type:purchase", "type:add_to_cart"],
+    ours: ([x, y]) => x!.orSize(y!), wasm: ([x, y]) => x!.orCardinality(y!) },
+  { name: "AND NOT of 2: page_view, lapsed", expr: { and_not: ["type:page_view", "lapsed"] }, operands: ["type:page_view", "lapsed"],
+    ours: ([x, y]) => x!.andNotSize(y!), wasm: ([x, y]) => x!.andNotCardinality(y!) },
+  { name: "AND of 3: page_view, impression, cmp_1", expr: { and: ["type:page_view", "type:impression", "campaign:cmp_1"] }, operands: ["campaign:cmp_1", "type:impression", "type:page_view"],
+    ours: (b) => Bitmap.andManySize(b), wasm: ([x, y, z]) => withTemp(RoaringBitmap32.and(x!, y!), (r) => r.andCardinality(z!)) },
+  { name: "OR of 3: engaged, cart_abandoners, recent_buyers_c0", expr: { or: ["engaged", "cart_abandoners", "recent_buyers_c0"] }, operands: ["engaged", "cart_abandoners", "recent_buyers_c0"],
+    ours: (b) => Bitmap.orManySize(b), wasm: ([x, y, z]) => withTemp(RoaringBitmap32.or(x!, y!), (r) => r.orCardinality(z!)) },
+  { name: "(a AND b) AND NOT c: page_view, click, lapsed", expr: { and_not: [{ and: ["type:page_view", "type:click"] }, "lapsed"] }, operands: ["type:click", "type:page_view", "lapsed"],
+    ours: ([x, y, z]) => Bitmap.andManySize([x!, y!]) - Bitmap.andManySize([x!, y!, z!]), wasm: ([x, y, z]) => withTemp(RoaringBitmap32.and(x!, y!), (r) => r.andNotCardinality(z!)) },
+  { name: "AND of 2 over a 7-day window", expr: { and: [pvWeek, "campaign:cmp_0"] }, operands: [pvWeek, "campaign:cmp_0"],
+    ours: ([x, y]) => x!.andSize(y!), wasm: ([x, y]) => x!.andCardinality(y!) },
+];
+const ratios: number[] = [];
+for (const c of CASES) {
+  const api = time(() => a.setAlgebra(c.expr).count);
+  const bitmaps = c.operands.map((o) => a.withSet(o, (b) => b.clone()));
+  const wasm = bitmaps.map((b) => RoaringBitmap32.deserialize(b.serialize(), "portable"));
+  const ours = time(() => c.ours(bitmaps)), theirs = time(() => c.wasm(wasm));
+  wasm.forEach((r) => r.dispose());
+  const same = api.value === ours.value && ours.value === theirs.value;
+  ratios.push(theirs.p50 / ours.p50);
+  console.log(`${c.name}: count ${api.value}${same ? "" : ` MISMATCH raw ${ours.value} roaring-wasm ${theirs.value}`}; setAlgebra p50 ${us(api.p50)} p99 ${us(api.p99)} (target < 1000 µs); ` +
+    `raw ours p50 ${us(ours.p50)} p99 ${us(ours.p99)}, roaring-wasm p50 ${us(theirs.p50)} p99 ${us(theirs.p99)}: ${(theirs.p50 / ours.p50).toFixed(1)}x faster`);
+}
+console.log(`raw set algebra vs roaring-wasm, same sets: ${Math.min(...ratios).toFixed(1)}x to ${Math.max(...ratios).toFixed(1)}x faster (p50)`);
+
+// The two largest atoms against the flat-bitset floor (and roaring-wasm) on the same sets.
+const pv = a.withSet("type:page_view", (b) => b.clone()), imp = a.withSet("type:impression", (b) => b.clone());
 const words = Math.ceil(USERS / 32);
 const fa = new Uint32Array(words), fb = new Uint32Array(words);
 for (const id of pv.toUint32Array()) fa[id >>> 5] = fa[id >>> 5]! | (1 << (id & 31));
 for (const id of imp.toUint32Array()) fb[id >>> 5] = fb[id >>> 5]! | (1 << (id & 31));
-const roaringAnd = raw(`raw Bitmap andSize page_view (${pv.size}) x impression (${imp.size})`, () => pv.andSize(imp));
-const flatAnd = raw("floor: flat bitset AND + popcount in JS, same sets", () => {
+const wpv = RoaringBitmap32.deserialize(pv.serialize(), "portable"), wimp = RoaringBitmap32.deserialize(imp.serialize(), "portable");
+const ourAnd = time(() => pv.andSize(imp)), wasmAnd = time(() => wpv.andCardinality(wimp));
+const flatAnd = time(() => {
   let c = 0;
   for (let i = 0; i < words; i++) {
     let x = fa[i]! & fb[i]!;
@@ -244,7 +289,8 @@ const flatAnd = raw("floor: flat bitset AND + popcount in JS, same sets", () => 
   }
   return c;
 });
-console.log(`roaring AND count / flat bitset floor: ${(roaringAnd / flatAnd).toFixed(3)}x the floor's time`);
-pv.dispose();
-imp.dispose();
-a.dispose();
+console.log(`andSize page_view (${pv.size}) x impression (${imp.size}) = ${ourAnd.value}: ours p50 ${us(ourAnd.p50)} p99 ${us(ourAnd.p99)}; ` +
+  `roaring-wasm p50 ${us(wasmAnd.p50)}; flat bitset floor p50 ${us(flatAnd.p50)} (${flatAnd.value === ourAnd.value && wasmAnd.value === ourAnd.value ? "same count" : "COUNT MISMATCH"})`);
+console.log(`AND count vs flat bitset floor: ours ${(ourAnd.p50 / flatAnd.p50).toFixed(2)}x the floor's time, roaring-wasm ${(wasmAnd.p50 / flatAnd.p50).toFixed(2)}x`);
+wpv.dispose();
+wimp.dispose();

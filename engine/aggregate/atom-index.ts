@@ -13,19 +13,22 @@
 // indexed row, never the wall clock: state is a pure function of the rows fed, so replaying the log
 // rebuilds it exactly. Days (current - retentionDays, current] are kept; when the current day moves,
 // older day bitmaps are dropped, and rows older than that horizon are counted and skipped (rows out
-// of order but inside it are indexed). "Within N days" means days (current - N, current].
+// of order but inside it are indexed). "Within N days" means days (current - N, current]. Day
+// bitmaps that have become SETTLED_DAYS old are trimmed (Bitmap.trim: their room for growth given
+// back), a few per ingest() so that no batch pays for a whole day; a late row still lands in them.
 //
 // Hot path: ingest() takes one batch as flat typed arrays (dense user id, day, local ids of type,
 // campaign and category) and turns each row into up to five (atom, day, user) entries. Entries are
-// grouped by day bitmap with a counting sort and handed over with one addMany per bitmap (day, `all`,
-// windows), which bitmaps.ts buffers and merges in bulk.
+// grouped by day bitmap with a counting sort, each group sorted once (sortIds: sorted input is the
+// bitmaps' fast path), and handed over with one addMany per bitmap (day, `all`, windows).
 //
-// Ownership: every Bitmap here is owned by the index (day bitmaps by their slot, `all` and windows
-// by their atom / registry entry). Readers borrow them; they stay valid until the next ingest().
+// Ownership: every Bitmap here belongs to the index (day bitmaps to their slot, `all` and windows to
+// their atom / registry entry). Readers borrow them: they must not modify them, nor hold them across
+// ingest(), which adds to day bitmaps, `all` and windows in place and replaces them when rebuilt.
 
 import { assert } from "../core/assert.ts";
 import type { StringDictionary } from "../column/string-dictionary.ts";
-import { Bitmap } from "./bitmaps.ts";
+import { Bitmap, sortIds } from "./bitmaps.ts";
 import { CodeTranslation } from "./user-ids.ts";
 
 export const DAY_MS = 86_400_000;
@@ -33,6 +36,10 @@ export const DAY_MS = 86_400_000;
 export const NO_DAY = -0x8000_0000;
 /** Distinct values of one dimension that get atoms; local ids stay below 2^20 so pairs pack in a double. */
 export const DIMENSION_VALUES_MAX = 1 << 20;
+/** Age in days from which a day bitmap is expected to receive few rows (trimmed once, when reached). */
+const SETTLED_DAYS = 3;
+/** Settled day bitmaps trimmed per ingest() (a day has ~1 per atom; trimming all at once took ~10 ms at 10M users). */
+const TRIMS_PER_INGEST = 32;
 
 /** Serialized: never renumber. */
 export const AtomKind = { TYPE: 0, CAMPAIGN: 1, CATEGORY: 2, TYPE_CAMPAIGN: 3, TYPE_CATEGORY: 4 } as const;
@@ -133,6 +140,8 @@ export class AtomIndex {
   private categoryAtom = new Int32Array(64).fill(-1);
   private readonly pairAtom = new Map<number, number>();
   private readonly windowsByKey = new Map<string, Map<number, Window>>();
+  /** (slot, day) pairs of settled day bitmaps still to trim. */
+  private readonly settling: number[] = [];
 
   // Day bitmaps live in numbered slots (reused after expiry), so a batch groups entries by slot.
   private slotBitmap: (Bitmap | null)[] = [];
@@ -165,7 +174,6 @@ export class AtomIndex {
   /** The union of the atom's retained days (borrowed). */
   allOf(atom: Atom): Bitmap {
     if (atom.allStale) {
-      atom.all.dispose();
       atom.all = Bitmap.orMany(this.dayBitmapsOf(atom, NO_DAY, 0x7fff_ffff));
       atom.allStale = false;
     }
@@ -210,7 +218,6 @@ export class AtomIndex {
     if (this.windowsByKey.get(w.key)!.size === 0) this.windowsByKey.delete(w.key);
     const atom = this.byKey.get(w.key);
     if (atom !== undefined) atom.windows.splice(atom.windows.indexOf(w), 1);
-    w.bitmap.dispose();
   }
 
   /**
@@ -222,8 +229,9 @@ export class AtomIndex {
     for (let i = 0; i < n; i++) if (days[i]! > maxDay) maxDay = days[i]!;
     const rolledOver = maxDay > this.currentDay;
     if (rolledOver) {
+      const previous = this.currentDay;
       this.currentDay = maxDay;
-      this.dropExpired();
+      this.onNewDay(previous);
     }
     const horizon = this.firstDay;
     this.reserveEntries(5 * n);
@@ -243,11 +251,12 @@ export class AtomIndex {
       if (g >= 0) m = this.entry(m, this.categoryAtom[g] ?? -1, AtomKind.CATEGORY, g, -1, d, u);
     }
     this.addEntries(m, !rolledOver);
+    this.trimSettled();
     if (rolledOver) for (const atom of this.atoms) for (const w of atom.windows) this.rebuildWindow(atom, w);
     return { rolledOver, expired };
   }
 
-  /** Sum of the bitmaps' serialized sizes (close to their WASM memory), and their count. */
+  /** Bytes of the bitmaps' typed arrays (Bitmap.byteSize), and their count. */
   bitmapStats(): { bitmaps: number; dayBitmaps: number; bytes: number } {
     let bitmaps = 0, dayBitmaps = 0, bytes = 0;
     for (const b of this.slotBitmap) if (b !== null) (dayBitmaps++, (bytes += b.byteSize));
@@ -268,7 +277,6 @@ export class AtomIndex {
   installDay(atom: Atom, day: number, bitmap: Bitmap): void {
     assert(!atom.days.has(day), `atom ${atom.key} already has day ${day}`);
     const slot = this.slotFor(atom.id, day);
-    this.slotBitmap[slot]!.dispose();
     this.slotBitmap[slot] = bitmap;
     atom.allStale = true;
   }
@@ -287,12 +295,12 @@ export class AtomIndex {
     return this.atoms[this.createAtom(kind, a, b)];
   }
 
-  /** Frees every bitmap. The index must not be used afterwards. */
+  /**
+   * Drops the day bitmaps (memory is garbage-collected: this only lets it go sooner). The index must
+   * not be used afterwards. Kept for audience-codec.ts, which calls it when decoding fails.
+   */
   dispose(): void {
-    for (const b of this.slotBitmap) b?.dispose();
     this.slotBitmap = [];
-    for (const atom of this.atoms) atom.all.dispose();
-    for (const byDays of this.windowsByKey.values()) for (const w of byDays.values()) w.bitmap.dispose();
   }
 
   /** Appends the entry (atom, day, user), creating the atom on first sight; returns the new count. */
@@ -330,11 +338,11 @@ export class AtomIndex {
     for (let k = 0; k < touched; k++) {
       const s = this.touched[k]!, begin = count[s]!, end = k + 1 < touched ? count[this.touched[k + 1]!]! : m;
       count[s] = 0;
-      const users = grouped.subarray(begin, end);
+      sortIds(grouped, begin, end);
       const atom = this.atoms[this.slotAtom[s]!]!, day = this.slotDay[s]!;
-      this.slotBitmap[s]!.addMany(users);
-      if (!atom.allStale) atom.all.addMany(users);
-      if (updateWindows) for (const w of atom.windows) if (day > this.currentDay - w.days) w.bitmap.addMany(users);
+      this.slotBitmap[s]!.addMany(grouped, begin, end);
+      if (!atom.allStale) atom.all.addMany(grouped, begin, end);
+      if (updateWindows) for (const w of atom.windows) if (day > this.currentDay - w.days) w.bitmap.addMany(grouped, begin, end);
     }
   }
 
@@ -384,12 +392,15 @@ export class AtomIndex {
     return slot;
   }
 
-  private dropExpired(): void {
-    const horizon = this.firstDay;
+  /** Drops the days past retention and queues the days that just became SETTLED_DAYS old for trimming. */
+  private onNewDay(previous: number): void {
+    const horizon = this.firstDay, settled = this.currentDay - SETTLED_DAYS, wasSettled = previous - SETTLED_DAYS;
     for (const atom of this.atoms) {
       for (const [day, slot] of atom.days) {
-        if (day >= horizon) continue;
-        this.slotBitmap[slot]!.dispose();
+        if (day >= horizon) {
+          if (day <= settled && day > wasSettled) this.settling.push(slot, day);
+          continue;
+        }
         this.slotBitmap[slot] = null;
         this.freeSlots.push(slot);
         atom.days.delete(day);
@@ -399,8 +410,14 @@ export class AtomIndex {
     }
   }
 
+  private trimSettled(): void {
+    for (let k = 0; k < TRIMS_PER_INGEST && this.settling.length > 0; k++) {
+      const day = this.settling.pop()!, slot = this.settling.pop()!;
+      if (this.slotDay[slot] === day && this.slotBitmap[slot] !== null) this.slotBitmap[slot]!.trim();
+    }
+  }
+
   private rebuildWindow(atom: Atom, w: Window): void {
-    w.bitmap.dispose();
     w.bitmap = Bitmap.orMany(this.dayBitmapsOf(atom, this.currentDay - w.days + 1, this.currentDay));
   }
 

@@ -8,14 +8,14 @@
 // form of testing each touched user's membership point by point, one call per condition instead of
 // one per (user, condition, day).
 //
-// Ownership: evaluate() returns a new bitmap the caller owns; conditions' bitmaps are borrowed from
-// the index and never modified; temporaries are disposed on every path, exceptions included.
+// Ownership: evaluate() returns a new bitmap the caller may modify; conditions' bitmaps are borrowed
+// from the index and never modified.
 
 import { Bitmap } from "./bitmaps.ts";
 import type { Leaf, Rule } from "./audience-rules.ts";
 
 export interface EvalContext {
-  /** The users satisfying one condition (borrowed: not modified, not disposed). */
+  /** The users satisfying one condition (borrowed: not modified). */
   leafSet(leaf: Leaf): Bitmap;
   /** A new bitmap of every known user. */
   universe(): Bitmap;
@@ -30,33 +30,18 @@ export function evaluate(rule: Rule, scope: Bitmap | null, ctx: EvalContext): Bi
     }
     case "or": {
       const acc = evaluate(rule.children[0]!, scope, ctx);
-      try {
-        for (let i = 1; i < rule.children.length; i++) combine(acc, rule.children[i]!, scope, ctx, "or");
-      } catch (e) {
-        acc.dispose();
-        throw e;
-      }
+      for (let i = 1; i < rule.children.length; i++) combine(acc, rule.children[i]!, scope, ctx, "or");
       return acc;
     }
     case "and": {
       const acc = rule.include.length > 0 ? evaluate(rule.include[0]!, scope, ctx) : scope === null ? ctx.universe() : scope.clone();
-      try {
-        for (let i = 1; i < rule.include.length; i++) combine(acc, rule.include[i]!, scope, ctx, "and");
-        for (const r of rule.exclude) combine(acc, r, scope, ctx, "andNot");
-      } catch (e) {
-        acc.dispose();
-        throw e;
-      }
+      for (let i = 1; i < rule.include.length; i++) combine(acc, rule.include[i]!, scope, ctx, "and");
+      for (const r of rule.exclude) combine(acc, r, scope, ctx, "andNot");
       return acc;
     }
     case "not": {
       const acc = scope === null ? ctx.universe() : scope.clone();
-      try {
-        combine(acc, rule.child, scope, ctx, "andNot");
-      } catch (e) {
-        acc.dispose();
-        throw e;
-      }
+      combine(acc, rule.child, scope, ctx, "andNot");
       return acc;
     }
   }
@@ -70,11 +55,7 @@ function combine(acc: Bitmap, rule: Rule, scope: Bitmap | null, ctx: EvalContext
     return;
   }
   const r = evaluate(rule, scope, ctx);
-  try {
-    if (op === "and") acc.andInPlace(r);
-    else if (op === "or") acc.orInPlace(r);
-    else acc.andNotInPlace(r);
-  } finally {
-    r.dispose();
-  }
+  if (op === "and") acc.andInPlace(r);
+  else if (op === "or") acc.orInPlace(r);
+  else acc.andNotInPlace(r);
 }

@@ -12,16 +12,15 @@
 // Everything here is a pure function of the rows fed, in order, and the definitions: replaying the
 // log after restoring a checkpoint (encode/decode, audience-codec.ts) gives the same state.
 
-import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import { AtomIndex, DAY_MS, NO_DAY, type Window } from "./atom-index.ts";
 import { evaluate, type EvalContext } from "./audience-eval.ts";
 import { extractRows, newRowCounters, RowScratch, type RowCounters } from "./audience-rows.ts";
 import { leavesOf, parseDefinition, ruleToJson, type AudienceDefinition, type Leaf } from "./audience-rules.ts";
 import { decodeState, encodeState } from "./audience-codec.ts";
-import { Bitmap, bitmapsReady, initBitmaps } from "./bitmaps.ts";
+import { Bitmap } from "./bitmaps.ts";
 import type { FeedBatch, RowConsumer } from "./row-feed.ts";
-import { countSet, operand, parseSetExpr, type Operand, type SetContext, type SetExpr } from "./set-expression.ts";
+import { countSet, operand, parseSetExpr, type SetContext, type SetExpr } from "./set-expression.ts";
 import { UserIds, type UserIdsOptions } from "./user-ids.ts";
 
 export const RETENTION_DAYS_DEFAULT = 90;
@@ -65,7 +64,7 @@ export interface AudienceStats extends RowCounters {
   readonly atoms: number;
   readonly dayBitmaps: number;
   readonly bitmaps: number;
-  /** Bytes of all bitmaps (CRoaring serialized size, close to their WASM memory) and of the user ids. */
+  /** Bytes of the typed arrays of all bitmaps (spare capacity included) and of the user ids. */
   readonly bitmapBytes: number;
   readonly userIdBytes: number;
   /** "YYYY-MM-DD" of the newest event day seen, or null before the first row. */
@@ -100,15 +99,8 @@ export class Audiences implements RowConsumer {
   private readonly evalContext: EvalContext;
   private readonly setContext: SetContext;
 
-  /** Loads the bitmap library (once per process) and makes an empty instance. */
-  static async create(options: AudiencesOptions = {}): Promise<Audiences> {
-    await initBitmaps();
-    return new Audiences(options);
-  }
-
-  /** An empty instance, or one over decoded state. initBitmaps() must have completed. */
+  /** An empty instance, or one over decoded state. */
   constructor(options: AudiencesOptions = {}, state?: AudienceState) {
-    assert(bitmapsReady(), "initBitmaps() has not completed");
     const retentionDays = options.retentionDays ?? RETENTION_DAYS_DEFAULT;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new EngineError("bad_config", `audience retention must be a whole number of days >= 1, got ${retentionDays}`);
     this.table = options.table ?? "events";
@@ -145,29 +137,20 @@ export class Audiences implements RowConsumer {
       return;
     }
     const touched = Bitmap.of(s.users, 0, n);
-    try {
-      for (const a of this.audiences.values()) this.update(a, touched);
-    } finally {
-      touched.dispose();
-    }
+    for (const a of this.audiences.values()) this.update(a, touched);
   }
 
   /**
    * members := (members AND NOT touched) OR eval(rule, touched), applied as a delta: the users who
-   * left and joined (both within the batch) are removed and added one by one. Whole-bitmap in-place
-   * ops on a large audience would cost per container of the audience, not per touched user (and
-   * roaring-wasm's bitset-container ops are slow: see bitmaps.ts).
+   * left and joined (both within the batch) are removed and added in bulk: only the members'
+   * containers that change are touched, however large the audience.
    */
   private update(a: Materialized, touched: Bitmap): void {
     const fresh = evaluate(a.def.rule, touched, this.evalContext);
     const before = Bitmap.and(a.members, touched);
     const left = Bitmap.andNot(before, fresh), joined = Bitmap.andNot(fresh, before);
-    try {
-      if (!left.isEmpty) a.members.removeMany(left.toUint32Array());
-      if (!joined.isEmpty) a.members.addMany(joined.toUint32Array());
-    } finally {
-      for (const b of [fresh, before, left, joined]) b.dispose();
-    }
+    if (!left.isEmpty) a.members.removeMany(left.toUint32Array());
+    if (!joined.isEmpty) a.members.addMany(joined.toUint32Array());
   }
 
   /** Defines (or redefines) an audience from its JSON definition and computes its members now. */
@@ -185,7 +168,7 @@ export class Audiences implements RowConsumer {
     return this.summary(a);
   }
 
-  /** Drops an audience and frees its bitmaps; false when there was none of that name. */
+  /** Drops an audience (and the windows only it used); false when there was none of that name. */
   remove(name: string): boolean {
     const a = this.audiences.get(name);
     if (a === undefined) return false;
@@ -208,9 +191,7 @@ export class Audiences implements RowConsumer {
 
   /**
    * Every member's user key, in chunks of up to `chunk`, from a snapshot taken at the first next():
-   * rows consumed while the export runs do not change it. The snapshot is freed when the iteration
-   * ends or is abandoned through return(); a generator dropped half-way without return() holds it
-   * until garbage collection.
+   * rows consumed while the export runs do not change it.
    */
   exportIds(name: string, chunk = 10_000): Generator<string[]> {
     const a = this.audiences.get(name);
@@ -228,15 +209,10 @@ export class Audiences implements RowConsumer {
 
   /**
    * Lends `f` the set a set expression denotes (e.g. to stream an ad-hoc export). The bitmap may be
-   * the index's own: valid only during the call, and must not be modified or disposed.
+   * the index's own: valid only during the call, and must not be modified.
    */
   withSet<T>(input: unknown, f: (set: Bitmap) => T): T {
-    const op = operand(parseSetExpr(input), this.setContext);
-    try {
-      return f(op.bitmap);
-    } finally {
-      if (op.owned) op.bitmap.dispose();
-    }
+    return f(operand(parseSetExpr(input), this.setContext));
   }
 
   /** The user key of a dense id (ids from withSet); 0 <= id < stats().users. */
@@ -260,8 +236,7 @@ export class Audiences implements RowConsumer {
   }
 
   /**
-   * Rebuilds an instance from encode() bytes (initBitmaps() must have completed). The stored
-   * retention is kept unless options.retentionDays differs: then days outside it are dropped and
+   * Rebuilds an instance from encode() bytes. The stored retention is kept unless options.retentionDays differs: then days outside it are dropped and
    * members re-evaluated. Fails with data_corrupt on bad bytes, bad_config on a rule the new
    * retention cannot hold.
    */
@@ -272,36 +247,21 @@ export class Audiences implements RowConsumer {
     return a;
   }
 
-  /** Frees every bitmap. The instance must not be used afterwards. */
-  dispose(): void {
-    for (const a of this.audiences.values()) a.members.dispose();
-    this.audiences.clear();
-    this.index.dispose();
-    this.empty.dispose();
-  }
-
   private *exportChunks(a: Materialized, chunk: number): Generator<string[]> {
     const snapshot = a.members.clone();
-    try {
-      for (let from = 0; ; ) {
-        const ids = snapshot.toUint32Array(chunk, from);
-        if (ids.length === 0) return;
-        yield this.keys(ids);
-        from = ids[ids.length - 1]! + 1;
-      }
-    } finally {
-      snapshot.dispose();
+    for (let from = 0; ; ) {
+      const ids = snapshot.toUint32Array(chunk, from);
+      if (ids.length === 0) return;
+      yield this.keys(ids);
+      from = ids[ids.length - 1]! + 1;
     }
   }
 
   private recompute(a: Materialized): void {
-    const fresh = evaluate(a.def.rule, null, this.evalContext);
-    a.members.dispose();
-    a.members = fresh;
+    a.members = evaluate(a.def.rule, null, this.evalContext);
   }
 
   private release(a: Materialized): void {
-    a.members.dispose();
     for (const w of a.windows) this.index.releaseWindow(w);
   }
 
@@ -312,20 +272,19 @@ export class Audiences implements RowConsumer {
     return this.index.findWindow(leaf.atom, leaf.withinDays)!.bitmap;
   }
 
-  private atomOperand(e: Extract<SetExpr, { kind: "atom" }>): Operand {
+  private atomOperand(e: Extract<SetExpr, { kind: "atom" }>): Bitmap {
     const atom = this.index.atomFor(e.atom);
-    if (atom === undefined) return { bitmap: this.empty, owned: false };
+    if (atom === undefined) return this.empty;
     let from = e.from ?? NO_DAY, to = e.to ?? 0x7fff_ffff;
     if (e.withinDays !== null) {
       const w = this.index.findWindow(e.atom, e.withinDays);
-      if (w !== undefined) return { bitmap: w.bitmap, owned: false };
+      if (w !== undefined) return w.bitmap;
       (from = this.index.currentDay - e.withinDays + 1), (to = this.index.currentDay);
     } else if (e.from === null && e.to === null) {
-      return { bitmap: this.index.allOf(atom), owned: false };
+      return this.index.allOf(atom);
     }
     const days = this.index.dayBitmapsOf(atom, from, to);
-    if (days.length === 1) return { bitmap: days[0]!, owned: false };
-    return { bitmap: Bitmap.orMany(days), owned: true };
+    return days.length === 1 ? days[0]! : Bitmap.orMany(days);
   }
 
   private summary(a: Materialized): AudienceSummary {

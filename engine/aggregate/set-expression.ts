@@ -1,6 +1,6 @@
 // Ad-hoc set algebra over named sets, for counts (and optionally ids) in well under a millisecond on
 // millions of users: operands are materialized bitmaps (audiences, an atom's retained days, windows
-// that rules keep), so a count of two sets is one CRoaring cardinality call that builds nothing.
+// that rules keep), so a count of two sets is one andSize call that builds nothing.
 //
 //   expr    := operand | {"and":[expr, ...]} | {"or":[expr, ...]} | {"and_not":[expr, expr]}
 //   operand := "audience:<name>" | "<name>"                   an audience
@@ -25,17 +25,11 @@ export type SetExpr =
   | { readonly kind: "and" | "or"; readonly children: readonly SetExpr[] }
   | { readonly kind: "and_not"; readonly left: SetExpr; readonly right: SetExpr };
 
-/** A bitmap for an operand, and whether the evaluator must dispose it. */
-export interface Operand {
-  readonly bitmap: Bitmap;
-  readonly owned: boolean;
-}
-
 export interface SetContext {
   /** The members of an audience (borrowed), or undefined when there is none of that name. */
   audience(name: string): Bitmap | undefined;
-  /** The users of an atom over its days (borrowed from the index, or built and owned). */
-  atom(expr: Extract<SetExpr, { kind: "atom" }>): Operand;
+  /** The users of an atom over its days (borrowed from the index, or built for the call). */
+  atom(expr: Extract<SetExpr, { kind: "atom" }>): Bitmap;
 }
 
 const value = z.string().min(1, "must not be empty").max(RULE_VALUE_LENGTH_MAX);
@@ -124,77 +118,41 @@ function countOperand(path: string, budget: { operands: number }): void {
   if (++budget.operands > RULE_LEAVES_MAX) badArgument(path, `an expression may have at most ${RULE_LEAVES_MAX} operands`);
 }
 
-/** |expr|. Counts of two materialized sets build nothing; larger expressions build one temporary. */
+/** |expr|. AND / OR / AND NOT counts of materialized sets build nothing; nested operands are built. */
 export function countSet(expr: SetExpr, ctx: SetContext): number {
-  if (expr.kind === "and_not") return withOperands([expr.left, expr.right], ctx, ([a, b]) => a!.andNotSize(b!));
-  if (expr.kind === "and") {
-    return withOperands(expr.children, ctx, (ops) => {
-      if (ops.length === 1) return ops[0]!.size;
-      ops.sort((x, y) => x.size - y.size); // smallest first: every intermediate result stays small
-      if (ops.length === 2) return ops[0]!.andSize(ops[1]!);
-      const acc = Bitmap.and(ops[0]!, ops[1]!);
-      try {
-        for (let i = 2; i < ops.length - 1; i++) acc.andInPlace(ops[i]!);
-        return acc.andSize(ops[ops.length - 1]!);
-      } finally {
-        acc.dispose();
-      }
-    });
+  if (expr.kind === "and_not") {
+    if (expr.left.kind !== "and") return operand(expr.left, ctx).andNotSize(operand(expr.right, ctx));
+    // |L AND NOT R| = |L| - |L AND R|: with L an AND, both are counts over its operands; L is never built.
+    const left = expr.left.children.map((e) => operand(e, ctx)), right = operand(expr.right, ctx);
+    return Bitmap.andManySize(left) - Bitmap.andManySize([...left, right]);
   }
-  if (expr.kind === "or") {
-    return withOperands(expr.children, ctx, (ops) => {
-      if (ops.length === 1) return ops[0]!.size;
-      if (ops.length === 2) return ops[0]!.orSize(ops[1]!);
-      const acc = Bitmap.orMany(ops.slice(0, -1));
-      try {
-        return acc.orSize(ops[ops.length - 1]!);
-      } finally {
-        acc.dispose();
-      }
-    });
-  }
-  const op = operand(expr, ctx);
-  try {
-    return op.bitmap.size;
-  } finally {
-    if (op.owned) op.bitmap.dispose();
-  }
+  if (expr.kind === "and") return Bitmap.andManySize(expr.children.map((e) => operand(e, ctx)));
+  if (expr.kind === "or") return Bitmap.orManySize(expr.children.map((e) => operand(e, ctx)));
+  return operand(expr, ctx).size;
 }
 
-/** The set `expr` denotes, borrowed when it is a single materialized operand. */
-export function operand(expr: SetExpr, ctx: SetContext): Operand {
+/**
+ * The set `expr` denotes: a materialized bitmap (an audience's members, an index bitmap) when it is a
+ * single operand, else one built for the call. Callers must not modify it.
+ */
+export function operand(expr: SetExpr, ctx: SetContext): Bitmap {
   switch (expr.kind) {
     case "audience": {
       const b = ctx.audience(expr.name);
       if (b === undefined) throw new EngineError("not_found", `no audience named "${expr.name}"`, { audience: expr.name });
-      return { bitmap: b, owned: false };
+      return b;
     }
     case "atom":
       return ctx.atom(expr);
     case "and_not":
-      return { bitmap: withOperands([expr.left, expr.right], ctx, ([a, b]) => Bitmap.andNot(a!, b!)), owned: true };
+      return Bitmap.andNot(operand(expr.left, ctx), operand(expr.right, ctx));
     case "or":
-      return { bitmap: withOperands(expr.children, ctx, (ops) => Bitmap.orMany(ops)), owned: true };
-    case "and":
-      return {
-        bitmap: withOperands(expr.children, ctx, (ops) => {
-          ops.sort((x, y) => x.size - y.size);
-          const acc = ops[0]!.clone();
-          for (let i = 1; i < ops.length; i++) acc.andInPlace(ops[i]!);
-          return acc;
-        }),
-        owned: true,
-      };
-  }
-}
-
-/** Runs `f` over the operands' bitmaps, then disposes the ones built for it (on every path). */
-function withOperands<T>(exprs: readonly SetExpr[], ctx: SetContext, f: (bitmaps: Bitmap[]) => T): T {
-  const ops: Operand[] = [];
-  try {
-    for (const e of exprs) ops.push(operand(e, ctx));
-    return f(ops.map((o) => o.bitmap));
-  } finally {
-    for (const o of ops) if (o.owned) o.bitmap.dispose();
+      return Bitmap.orMany(expr.children.map((e) => operand(e, ctx)));
+    case "and": {
+      const ops = expr.children.map((e) => operand(e, ctx)).sort((x, y) => x.size - y.size);
+      const acc = ops[0]!.clone();
+      for (let i = 1; i < ops.length; i++) acc.andInPlace(ops[i]!);
+      return acc;
+    }
   }
 }

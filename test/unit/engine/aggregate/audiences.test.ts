@@ -1,7 +1,6 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Audiences } from "../../../../engine/aggregate/audiences.ts";
-import { initBitmaps, liveBitmaps } from "../../../../engine/aggregate/bitmaps.ts";
 import { EngineError } from "../../../../engine/core/errors.ts";
 import type { Table } from "../../../../engine/store/table.ts";
 import { appendAndFeed, eventsTable, feedBatches, type PlainEvent } from "../../../helpers/event-feed.ts";
@@ -10,10 +9,6 @@ import { BASE_DAY, CAMPAIGNS, CATEGORIES, Oracle, TYPES, eventStream, rng } from
 const SEED = Number(process.env.SEED ?? 20250301);
 console.log(`audiences tests: SEED=${SEED}`);
 const DAY_MS = 86_400_000;
-
-beforeAll(async () => {
-  await initBitmaps();
-});
 
 const DEFINITIONS = [
   { name: "recent_buyers_x", rule: { and: [{ event: "purchase", within_days: 7 }, { event: "click", campaign: "X" }, { not: { event: "refund" } }] } },
@@ -84,7 +79,6 @@ function batches(events: PlainEvent[], seed: number): PlainEvent[][] {
 
 describe("Audiences against plain JS Sets", () => {
   test("audiences, atoms and set algebra equal the Set model after every batch (out-of-order days, retention, late definitions)", () => {
-    const before = liveBitmaps();
     const retentionDays = 7;
     const a = new Audiences({ retentionDays });
     const o = new Oracle({ retentionDays });
@@ -104,12 +98,9 @@ describe("Audiences against plain JS Sets", () => {
     const s = a.stats();
     expect({ rows: s.rows, noUser: s.skippedNoUser, users: s.users, currentDay: s.currentDay, expiredSome: s.expired > 0, batches: checked > 10 })
       .toEqual({ rows: events.length, noUser: o.skippedNoUser, users: o.known.length, currentDay: new Date(o.currentDay! * DAY_MS).toISOString().slice(0, 10), expiredSome: true, batches: true });
-    a.dispose();
-    expect(liveBitmaps()).toEqual(before);
   });
 
   test("encode/decode round trip: identical answers, identical bytes, and both continue identically", () => {
-    const before = liveBitmaps();
     const retentionDays = 10;
     const a = new Audiences({ retentionDays });
     const o = new Oracle({ retentionDays });
@@ -134,9 +125,6 @@ describe("Audiences against plain JS Sets", () => {
     }
     expect(answers(b, names)).toEqual(expected(o, names));
     expect(answers(a, names)).toEqual(answers(b, names));
-    a.dispose();
-    b.dispose();
-    expect(liveBitmaps()).toEqual(before);
   });
 
   test("decoding with a shorter retention drops old days and re-evaluates; a rule that no longer fits is bad_config", () => {
@@ -162,8 +150,6 @@ describe("Audiences against plain JS Sets", () => {
       error = `${(e as EngineError).code}: ${(e as Error).message}`;
     }
     expect(error).toEqual('bad_config: audience "recent_buyers_x" cannot be kept with a retention of 4 days: rule.and[0].within_days: 7 exceeds the retention of 4 days');
-    a.dispose();
-    short.dispose();
   });
 
   test("random rules and expressions equal the Set model (property)", () => {
@@ -204,7 +190,6 @@ describe("Audiences against plain JS Sets", () => {
       }),
       { seed: SEED, numRuns: 200 },
     );
-    a.dispose();
   });
 });
 
@@ -234,7 +219,6 @@ describe("Audiences semantics, by hand", () => {
       day5: [[], ["u2", "u4"], "2025-03-06"], // the window is now days 3..5
       expired: [[], ["u2", "u4"], "2025-03-06", 1, 5],
     });
-    a.dispose();
   });
 
   test("user_id wins over anonymous_id; rows with neither are counted; other tables are ignored", () => {
@@ -249,7 +233,6 @@ describe("Audiences semantics, by hand", () => {
     a.consume(other);
     expect({ ids: a.setAlgebra("type:click", { ids: 10 }), stats: [a.stats().rows, a.stats().skippedNoUser] })
       .toEqual({ ids: { count: 2, ids: ["u1", "a2"] }, stats: [3, 1] });
-    a.dispose();
   });
 
   test("type+campaign is exact: a click on Y and a view on X is not a click on X", () => {
@@ -263,7 +246,6 @@ describe("Audiences semantics, by hand", () => {
       exact: a.get("clicked_x")!.sample,
       loose: a.setAlgebra({ and: ["type:click", "campaign:X"] }, { ids: 10 }).ids,
     }).toEqual({ exact: ["u2"], loose: ["u1", "u2"] });
-    a.dispose();
   });
 });
 
@@ -318,7 +300,6 @@ describe("Audiences API errors and limits", () => {
       'bad_argument: rule: Unrecognized key: "evnt"',
     ]);
     expect((() => { try { a.define({ name: "a", rule: { event: "" } }); } catch (e) { return (e as EngineError).detail; } })()).toEqual({ field: "rule.event" });
-    a.dispose();
   });
 
   test("set expression errors, unknown audiences, and limits", () => {
@@ -364,18 +345,15 @@ describe("Audiences API errors and limits", () => {
       false,
       [{ name: "one", rule: { event: "x" }, size: 0 }, { name: "two", rule: { event: "z" }, size: 0 }],
     ]);
-    a.dispose();
   });
 
   test("new users past the id limit are skipped and counted; known users still count", () => {
     const a = new Audiences({ userIds: { idsMax: 2 } });
     appendAndFeed(eventsTable(), ["u1", "u2", "u3", "u1"].map((u, i) => ({ ts: (BASE_DAY + i) * DAY_MS, type: "t", user_id: u })), [a]);
     expect({ ids: a.setAlgebra("type:t", { ids: 10 }), limit: a.stats().skippedUserLimit }).toEqual({ ids: { count: 2, ids: ["u1", "u2"] }, limit: 1 });
-    a.dispose();
   });
 
-  test("redefining, removing and abandoning exports leak no bitmaps", () => {
-    const before = liveBitmaps();
+  test("redefining, removing and abandoning exports keep no stale windows: same bitmaps as a fresh instance", () => {
     const a = new Audiences({ retentionDays: 7 });
     const table = eventsTable();
     const events = eventStream(SEED + 11, 1500, 100, 12, 3);
@@ -388,9 +366,11 @@ describe("Audiences API errors and limits", () => {
       it.return(undefined);
       a.setAlgebra({ or: ["type:click", { event: "view", within_days: 2 }, { and_not: ["campaign:X", "category:bags"] }] }, { ids: 5 });
     }
-    const during = liveBitmaps() - before;
-    a.dispose();
-    expect({ grew: during > 0, after: liveBitmaps() - before }).toEqual({ grew: true, after: 0 });
+    const fresh = new Audiences({ retentionDays: 7 });
+    appendAndFeed(eventsTable(), events, [fresh]);
+    for (const { name } of a.list()) fresh.define(DEFINITIONS.find((d) => d.name === name)!);
+    const shape = (x: Audiences) => ({ bitmaps: x.stats().bitmaps, audiences: x.list().sort((p, q) => p.name.localeCompare(q.name)) });
+    expect(shape(a)).toEqual(shape(fresh));
   });
 });
 

@@ -170,7 +170,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     let selfUrl = "";
     const bids = new BidService({
       dataDir: config.dataDir, file: config.bidding, selfUrl: () => selfUrl, pipeline: () => pipeline!, metrics,
-      profiles: (key, _source, nowMs) => profileSnapshot(parts.profiles, key, nowMs),
+      profiles: (key, _source, nowMs) => profileSnapshot(parts.profiles, key, nowMs, (k) => parts.audiences.of(k)),
     });
     const dashboard = new DashboardFeed({
       derived: parts, alerts, sql: sql.router, kafkaLag: () => kafka?.lag() ?? [],
@@ -189,7 +189,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences,
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences, audiences: parts.audiences, audiencesOf: (key) => parts.audiences.of(key),
       stringColumns: config.tables[0]!.columns.filter((c) => c.type === ColumnType.STRING && !c.unique).map((c) => c.name),
     });
     // Consumers join their groups in the background: HTTP serves meanwhile.

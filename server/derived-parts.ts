@@ -14,6 +14,7 @@ import { ValueIds } from "../engine/aggregate/value-ids.ts";
 import { ALERTS_SCHEMA } from "../engine/core/event-schema.ts";
 import { isStringType } from "../engine/core/types.ts";
 import { DEFAULT_SEQUENCES, Sequences } from "./sequences.ts";
+import { AudienceState } from "./audience-state.ts";
 import type { Config } from "./config.ts";
 
 export interface DerivedParts {
@@ -26,6 +27,7 @@ export interface DerivedParts {
   readonly profiles: ProfileStore;
   readonly social: SocialListening;
   readonly sequences: Sequences;
+  readonly audiences: AudienceState;
   /** Derived state exposed as SQL tables (rollup_*). */
   readonly tables: readonly DerivedTableSource[];
 }
@@ -39,11 +41,13 @@ export function buildDerived(config: Config): DerivedParts {
   const social = new SocialListening(socialConfigFrom(config.social ?? {}));
   const stringColumns = config.tables[0]!.columns.filter((c) => isStringType(c.type) && !c.unique).map((c) => c.name);
   const sequences = new Sequences(config.funnels ?? DEFAULT_SEQUENCES, stringColumns);
+  const audiences = new AudienceState();
   return {
     state: new DerivedState([
       quality, ...(config.derived.rollups ? [rollups] : []), ...(config.derived.profiles ? [profiles] : []),
       ...(config.derived.recommendations ? [recommender] : []), ...(config.derived.social ? [social] : []), ...(config.derived.funnels ? [sequences] : []),
-    ]), quality, rollups, users, recommender, profiles, social, sequences,
+      ...(config.derived.audiences ? [audiences] : []),
+    ]), audiences, quality, rollups, users, recommender, profiles, social, sequences,
     tables: rollupTables(rollups),
   };
 }
@@ -57,6 +61,7 @@ export function derivedGauges(d: DerivedParts): Record<string, number> {
     rollup_cells: cells, rollup_bytes: d.rollups.bytes, rollup_late_events: d.rollups.counters.late,
     reco_bytes: d.recommender.bytes, users: d.users.size, profile_users: d.profiles.userCount, profile_bytes: d.profiles.bytes,
     profile_bytes_per_user: d.profiles.bytesPerUser, profile_evictions: d.profiles.counters.evictions,
+    audience_users: d.audiences.current.stats().users, audience_bitmap_bytes: d.audiences.current.stats().bitmapBytes,
     sequence_state_users: d.sequences.metrics().stateUsers, sequence_state_bytes: d.sequences.metrics().stateBytes,
   };
 }

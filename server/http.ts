@@ -24,6 +24,7 @@ import { createKey, listKeys, revokeKey } from "./routes/keys.ts";
 import { getMetrics, type MetricsRouteContext } from "./routes/metrics.ts";
 import { getRecommendations, type RecommendRouteContext } from "./routes/recommend.ts";
 import type { BidService } from "./serving/bid-service.ts";
+import { deleteAudience, getAudience, listAudiences, postAudience, queryAudiences, type AudiencesRouteContext } from "./routes/audiences.ts";
 import { deleteFunnel, getFunnel, listFunnels, postFunnel, type FunnelsRouteContext } from "./routes/funnels.ts";
 import { getSocial, getSocialSummary, getTrending, type SocialRouteContext } from "./routes/social.ts";
 import { batchGetUsers, getUser, putUserTags, type UsersRouteContext } from "./routes/users.ts";
@@ -31,7 +32,7 @@ import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext }
 // The dashboard page: Bun bundles its HTML, CSS and scripts (echarts included); `bun build --compile` embeds them.
 import dashboardPage from "./dashboard/page/index.html";
 
-export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & FunnelsRouteContext & {
+export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & FunnelsRouteContext & AudiencesRouteContext & {
   readonly metrics: Metrics;
   readonly derived: DerivedParts;
   readonly access: Access;
@@ -105,6 +106,12 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/sql": { GET: g("query", (req: Request) => sqlQuery(req, ctx)), POST: g("query", (req: Request) => sqlQuery(req, ctx)) },
     "/v1/tables": { GET: g("query", () => listTables(ctx)) },
     "/v1/metrics": { GET: g("query", (req: Request) => getMetrics(req, ctx)) },
+    "/v1/audiences": { GET: g("query", () => listAudiences(ctx)), POST: g("admin", (req: Request) => postAudience(req, ctx)) },
+    "/v1/audiences:query": { POST: g("query", (req: Request) => queryAudiences(req, ctx)) },
+    "/v1/audiences/:name": {
+      GET: g("query", (req: Bun.BunRequest<"/v1/audiences/:name">) => getAudience(req, req.params.name, ctx)),
+      DELETE: g("admin", (req: Bun.BunRequest<"/v1/audiences/:name">) => deleteAudience(req.params.name, ctx)),
+    },
     "/v1/funnels": { GET: g("query", () => listFunnels(ctx)), POST: g("admin", (req: Request) => postFunnel(req, ctx)) },
     "/v1/funnels/:name": {
       GET: g("query", (req: Bun.BunRequest<"/v1/funnels/:name">) => getFunnel(req.params.name, ctx)),

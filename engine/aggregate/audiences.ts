@@ -177,6 +177,15 @@ export class Audiences implements RowConsumer {
     return true;
   }
 
+  /** Names of the audiences `userKey` (user_id, else anonymous_id) belongs to now, in order of definition. */
+  membership(userKey: string): string[] {
+    const id = this.users.find(userKey);
+    if (id < 0) return [];
+    const out: string[] = [];
+    for (const [name, a] of this.audiences) if (a.members.has(id)) out.push(name);
+    return out;
+  }
+
   /** Every audience, in order of definition. */
   list(): AudienceSummary[] {
     return [...this.audiences.values()].map((a) => this.summary(a));

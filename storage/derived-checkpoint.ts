@@ -87,5 +87,8 @@ export async function writeCheckpoint(fs: FileSystem, dir: string, s: DerivedSna
 export async function readCheckpoint(fs: FileSystem, dir: string): Promise<DerivedSnapshot | null> {
   const path = join(dir, CHECKPOINT_NAME);
   if (!(await fs.exists(path))) return null;
+  // Made durable before use: one left renamed-but-unsynced by a dead process could revert after
+  // this process has already trimmed the log on its word (see Compactor.open).
+  await fs.syncDir(dir);
   return decodeCheckpoint(await fs.readFile(path), path);
 }

@@ -91,6 +91,10 @@ export class Compactor implements HistorySource {
   /** Reads the manifest and repairs the tree (see open-tree.ts). Call before WAL replay. */
   static async open(fs: FileSystem, dir: string, walDir: string, catalog: Catalog, marks: WalMarks, opts: CompactorOptions): Promise<Compactor> {
     await fs.mkdirp(dir);
+    // A process that died between the manifest's rename and its directory fsync leaves a manifest
+    // that this process can read but a power loss would still take back. Recovery deletes WAL
+    // segments and part files on its word, so it is made durable before anything acts on it.
+    await fs.syncDir(dir);
     const manifest = await readManifest(fs, dir);
     await openTree(fs, dir, manifest);
     return new Compactor(fs, dir, walDir, catalog, marks, opts, manifest);

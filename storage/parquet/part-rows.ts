@@ -37,16 +37,24 @@ export function extractRows(table: Table, from: number, to: number): PartRows {
   return x.result();
 }
 
+/** Longest stretch of extraction between two yields to the event loop. */
+const EXTRACT_SLICE_MS = 2;
+
 /**
- * The same, yielding to the event loop after every scan batch (4096 rows): compaction pulls 65,536
- * rows at a time on the serving thread, which would otherwise hold lookups back for tens of ms. The
- * scan's snapshot keeps the rows consistent while ingest goes on in between.
+ * The same, yielding to the event loop once a slice of time is spent: compaction pulls 65,536 rows
+ * at a time on the serving thread, which would otherwise hold lookups back for tens of ms. Yielding
+ * by time, not per batch, keeps a small range (many small segments) from taking many loop turns.
+ * The scan's snapshot keeps the rows consistent while ingest goes on in between.
  */
 export async function extractRowsAsync(table: Table, from: number, to: number): Promise<PartRows> {
   const x = extractor(table, from, to);
+  let sliceStart = performance.now();
   for (const batch of table.scan({ columns: x.names, fromRow: from })) {
     if (x.take(batch)) break;
-    await new Promise<void>((r) => setImmediate(r));
+    if (performance.now() - sliceStart >= EXTRACT_SLICE_MS) {
+      await new Promise<void>((r) => setImmediate(r));
+      sliceStart = performance.now();
+    }
   }
   return x.result();
 }

@@ -20,6 +20,10 @@ const runs: [string, string[]][] = [
   ["bench/recommend.bench.ts", []],
   ["bench/bid-score.bench.ts", []],
   ["bench/social.bench.ts", [full ? "200000" : "40000"]],
+  ["bench/ingest-http.bench.ts", ["--compare-derived", "--seconds", full ? "10" : "4"]],
+  ["bench/serving.bench.ts", ["--seconds", full ? "10" : "4"]],
+  ["bench/dashboard.bench.ts", ["--seconds", full ? "20" : "5"]],
+  ["bench/kafka-consume.bench.ts", []],
 ];
 
 let failed = 0;

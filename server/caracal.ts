@@ -31,6 +31,7 @@ import { DashboardFeed } from "./dashboard/dashboard-feed.ts";
 import { BidService } from "./serving/bid-service.ts";
 import { profileSnapshot } from "./serving/profile-snapshot.ts";
 import { KafkaIngest } from "./kafka/kafka-ingest.ts";
+import { JourneyWebhooks } from "./journey-webhooks.ts";
 import { EventRecorder } from "./serving/event-recorder.ts";
 import type { DerivedEvent } from "../engine/aggregate/journey-state.ts";
 import { ColumnType } from "../engine/core/types.ts";
@@ -136,6 +137,8 @@ export async function startCaracal(config: Config): Promise<Running> {
       checkDisk: (bytes) => { disk.check(bytes); memory.check(); },
     });
     const journeys = new EventRecorder(() => pipeline!, "journeys");
+    const journeyWebhooks = new JourneyWebhooks((name) => parts.sequences.webhookOf(name));
+    journeys.onStored = (events, isNew) => journeyWebhooks.stored(events, isNew);
     parts.sequences.emit = (e) => journeys.record(e);
     for (const e of replayedEmissions) journeys.record(e);
     const compaction = new CompactionTimer(compactor, config.compactionIntervalMs);
@@ -217,6 +220,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         clearInterval(checkpointTimer);
         dashboard.stop();
         await alerts.close();
+        journeyWebhooks.close();
         // A last checkpoint: the next start replays no derived state.
         await checkpointDerived().catch((e) => console.error(`final derived-state checkpoint failed: ${(e as Error).message}`));
         encoder.close();

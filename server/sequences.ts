@@ -10,6 +10,7 @@ import { parseFunnelDefinition, parseJourneyDefinition, type FunnelDef, type Jou
 import { SequenceEngine } from "../engine/aggregate/sequence-engine.ts";
 import type { DerivedEvent } from "../engine/aggregate/journey-state.ts";
 import type { FeedBatch } from "../engine/aggregate/row-feed.ts";
+import type { WebhookTarget } from "../engine/aggregate/alert-rules.ts";
 import { EngineError } from "../engine/core/errors.ts";
 
 type Def = FunnelDef | JourneyDef;
@@ -45,6 +46,7 @@ export class Sequences implements DerivedComponent {
   private engine: SequenceEngine;
   /** Source definitions by name (the JSON as given), in the order defined. */
   private defs = new Map<string, unknown>();
+  private readonly webhooks = new Map<string, WebhookTarget>();
   /** Emissions are passed on only when live (recovery collects them for after start). */
   emit: (events: readonly DerivedEvent[]) => void = () => {};
 
@@ -59,7 +61,15 @@ export class Sequences implements DerivedComponent {
   }
 
   private build(): SequenceEngine {
-    return new SequenceEngine([...this.defs.values()].map((d) => parseSequence(d, this.stringColumns)), { onEmit: (e) => this.emit(e) });
+    const parsed = [...this.defs.values()].map((d) => parseSequence(d, this.stringColumns));
+    this.webhooks.clear();
+    for (const p of parsed) if (p.kind === "journey" && p.webhook) this.webhooks.set(p.name, p.webhook);
+    return new SequenceEngine(parsed, { onEmit: (e) => this.emit(e) });
+  }
+
+  /** The webhook of the journey `name`, if it has one. */
+  webhookOf(name: string): WebhookTarget | undefined {
+    return this.webhooks.get(name);
   }
 
   /** Rebuilds the engine for the current definitions, carrying the state of unchanged ones. */
@@ -87,8 +97,9 @@ export class Sequences implements DerivedComponent {
     return this.defs.has(name);
   }
 
+  /** Definitions as given, webhook header values hidden (they may hold secrets), with reports. */
   list(): { definition: unknown; report: unknown }[] {
-    return [...this.defs].map(([name, definition]) => ({ definition, report: this.engine.funnelReport(name) ?? null }));
+    return [...this.defs].map(([name, definition]) => ({ definition: hideHeaders(definition), report: this.engine.funnelReport(name) ?? null }));
   }
 
   report(name: string): unknown {
@@ -124,4 +135,10 @@ export class Sequences implements DerivedComponent {
     this.engine = this.build();
     this.engine.restore(bytes.slice(8 + n));
   }
+}
+
+function hideHeaders(definition: unknown): unknown {
+  const d = definition as { webhook?: { url?: unknown; headers?: Record<string, unknown> } };
+  if (!d?.webhook?.headers) return definition;
+  return { ...d, webhook: { ...d.webhook, headers: Object.fromEntries(Object.keys(d.webhook.headers).map((h) => [h, "***"])) } };
 }

@@ -92,6 +92,14 @@ const wholeSeconds = (min: number, max: number) =>
 const headerValue = z.string({ error: "must be a string" }).max(L.WEBHOOK_HEADER_VALUE_LENGTH_MAX, `must be at most ${L.WEBHOOK_HEADER_VALUE_LENGTH_MAX} characters`)
   .regex(/^[^\r\n\0]*$/, "must not contain line breaks");
 
+/** A webhook target {url, headers?}: journeys (sequence-definition.ts) take the same. */
+export const webhookTargetSchema = z.strictObject({
+  url: z.string({ error: msg("must be a string") }).max(L.WEBHOOK_URL_LENGTH_MAX, `must be at most ${L.WEBHOOK_URL_LENGTH_MAX} characters`)
+    .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "is not an HTTP header name"), headerValue, { error: "must be an object of header: value" })
+    .refine((h) => Object.keys(h).length <= L.WEBHOOK_HEADERS_MAX, `may have at most ${L.WEBHOOK_HEADERS_MAX} entries`).optional(),
+}, { error: "must be an object {url, headers?}" });
+
 const common = {
   name: z.string({ error: msg("must be a string") }).min(1, "must not be empty")
     .max(L.NAME_LENGTH_MAX, `must be at most ${L.NAME_LENGTH_MAX} characters`)
@@ -110,12 +118,7 @@ const common = {
   eval_delay_seconds: wholeSeconds(0, L.EVAL_DELAY_SECONDS_MAX).default(0),
   no_data: z.enum(["ok", "hold"], { error: 'must be "ok" or "hold"' }).default("ok"),
   severity: z.enum(["info", "warning", "critical"], { error: 'must be "info", "warning" or "critical"' }).default("warning"),
-  webhook: z.strictObject({
-    url: z.string({ error: msg("must be a string") }).max(L.WEBHOOK_URL_LENGTH_MAX, `must be at most ${L.WEBHOOK_URL_LENGTH_MAX} characters`)
-      .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "is not an HTTP header name"), headerValue, { error: "must be an object of header: value" })
-      .refine((h) => Object.keys(h).length <= L.WEBHOOK_HEADERS_MAX, `may have at most ${L.WEBHOOK_HEADERS_MAX} entries`).optional(),
-  }, { error: "must be an object {url, headers?}" }).optional(),
+  webhook: webhookTargetSchema.optional(),
 };
 
 const thresholdSchema = z.strictObject({

@@ -4,6 +4,7 @@
 //   funnel  {name, steps: [{name, where, step_window_ms?}], step_window_ms?, window_ms, by?,
 //            allowed_lateness_ms?, max_users?, max_events_per_user?}
 //   journey the same, plus then: {absent: where, within_ms} and emit: {type, copy?: [columns], ...fields}
+//           and webhook?: {url, headers?}: each derived event is also POSTed there (server/journey-webhooks.ts)
 //
 // `where` is {column: value | [values]}: every listed column must hold one of its values (equality /
 // IN on string columns; an empty `where` matches every event). A step's step_window_ms bounds the gap
@@ -12,12 +13,14 @@
 // absent it is user_id, falling back to anonymous_id on events without one.
 //
 // The canonical form (sorted columns, sorted distinct values) is what checkpoints compare, so a
-// reordered but equal definition keeps its state and a changed one starts empty.
+// reordered but equal definition keeps its state and a changed one starts empty. A journey's webhook
+// is delivery, not matching: it is left out of the canonical form, so changing it keeps the state.
 
 import { z } from "zod";
 import { EngineError } from "../core/errors.ts";
 import { EVENT_COLUMNS } from "../core/event-schema.ts";
 import { isStringType } from "../core/types.ts";
+import { webhookTargetSchema, type WebhookTarget } from "./alert-rules.ts";
 
 /** Bounds on definitions (candidates for engine/core/limits.ts). */
 export const SEQUENCE_LIMITS = {
@@ -80,6 +83,8 @@ export interface JourneyDef extends SequenceCommon {
   readonly absent: Where;
   readonly withinMs: number;
   readonly emit: JourneyEmit;
+  /** Where each derived event is also POSTed; absent: nowhere. */
+  readonly webhook?: WebhookTarget;
 }
 
 export interface DefinitionOptions {
@@ -118,6 +123,7 @@ const journeySchema = z.strictObject({
   window_ms: interval.optional(),
   then: z.strictObject({ absent: where, within_ms: interval }),
   emit: z.looseObject({ type: z.string().min(1).max(64), copy: z.array(z.string()).optional() }),
+  webhook: webhookTargetSchema.optional(),
 });
 type CommonInput = z.infer<typeof funnelSchema>;
 
@@ -145,7 +151,8 @@ export function parseJourneyDefinition(json: unknown, options: DefinitionOptions
   const emit = normalizeEmit(p.data.emit, columns, base.by, errors);
   if (errors.length > 0) throw badDefinition("journey", json, errors.join("\n"));
   const def = { kind: "journey" as const, ...base, absent, withinMs: p.data.then.within_ms, emit };
-  return Object.freeze({ ...def, canonical: canonicalText(def) });
+  const webhook = p.data.webhook && Object.freeze({ url: p.data.webhook.url, ...(p.data.webhook.headers ? { headers: Object.freeze({ ...p.data.webhook.headers }) } : {}) });
+  return Object.freeze({ ...def, ...(webhook ? { webhook } : {}), canonical: canonicalText(def) });
 }
 
 function normalizeCommon(d: CommonInput, columns: ReadonlySet<string>, errors: string[]): Omit<SequenceCommon, "canonical"> {

@@ -1,4 +1,4 @@
-// Delivers alert transitions to webhooks: POST of a JSON body, retried with exponential backoff and
+// Delivers alert transitions (and journeys' derived events, through send()) to webhooks: POST of a JSON body, retried with exponential backoff and
 // jitter, each attempt bounded by a timeout (AbortSignal), from a bounded queue. The fetch function,
 // the clock, the timers and the random source are injected, so tests drive it without sleeping.
 //
@@ -54,8 +54,10 @@ export interface WebhookDeliveryOptions {
 export interface DeliveryOutcome {
   readonly result: "delivered" | "retry" | "failed" | "dropped";
   readonly url: string;
+  /** The alert episode, or the derived event's id. */
   readonly episode: string;
-  readonly state: AlertTransition["state"];
+  /** The alert state, or "emitted" for a derived event. */
+  readonly state: string;
   /** Attempts made so far (0 for a job dropped before its first). */
   readonly attempts: number;
   readonly status: number | null;
@@ -82,7 +84,7 @@ interface Job {
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly episode: string;
-  readonly state: AlertTransition["state"];
+  readonly state: string;
   attempts: number;
   dueAt: number;
 }
@@ -130,17 +132,23 @@ export class WebhookDelivery {
   }
 
   enqueue(t: AlertTransition, target: WebhookTarget): void {
+    // Receivers may deduplicate retries on the delivery id: one episode fires once and resolves once.
+    this.send(target, { key: t.rule, id: t.episode, state: t.state, agent: "caracal-alerts", body: webhookBody(t) });
+  }
+
+  /**
+   * Queues any JSON body for `target`, ordered with the others of the same `key`; the receiver sees
+   * `x-caracal-delivery: id/state` on every attempt.
+   */
+  send(target: WebhookTarget, job: { key: string; id: string; state: string; agent: string; body: unknown }): void {
     if (this.#closed) return;
     const headers = {
-      "content-type": "application/json", "user-agent": "caracal-alerts",
-      // Receivers may deduplicate retries on this: one episode fires once and resolves once.
-      "x-caracal-delivery": `${t.episode}/${t.state}`,
-      ...target.headers,
+      "content-type": "application/json", "user-agent": job.agent, "x-caracal-delivery": `${job.id}/${job.state}`, ...target.headers,
     };
     while (this.#pending.length >= this.#o.queueMax) this.#dropOldest();
     this.#pending.push({
-      seq: this.#seq++, key: `${target.url}\n${t.rule}`, url: target.url, headers, body: JSON.stringify(webhookBody(t)),
-      episode: t.episode, state: t.state, attempts: 0, dueAt: this.#o.now(),
+      seq: this.#seq++, key: `${target.url}\n${job.key}`, url: target.url, headers, body: JSON.stringify(job.body),
+      episode: job.id, state: job.state, attempts: 0, dueAt: this.#o.now(),
     });
     this.#pump();
   }

@@ -52,3 +52,44 @@ test("cart abandonment is emitted once into the event stream, also after a resta
   await Bun.sleep(300);
   expect(await rows()).toEqual([["ab1", "shoe", "bf"]]);
 });
+
+test("a journey's webhook gets each derived event once: retried on 503, not again after kill -9 and replay; GET hides its headers", async () => {
+  const received: { id: string | null; auth: string | null; body: any }[] = [];
+  let refusals = 1;
+  using hook = Bun.serve({
+    port: 0, hostname: "127.0.0.1",
+    async fetch(req) {
+      const body = await req.json();
+      if (refusals-- > 0) return new Response("busy", { status: 503 });
+      received.push({ id: req.headers.get("x-caracal-delivery"), auth: req.headers.get("authorization"), body });
+      return new Response("ok");
+    },
+  });
+  const def = {
+    kind: "journey", name: "browse_abandon", window_ms: 3_600_000, steps: [{ name: "view", where: { type: "view_item" } }],
+    then: { absent: { type: ["add_to_cart", "purchase"] }, within_ms: 600_000 }, emit: { type: "browse_abandonment", copy: ["item_id"] },
+    webhook: { url: `http://127.0.0.1:${hook.port}/hook`, headers: { authorization: "Bearer s3cret" } },
+  };
+  expect((await fetch(`${srv.url}/v1/funnels`, { method: "POST", body: JSON.stringify(def) })).status).toBe(201);
+  const listed = ((await (await fetch(`${srv.url}/v1/funnels`)).json()) as any).funnels ?? [];
+  const shown = JSON.stringify(listed);
+  expect(shown).toContain("browse_abandon");
+  expect(shown).not.toContain("s3cret");
+  // After the events of the tests before (now): later ones, or they would be late and not matched.
+  const t = Date.now() + 1000;
+  await postEvents(srv.url, ndjson([
+    { type: "view_item", user_id: "wh1", item_id: "lamp", ts: t },
+    { type: "view_item", user_id: "wh2", item_id: "desk", ts: t }, { type: "add_to_cart", user_id: "wh2", item_id: "desk", ts: t + 1000 },
+    // Moves the watermark past the 10-minute absence window.
+    { type: "page_view", user_id: "later2", ts: t + 700_000 },
+  ]));
+  for (const deadline = Date.now() + 10_000; received.length === 0 && Date.now() < deadline; await Bun.sleep(50));
+  expect(received.map((r) => [r.auth, r.body.journey, r.body.type, r.body.event.user_id, r.body.event.item_id])).toEqual([["Bearer s3cret", "browse_abandon", "browse_abandonment", "wh1", "lamp"]]);
+  expect(received[0]!.id).toBe(`${received[0]!.body.event.event_id}/emitted`);
+  await srv.kill9();
+  srv = await startCaracalProcess({ dataDir });
+  await Bun.sleep(1000);
+  expect(received.length).toBe(1);
+  const stored = await sql("SELECT count(*) FROM events WHERE type = 'browse_abandonment'");
+  expect(stored).toEqual([[1]]);
+}, 30_000);

@@ -111,6 +111,15 @@ describe("journey definitions", () => {
     });
   });
 
+  test("a webhook is kept but is not part of the canonical text (changing it keeps the state); a bad one is named", () => {
+    const base = { name: "j", steps: [step("a")], then: { absent: {}, within_ms: 5 }, emit: { type: "t" } };
+    const plain = parseJourneyDefinition(base);
+    const hooked = parseJourneyDefinition({ ...base, webhook: { url: "https://hooks.example/x", headers: { authorization: "Bearer k" } } });
+    expect([plain.webhook, hooked.webhook, hooked.canonical === plain.canonical]).toEqual([undefined, { url: "https://hooks.example/x", headers: { authorization: "Bearer k" } }, true]);
+    const bad = failure(() => parseJourneyDefinition({ ...base, webhook: { url: "ftp://x" } }));
+    expect(bad !== "accepted" && bad.code === "bad_config" && bad.message.includes("webhook.url") && bad.message.includes("http:// or https://")).toBe(true);
+  });
+
   test("a one-step journey needs no window; the emitted event cannot set engine columns", () => {
     expect([
       failure(() => parseJourneyDefinition({ name: "j", steps: [step("a")], then: { absent: {}, within_ms: 5 }, emit: { type: "t" } })),

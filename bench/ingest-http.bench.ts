@@ -13,11 +13,12 @@
 //
 // --derived says which derived parts the server feeds (config `derived`): `all` (the default
 // configuration), `none`, or a comma list of rollups, profiles, recommendations, social, funnels,
-// audiences. --compare-derived runs NDJSON with none and then all, and prints the ratio (the
-// aggregates issue's target: >= 0.7x).
+// audiences; --funnels FILE replaces the default funnels (bench/five-funnels.json: the five of the
+// funnels bench). --compare-derived runs NDJSON with none and then with --derived, and prints the
+// ratio (the aggregates issue's target, >= 0.7x, is for rollups,audiences,funnels with five funnels).
 //
 //   bun bench/ingest-http.bench.ts [--seconds 10] [--concurrency 8] [--workers W] [--fsync P] [--seed 7]
-//                                  [--formats ndjson,msgpack] [--derived all|none|LIST] [--compare-derived]
+//                                  [--formats ndjson,msgpack] [--derived all|none|LIST] [--funnels FILE] [--compare-derived]
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     formats: { type: "string", default: "ndjson,msgpack" },
     bodies: { type: "string", default: "64" },
     derived: { type: "string", default: "all" },
+    funnels: { type: "string" },
     "compare-derived": { type: "boolean", default: false },
   },
 });
@@ -109,7 +111,8 @@ function serverArgs(spec: string): string[] {
   const on = spec === "all" ? DERIVED_PARTS : spec === "none" ? [] : spec.split(",");
   for (const p of on) if (!DERIVED_PARTS.includes(p)) throw new Error(`--derived: unknown part ${p} (know ${DERIVED_PARTS.join(", ")})`);
   const config = join(dir, `config-${spec.replaceAll(",", "_")}.json`);
-  writeFileSync(config, JSON.stringify({ derived: Object.fromEntries(DERIVED_PARTS.map((p) => [p, on.includes(p)])) }));
+  const funnels = values.funnels ? { funnels: JSON.parse(readFileSync(values.funnels, "utf8")) } : {};
+  writeFileSync(config, JSON.stringify({ derived: Object.fromEntries(DERIVED_PARTS.map((p) => [p, on.includes(p)])), ...funnels }));
   return ["--fsync", values.fsync!, "--config", config, ...(values.workers ? ["--workers", values.workers] : [])];
 }
 try {
@@ -123,7 +126,7 @@ try {
   console.log(`ingest-http: ${values.bodies} distinct ${BATCH}-event bodies in turn, ${CONCURRENCY} connections, ${SECONDS} s per format after a 3 s warm-up, ` +
     `fsync ${values.fsync}, workers ${values.workers ?? "default"}, client ${hasWrk ? "wrk" : "Bun fetch (competes for the CPU; install wrk)"}`);
   const runs: { format: "ndjson" | "msgpack"; derived: string }[] = values["compare-derived"]
-    ? [{ format: "ndjson", derived: "none" }, { format: "ndjson", derived: "all" }]
+    ? [{ format: "ndjson", derived: "none" }, { format: "ndjson", derived: values.derived! }]
     : values.formats!.split(",").map((f) => {
       if (f !== "ndjson" && f !== "msgpack") throw new Error(`--formats: ndjson or msgpack, not ${f}`);
       return { format: f, derived: values.derived! };
@@ -151,7 +154,7 @@ try {
     );
   }
   if (values["compare-derived"]) {
-    console.log(`derived state on vs off: ${(rates[1]! / rates[0]!).toFixed(2)}x (target >= 0.7x)`);
+    console.log(`derived state (${values.derived}${values.funnels ? `, funnels of ${values.funnels}` : ""}) on vs off: ${(rates[1]! / rates[0]!).toFixed(2)}x (target >= 0.7x)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

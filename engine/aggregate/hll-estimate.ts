@@ -31,6 +31,17 @@ const partial = new Uint32Array(4 * 256);
 
 /** Estimated distinct count from dense registers of precision p (registers.length must be 2^p). */
 export function estimateRegisters(registers: Uint8Array, p: number): number {
+  fillHistogram(registers, p);
+  return estimateHistogram(histogram, registers.length, 64 - p);
+}
+
+/** A new histogram C_0 .. C_{q+1} of the registers (q = 64 - p), for a sketch to keep current. */
+export function registerHistogram(registers: Uint8Array, p: number): Float64Array {
+  fillHistogram(registers, p);
+  return histogram.slice(0, 64 - p + 2);
+}
+
+function fillHistogram(registers: Uint8Array, p: number): void {
   if (!Number.isInteger(p) || p < 4 || p > 18 || registers.length !== 1 << p) {
     throw new EngineError("bad_argument", `hll registers of length ${registers.length} do not fit precision ${p} (4..18, 2^p registers)`);
   }
@@ -46,7 +57,6 @@ export function estimateRegisters(registers: Uint8Array, p: number): number {
   for (let k = q + 2; k < 256; k++) {
     if (histogram[k] !== 0) throw new EngineError("bad_argument", `hll register value ${k} exceeds ${q + 1} at precision ${p}`);
   }
-  return estimateHistogram(histogram, n, q);
 }
 
 /** Ertl's improved estimator over a register histogram (C_0 .. C_{q+1}) of m registers. */

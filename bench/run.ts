@@ -24,6 +24,7 @@ const runs: [string, string[]][] = [
   ["bench/serving.bench.ts", ["--seconds", full ? "10" : "4"]],
   ["bench/dashboard.bench.ts", ["--seconds", full ? "20" : "5"]],
   ["bench/kafka-consume.bench.ts", []],
+  ["bench/kafka-ingest.bench.ts", []],
 ];
 
 let failed = 0;

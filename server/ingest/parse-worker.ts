@@ -11,6 +11,7 @@
 import { EngineError } from "../../engine/core/errors.ts";
 import type { TableSchema } from "../../engine/core/types.ts";
 import { ingestBody, type IngestOutput } from "./ingest-batch.ts";
+import { lowerThisThread } from "../../engine/core/thread-priority.ts";
 import { READY_ID, type ParseRequest, type WorkerMessage, type WorkerReply } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -21,6 +22,7 @@ self.onmessage = (event: MessageEvent<WorkerMessage>) => {
   const msg = event.data;
   if (msg.kind === "init") {
     for (const t of msg.tables) tables.set(t.name, t);
+    lowerThisThread();
     self.postMessage({ id: READY_ID, ok: true, ready: true } satisfies WorkerReply);
     return;
   }

@@ -1,6 +1,7 @@
 // Worker thread: encodes compaction's rows as Parquet (rows-to-parquet.ts) on the second core, so the
 // thread that serves requests only pulls rows out of the store and writes the bytes it gets back.
 
+import { lowerThisThread } from "../../engine/core/thread-priority.ts";
 import { unpackRows, type PackedPartRows } from "./part-rows.ts";
 import { encodeParts, type PartFile } from "./rows-to-parquet.ts";
 
@@ -8,6 +9,9 @@ export interface EncodeJob { id: number; rows: PackedPartRows }
 export type EncodeReply = { id: number; ok: true; parts: PartFile[] } | { id: number; ok: false; message: string };
 
 declare const self: Worker;
+
+// Compaction is background work: the serving thread goes first (engine/core/thread-priority.ts).
+lowerThisThread();
 
 self.onmessage = (ev: MessageEvent<EncodeJob>) => {
   const { id, rows } = ev.data;

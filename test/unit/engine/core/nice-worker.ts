@@ -1,0 +1,10 @@
+// Worker for thread-priority.test.ts: lowers its own thread and reports its tid.
+import { lowerThisThread } from "../../../../engine/core/thread-priority.ts";
+import { dlopen, FFIType } from "bun:ffi";
+
+declare const self: Worker;
+const lowered = lowerThisThread(7);
+const libc = dlopen("libc.so.6", { syscall: { args: [FFIType.i64], returns: FFIType.i64 } });
+const tid = Number(libc.symbols.syscall(process.arch === "arm64" ? 178 : 186));
+libc.close();
+self.postMessage({ lowered, tid });

@@ -4,6 +4,7 @@
 // they happen; everything else is read from the live state at scrape time (collect callbacks), so a
 // scrape costs nothing between scrapes.
 
+import { FastHistogram } from "./fast-histogram.ts";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Seconds: 50 us .. 10 s, dense where ingest, lookups and dashboards live. */
@@ -31,7 +32,7 @@ export class Metrics {
   readonly ingestBatch: Histogram<"table">;
   readonly walFsync: Histogram;
   readonly query: Histogram<"engine">;
-  readonly lookup: Histogram<"endpoint">;
+  readonly lookup: FastHistogram<"endpoint">;
   readonly loopLag: Histogram;
   private readonly lagTimer: ReturnType<typeof setInterval>;
 
@@ -49,7 +50,7 @@ export class Metrics {
       if (lag > 50 && process.env.CARACAL_DEBUG_TIMING) console.error(`event loop blocked ${lag.toFixed(0)} ms at ${new Date().toISOString()}`);
     }, LAG_PROBE_MS);
     this.lagTimer.unref?.();
-    this.lookup = new Histogram({ name: "caracal_lookup_seconds", help: "Serving latency (profiles, bids, recommendations, metrics, audiences).", labelNames: ["endpoint"], buckets: LATENCY_BUCKETS, registers: [r] });
+    this.lookup = new FastHistogram("caracal_lookup_seconds", "Serving latency (profiles, bids, recommendations, metrics, audiences).", "endpoint", LATENCY_BUCKETS, r);
 
     // Totals kept elsewhere are exposed as counters by setting them at scrape time.
     const counterFrom = <L extends string>(name: string, help: string, labelNames: L[], read: (set: (labels: Record<L, string>, v: number) => void) => void) =>

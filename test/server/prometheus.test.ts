@@ -19,7 +19,7 @@ async function scrape(): Promise<{ m: Map<string, Family>; text: string }> {
 }
 
 /** A sample's value read from the text (the parser drops the labels of labelled histograms). */
-const sample = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}()]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+const sample = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}()+.*?^$|[\]\\]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
 
 const value = (f: Family | undefined, labels: Record<string, string>) =>
   Number(f?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? NaN);
@@ -31,6 +31,7 @@ test("/metrics parses and counts ingest outcomes, data quality, queries and fsyn
   expect([r.body.accepted, r.body.rejected]).toEqual([3, 2]);
   await postEvents(srv.url, ndjson([event(1, { ts: now })])); // a duplicate
   await fetch(`${srv.url}/v1/sql?q=${encodeURIComponent("SELECT count(*) FROM events")}`);
+  for (let i = 0; i < 3; i++) await (await fetch(`${srv.url}/v1/recommend?user=u1&k=3`)).arrayBuffer();
   const { m, text } = await scrape();
   expect({
     accepted: value(m.get("caracal_ingest_events_total"), { table: "events", outcome: "accepted" }),
@@ -44,8 +45,10 @@ test("/metrics parses and counts ingest outcomes, data quality, queries and fsyn
     queriesNative: sample(text, `caracal_query_seconds_count{engine="native"}`),
     batches: sample(text, `caracal_ingest_batch_seconds_count{table="events"}`),
     fsyncs: sample(text, "caracal_wal_fsync_seconds_count") > 0,
+    lookups: [m.get("caracal_lookup_seconds")?.type, sample(text, `caracal_lookup_seconds_count{endpoint="recommend"}`),
+      sample(text, `caracal_lookup_seconds_bucket{le="+Inf",endpoint="recommend"}`), sample(text, `caracal_lookup_seconds_bucket{le="10",endpoint="recommend"}`)],
   }).toEqual({
     accepted: 3, rejected: 2, duplicate: 1, dqMissingField: 2, late: 1, userNullRatio: 1 / 3, rows: 3,
-    types: ["HISTOGRAM", "HISTOGRAM", "HISTOGRAM"], queriesNative: 1, batches: 2, fsyncs: true,
+    types: ["HISTOGRAM", "HISTOGRAM", "HISTOGRAM"], queriesNative: 1, batches: 2, fsyncs: true, lookups: ["HISTOGRAM", 3, 3, 3],
   });
 });

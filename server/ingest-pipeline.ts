@@ -301,6 +301,7 @@ export class IngestPipeline {
       await durable;
     } catch (e) {
       this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
+      this.releaseWaiters();
       throw this.failure;
     }
     return lsn;

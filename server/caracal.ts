@@ -207,6 +207,10 @@ export async function startCaracal(config: Config): Promise<Running> {
         const closed = server.stop(false);
         await kafka?.stop();         // in-flight batches made durable and committed, then leave the groups
         await bids.close();          // decisions and notices recorded so far go into the log
+        // Journeys emit as derived views catch up with the last batches: let them, and log what
+        // they emitted, before the pipeline closes (the final checkpoint counts them as emitted).
+        await pipeline.idleNow();
+        for (const until = Date.now() + SHUTDOWN_GRACE_MS; queue.pending > 0 && Date.now() < until;) await Bun.sleep(2);
         await journeys.flush();
         await pipeline.drain();      // every accepted body answered (after its fsync)
         // Let the last answers reach the wire before anything is cut; WebSocket clients that stay

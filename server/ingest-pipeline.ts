@@ -307,6 +307,15 @@ export class IngestPipeline {
     return lsn;
   }
 
+  /** Resolves once no batch is in flight (new ones are still taken; see drain). */
+  async idleNow(): Promise<void> {
+    if (this.inflightBytes === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => { this.idle.delete(done); resolve(); };
+      this.idle.add(done);
+    });
+  }
+
   /** Refuses new batches and resolves once every batch in flight has been answered. */
   async drain(): Promise<void> {
     this.closing = true;

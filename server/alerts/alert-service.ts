@@ -5,7 +5,8 @@
 // (replaced atomically after every change and every transition), so a restart neither forgets a rule
 // nor fires an alert that was already firing a second time.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { replaceFileSync } from "../../storage/fs/replace-file.ts";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AlertEngine, type AlertTransition, type MetricSource } from "../../engine/aggregate/alert-engine.ts";
 import { parseAlertRule, type AlertRule } from "../../engine/aggregate/alert-rules.ts";
@@ -132,9 +133,7 @@ export class AlertService {
   }
 
   private save(): void {
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, this.engine.encode());
-    renameSync(tmp, this.path);
+    replaceFileSync(this.path, this.engine.encode());
   }
 
   async close(): Promise<void> {

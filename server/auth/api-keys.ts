@@ -10,8 +10,9 @@
 // DATA/keys.json is replaced atomically and re-read when it changes, so a key created by the CLI
 // works against a running server within a second, and a revoked one stops working as fast.
 
+import { replaceFileSync } from "../../storage/fs/replace-file.ts";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { EngineError } from "../../engine/core/errors.ts";
@@ -87,13 +88,11 @@ export function readKeysFile(dataDir: string): ApiKey[] {
   return parsed.data.keys.map(fromSpec);
 }
 
-/** Replaces DATA/keys.json atomically (temp file + rename); readable by the owner only. */
+/** Replaces DATA/keys.json atomically and durably (storage/fs/replace-file.ts); readable by the owner only. */
 export function writeKeysFile(dataDir: string, keys: readonly ApiKey[]): void {
   const path = join(dataDir, KEYS_FILE);
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ keys: keys.map(toSpec) }, null, 1), { mode: 0o600 });
-  renameSync(tmp, path);
+  replaceFileSync(path, JSON.stringify({ keys: keys.map(toSpec) }, null, 1), 0o600);
 }
 
 export function keysFileMtime(dataDir: string): number {

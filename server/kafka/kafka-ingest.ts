@@ -59,16 +59,18 @@ export class KafkaIngest {
 
   private makeSource(entry: Entry): KafkaSource {
     const url = entry.url;
-    return createKafkaSource({
+    const source: KafkaSource = createKafkaSource({
       brokers: url.brokers, topic: url.topic, groupId: url.groupId, clientId: `caracal-${process.pid}`,
       sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: HEARTBEAT_MS,
       handler: (b) => this.handle(url, b),
       onEvent: (e) => {
         if (e.kind === "commit_failed") this.counters.commitFailures++;
         if (e.kind === "client_error" || e.kind === "client_log" || e.kind === "handler_failed" || e.kind === "start_out_of_range" || e.kind === "commit_failed") console.error(`kafka ${url.topic}: ${JSON.stringify(e)}`);
-        if (e.kind === "client_error" && e.crashed && !e.restarting) void this.restart(entry);
+        // A late event of a member already replaced must not restart its successor.
+        if (e.kind === "client_error" && e.crashed && !e.restarting && entry.source === source) void this.restart(entry);
       },
     });
+    return source;
   }
 
   async start(): Promise<void> {

@@ -396,8 +396,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): KafkaSource {
         clearInterval(lagTimer);
         applyPause();
         while (inflight.size > 0) await Promise.allSettled([...inflight]);
-        await consumer.disconnect();
-        await admin.disconnect();
+        await Promise.allSettled([consumer.disconnect(), admin.disconnect()]);
         running = false;
         stopped = true;
       })();

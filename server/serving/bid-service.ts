@@ -7,7 +7,8 @@
 //                                400 empty (malformed) | 413 empty (over the size limit, before parsing)
 //   GET  /v1/notify/win|click    OpenRTB notice URLs -> win/click events (click redirects to the creative)
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { replaceFileSync } from "../../storage/fs/replace-file.ts";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { EngineError } from "../../engine/core/errors.ts";
@@ -157,9 +158,7 @@ export class BidService {
     if (!/^[a-z0-9_-]{1,64}$/i.test(name)) throw new EngineError("bad_argument", `model name "${name}" must be 1-64 letters, digits, _ or -`);
     const model = this.models.put(name, json);
     mkdirSync(this.modelDir, { recursive: true });
-    const path = join(this.modelDir, `${name}.json`), tmp = `${path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(json));
-    renameSync(tmp, path);
+    replaceFileSync(join(this.modelDir, `${name}.json`), JSON.stringify(json));
     return model;
   }
 

@@ -54,7 +54,7 @@ export class EventRecorder {
       this.counters.recorded += lines.length;
       if (this.onStored && events.length === lines.length) {
         const dup = new Set(r.duplicate_indexes), bad = new Set(r.errors.map((e) => e.index));
-        this.onStored(events, (i) => !dup.has(i) && !bad.has(i));
+        try { this.onStored(events, (i) => !dup.has(i) && !bad.has(i)); } catch (e) { console.error(`after recording ${events.length} events: ${(e as Error).message}`); }
       }
     }, (e) => {
       this.counters.failed += lines.length;

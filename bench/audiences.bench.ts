@@ -27,6 +27,7 @@ import type { FeedBatch } from "../engine/aggregate/row-feed.ts";
 import { StringDictionary } from "../engine/column/string-dictionary.ts";
 import type { Vector } from "../engine/column/vector.ts";
 import { ColumnType } from "../engine/core/types.ts";
+import { mulberry32 as rng } from "../test/sim/rng.ts";
 
 const USERS = Number(process.argv[2] ?? 10_000_000);
 const EVENTS = Number(process.argv[3] ?? 15_000_000);
@@ -38,16 +39,6 @@ const RUNS_MIN = 20, RUNS_MAX = 2000;
 const DAY_MS = 86_400_000;
 const START_DAY = Date.UTC(2025, 2, 1) / DAY_MS;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Inverse-CDF sampler over weights. */
 function sampler(weights: readonly number[], rand: () => number): () => number {

@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from "../test/sim/rng.ts";
 // Seeded, realistic marketing events for benchmarks: the same seed gives the same events, on any
 // machine. The shape of the data decides what compression and dictionaries cost, so it is modelled on
 // real traffic rather than uniform noise:
@@ -70,17 +71,6 @@ export function* eventStream(seed: number, count: number): Generator<GeneratedEv
   for (let i = 0; i < count; i++) yield g.next();
 }
 
-/** mulberry32: small, fast, good enough for benchmark data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Zipf(s) over ranks 0..n-1 by inverse CDF. */
 function zipf(n: number, s: number, rand: () => number): () => number {

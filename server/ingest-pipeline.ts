@@ -59,24 +59,7 @@ const NO_HOOKS: Required<PipelineHooks> = {
 
 export interface TableCounters { accepted: number; rejected: number; duplicates: number; batches: number }
 
-interface Applying {
-  rec: IngestRecord | null; decoded: DecodedRecord | null; control: ControlRecord | null; lsn: number; done: boolean;
-  /** Resolves once applied to the store (or once the pipeline has failed: the caller then re-checks). */
-  applied: Promise<void>; markApplied: () => void;
-}
-
-function applying(rec: IngestRecord | null, decoded: DecodedRecord | null, control: ControlRecord | null, lsn: number): Applying {
-  let markApplied!: () => void;
-  const applied = new Promise<void>((r) => { markApplied = r; });
-  return { rec, decoded, control, lsn, done: false, applied, markApplied };
-}
-
-/**
- * Records made durable by one group commit all become ready in one turn of the event loop; applied
- * back to back, eight 1000-event batches held the serving thread for ~10 ms. Each turn applies
- * records for at most this long (at least one), the rest in the next turns, in log order.
- */
-const APPLY_SLICE_MS = 1;
+interface Applying { rec: IngestRecord | null; decoded: DecodedRecord | null; control: ControlRecord | null; lsn: number; done: boolean }
 
 export class IngestPipeline {
   private inflightBytes = 0;
@@ -137,18 +120,16 @@ export class IngestPipeline {
         this.failure ??= new EngineError("wal_failed", `ingest is stopped until restart: ${(e as Error).message}`);
         throw this.failure;
       }
-      const entry = applying(rec, decoded, null, lsn);
+      const entry: Applying = { rec, decoded, control: null, lsn, done: false };
       this.applyQueue.push(entry);
       try {
         await durable;
       } catch (e) {
         this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
-        this.releaseWaiters();
         throw e instanceof EngineError && e.code === "disk_full" ? e : this.failure;
       }
       entry.done = true;
       this.drainApplyQueue();
-      await entry.applied;
       this.throwIfFailed();
       await this.hooks.whenApplied(lsn);
       const c = this.countersFor(req.table);
@@ -211,24 +192,10 @@ export class IngestPipeline {
     return { rec: { receivedAt, rowCount: rows, idHashes: hashes, drops, batch: out.batch, deadLetters: out.deadLetters, maps, deadLetterMaps, source }, duplicateIndexes };
   }
 
-  /** When this turn of the event loop started applying (-1: not yet); see APPLY_SLICE_MS. */
-  private sliceStart = -1;
-  private drainScheduled = false;
-
   private drainApplyQueue(): void {
-    if (this.drainScheduled) return; // the next turn drains, in order
     const q = this.applyQueue;
     let i = 0;
     while (i < q.length && q[i]!.done && !this.failure) {
-      const now = performance.now();
-      if (this.sliceStart < 0) {
-        this.sliceStart = now;
-        setImmediate(() => { this.sliceStart = -1; });
-      } else if (now - this.sliceStart > APPLY_SLICE_MS) {
-        this.drainScheduled = true;
-        setImmediate(() => { this.drainScheduled = false; this.sliceStart = -1; this.drainApplyQueue(); });
-        break;
-      }
       const entry = q[i++]!;
       try {
         this.hooks.beforeApply(entry.lsn);
@@ -240,15 +207,8 @@ export class IngestPipeline {
         // a restart replays the log (checkFits makes this a should-never-happen).
         this.failure = new EngineError("wal_failed", `ingest is stopped until restart: a logged batch did not apply: ${(e as Error).message}`);
       }
-      entry.markApplied();
     }
     if (i > 0) q.splice(0, i);
-    if (this.failure) this.releaseWaiters();
-  }
-
-  /** After a failure nothing more is applied: every waiter is released and sees the failure. */
-  private releaseWaiters(): void {
-    for (const e of this.applyQueue) e.markApplied();
   }
 
   private throwIfFailed(): void {
@@ -273,18 +233,16 @@ export class IngestPipeline {
       throw this.failure;
     }
     const { lsn, durable } = this.wal.append(RECORD_KIND_CONTROL, [encodeControlRecord(rec)]);
-    const entry = applying(null, null, rec, lsn);
+    const entry: Applying = { rec: null, decoded: null, control: rec, lsn, done: false };
     this.applyQueue.push(entry);
     try {
       await durable;
     } catch (e) {
       this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
-      this.releaseWaiters();
       throw e instanceof EngineError && e.code === "disk_full" ? e : this.failure;
     }
     entry.done = true;
     this.drainApplyQueue();
-    await entry.applied;
     this.throwIfFailed();
     await this.hooks.whenApplied(lsn);
   }
@@ -301,7 +259,6 @@ export class IngestPipeline {
       await durable;
     } catch (e) {
       this.failure ??= new EngineError("wal_failed", `write-ahead log failed, ingest is stopped until restart: ${(e as Error).message}`);
-      this.releaseWaiters();
       throw this.failure;
     }
     return lsn;
@@ -319,11 +276,8 @@ export class IngestPipeline {
   /** Refuses new batches and resolves once every batch in flight has been answered. */
   async drain(): Promise<void> {
     this.closing = true;
-    if (this.inflightBytes === 0) return;
-    await new Promise<void>((resolve) => {
-      const done = () => { this.idle.delete(done); resolve(); };
-      this.idle.add(done);
-    });
+    await this.idleNow();
   }
+
 }
 

@@ -59,3 +59,18 @@ export function testSeed(): number {
   const env = process.env.SEED;
   return env !== undefined && env !== "" ? Number(env) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 }
+
+/**
+ * mulberry32 as a function: the generator the seeded test and benchmark data were built with (their
+ * recorded hashes depend on this exact sequence), shared so there is one copy.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -2,6 +2,8 @@
 // Sets and arrays only, written from the documented semantics (not from the engine's code).
 
 import type { PlainEvent } from "../../../helpers/event-feed.ts";
+import { mulberry32 as rng } from "../../../sim/rng.ts";
+export { mulberry32 as rng } from "../../../sim/rng.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -111,17 +113,6 @@ function str(v: unknown): string | null {
   return v === undefined || v === null ? null : String(v);
 }
 
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const TYPES = ["purchase", "click", "refund", "view", "add_to_cart"];
 export const CAMPAIGNS = ["X", "Y", "Z"];

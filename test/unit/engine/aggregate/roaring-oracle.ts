@@ -9,17 +9,9 @@
 
 import fc from "fast-check";
 import { RoaringBitmap32 } from "roaring-wasm";
+import { mulberry32 as rng } from "../../../sim/rng.ts";
+export { mulberry32 as rng } from "../../../sim/rng.ts";
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ContainerSpec {
   readonly key: number;

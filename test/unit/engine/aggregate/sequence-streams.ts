@@ -4,19 +4,11 @@
 // now and then so equal times occur.
 
 import type { PlainEvent } from "../../../helpers/event-feed.ts";
+import { mulberry32 as rng } from "../../../sim/rng.ts";
+export { mulberry32 as rng } from "../../../sim/rng.ts";
 
 export const STREAM_START_MS = Date.UTC(2025, 2, 1);
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TYPES: readonly [string, number][] = [["view", 5], ["add_to_cart", 2], ["checkout", 1], ["purchase", 1], ["search", 2], ["page_view", 3]];
 

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseBidConfig } from "../engine/serving/bid-config.ts";
 import { computeFeatures, featureSpace, FeatureVector, type ProfileSnapshot } from "../engine/serving/bid-features.ts";
 import { createQuote, priceBid } from "../engine/serving/bid-pricing.ts";
+import { bidEvents } from "../engine/serving/bid-event.ts";
 import { buildBidResponse, createBidDraft } from "../engine/serving/bid-response.ts";
 import { bidIdGenerator, BidScorer, type ScorerEnv } from "../engine/serving/bid-scorer.ts";
 import { modelToFile, predict, type LogisticModel } from "../engine/serving/ctr-model.ts";
@@ -56,10 +57,12 @@ const profile: ProfileSnapshot = {
   spend: 129.9, orders: 2, sessions: 14, tags: ["vip", "newsletter"], audiences: ["cart_abandoners_7d"],
 };
 
-function scorer(record: boolean): BidScorer {
+/** record: none, the feature log string only, or the events the server records as NDJSON lines. */
+function scorer(record: boolean | "events"): BidScorer {
   const env: ScorerEnv = {
     config, space, models, pacing: new PacingController(0, 0.2), profiles: () => profile, clock: () => performance.now(),
-    nextBidId: bidIdGenerator("bench0"), onDecisions: record ? (b) => { sink = b.decisions[0]!.features; } : null,
+    nextBidId: bidIdGenerator("bench0"),
+    onDecisions: record === "events" ? (b) => { for (const e of bidEvents(b)) sink = JSON.stringify(e); } : record ? (b) => { sink = b.decisions[0]!.features; } : null,
   };
   return new BidScorer(env);
 }
@@ -101,6 +104,9 @@ console.log(`                                (${((100 * bids) / (REQUESTS + 20_0
 const loud = scorer(true);
 const recorded = measure((i) => { sink = loud.score(JSON.parse(bodies[i & 63]!), NOW).body; });
 console.log(`parse + score, recording        ${fmt(recorded)}   = ${(recorded.p50 / floor.p50).toFixed(2)}x the floor at p50`);
+const evented = scorer("events");
+const lines = measure((i) => { sink = evented.score(JSON.parse(bodies[i & 63]!), NOW).body; });
+console.log(`  + bid events as NDJSON lines  ${fmt(lines)}   = ${(lines.p50 / floor.p50).toFixed(2)}x the floor at p50 (what the server's recorder buffers)`);
 
 // Stage breakdown on pre-parsed bodies.
 const parsed = bodies.map((b) => JSON.parse(b));

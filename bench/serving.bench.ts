@@ -4,7 +4,11 @@
 // (a) a bare Bun.serve answering a fixed body, while the same ingest runs and on an idle machine, (b) Redis (Debian redis-server, started here) HGETALL
 // of a 20-field hash per user, measured with redis-benchmark. Percentiles are per request, in ms.
 //
-//   bun bench/serving.bench.ts [--seconds 10] [--connections 16] [--ingest 50000] [--users 20000]
+//   bun bench/serving.bench.ts [--seconds 10] [--connections 16] [--ingest 50000] [--users 20000] [--derived all|LIST]
+//
+// --derived names the derived parts the server feeds (config `derived`; profiles and
+// recommendations are always on, the endpoints need them), to see what the other views cost the
+// serving loop.
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,12 +16,16 @@ import { parseArgs } from "node:util";
 import { startCaracalProcess, tempDataDir } from "../test/helpers/caracal-process.ts";
 import { eventStream } from "./data.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string" }, connections: { type: "string" }, ingest: { type: "string" }, users: { type: "string" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string" }, connections: { type: "string" }, ingest: { type: "string" }, users: { type: "string" }, derived: { type: "string", default: "all" } } });
 const SECONDS = Number(values.seconds ?? 10), CONNS = Number(values.connections ?? 16), INGEST = Number(values.ingest ?? 50_000), USERS = Number(values.users ?? 20_000);
 for (const tool of ["wrk", "redis-server", "redis-benchmark"]) if (!Bun.which(tool)) { console.log(`serving bench needs ${tool} (apt-get install wrk redis-server)`); process.exit(1); }
 
 const dir = tempDataDir("caracal-serving-");
-const srv = await startCaracalProcess({ dataDir: join(dir, "data"), env: process.env.CARACAL_DEBUG_TIMING ? { CARACAL_DEBUG_TIMING: "1" } : {} });
+const DERIVED_PARTS = ["rollups", "profiles", "recommendations", "social", "funnels", "audiences"];
+const derivedOn = values.derived === "all" ? DERIVED_PARTS : [...new Set([...values.derived!.split(","), "profiles", "recommendations"])];
+for (const p of derivedOn) if (!DERIVED_PARTS.includes(p)) throw new Error(`--derived: unknown part ${p} (know ${DERIVED_PARTS.join(", ")})`);
+writeFileSync(join(dir, "config.json"), JSON.stringify({ derived: Object.fromEntries(DERIVED_PARTS.map((p) => [p, derivedOn.includes(p)])) }));
+const srv = await startCaracalProcess({ dataDir: join(dir, "data"), args: ["--config", join(dir, "config.json")], env: process.env.CARACAL_DEBUG_TIMING ? { CARACAL_DEBUG_TIMING: "1" } : {} });
 const freePort = () => { const s = Bun.serve({ port: 0, fetch: () => new Response("") }); const p = s.port; s.stop(true); return p; };
 
 interface Result { rps: number; p50: number; p99: number; p999: number; errors: number }
@@ -42,9 +50,11 @@ request = function() return wrk.format("GET", string.format(PATH, math.random(0,
 // Seed: events for USERS users (profiles, co-views), then Redis hashes for the same users.
 const events = eventStream(11, Number.MAX_SAFE_INTEGER);
 let seeded = 0;
+// No event_id: the server generates one, so the bodies the ingest client cycles through are stored
+// every time (with ids, every repeat after the first pass would be de-duplicated, i.e. almost free).
 const batch = (n: number) => {
   const now = Date.now(), lines: string[] = [];
-  for (let i = 0; i < n; i++) { const e = events.next().value!; lines.push(JSON.stringify({ ...e, user_id: `u${(seeded++ * 7919) % USERS}`, ts: now - (i % 60_000) })); }
+  for (let i = 0; i < n; i++) { const { event_id: _, ...e } = events.next().value!; lines.push(JSON.stringify({ ...e, user_id: `u${(seeded++ * 7919) % USERS}`, ts: now - (i % 60_000) })); }
   return lines.join("\n");
 };
 const post = (b: string) => fetch(`${srv.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: b }).then((r) => r.arrayBuffer());
@@ -105,7 +115,7 @@ try {
   const full = Bun.spawnSync(["redis-benchmark", "-p", String(redisPort), "-c", String(CONNS), "-n", "200000", "-r", String(USERS), "--precision", "3", "HGETALL", "user:__rand_int__"], { stdout: "pipe" }).stdout.toString();
   const pct = (p: string) => { const m = new RegExp(`([\\d.]+)% <= ([\\d.]+) milliseconds`, "g"); let best = NaN; for (const x of full.matchAll(m)) if (Number(x[1]) >= Number(p) && Number.isNaN(best)) best = Number(x[2]); return best; };
   rows.push(["floor: Redis HGETALL (20 fields)", { rps, p50, p99: pct("99"), p999: pct("99.9"), errors: 0 }]);
-  console.log(`serving bench: ${USERS} users, ${CONNS} connections, ${SECONDS} s each, ingest running at ${Math.round(ingestRate)} events/s (asked ${INGEST})`);
+  console.log(`serving bench: derived ${derivedOn.join(",")}; ${USERS} users, ${CONNS} connections, ${SECONDS} s each, ingest running at ${Math.round(ingestRate)} events/s (asked ${INGEST})`);
   console.log("endpoint                                          req/s      p50 ms    p99 ms   p99.9 ms  errors");
   for (const [name, r] of rows) console.log(`${name.padEnd(46)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(3).padStart(10)} ${r.p99.toFixed(3).padStart(9)} ${r.p999.toFixed(3).padStart(10)} ${String(r.errors).padStart(7)}`);
   const redisRow = rows.at(-1)![1], users = rows[0]![1];

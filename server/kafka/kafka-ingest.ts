@@ -37,6 +37,9 @@ export interface KafkaIngestDeps {
   readonly pipeline: () => IngestPipeline;
   /** The next offset to read per the log (derived state's source positions). */
   readonly logged: (topic: string, partition: number) => string | null;
+  /** Tests: a stand-in for kafka-source.ts's consumer, and a clock for the restart backoff. */
+  readonly createSource?: typeof createKafkaSource;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PartitionLag { topic: string; partition: number; lag: number; nextOffset: string; highWatermark: string }
@@ -59,7 +62,7 @@ export class KafkaIngest {
 
   private makeSource(entry: Entry): KafkaSource {
     const url = entry.url;
-    const source: KafkaSource = createKafkaSource({
+    const source: KafkaSource = (this.d.createSource ?? createKafkaSource)({
       brokers: url.brokers, topic: url.topic, groupId: url.groupId, clientId: `caracal-${process.pid}`,
       sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: HEARTBEAT_MS,
       handler: (b) => this.handle(url, b),
@@ -95,7 +98,7 @@ export class KafkaIngest {
     const wait = entry.restartMs;
     entry.restartMs = Math.min(RESTART_MS_MAX, wait * 2);
     await entry.source.stop().catch(() => {});
-    await Bun.sleep(wait);
+    await (this.d.sleep ?? Bun.sleep)(wait);
     entry.restarting = false;
     if (this.stopping) return;
     this.counters.restarts++;

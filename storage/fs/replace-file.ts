@@ -3,20 +3,23 @@
 // the fsyncs a power loss can leave the new name pointing at an empty file (the rename reached the
 // disk before the data), and the next start would fail to read it.
 
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import * as nodeFs from "node:fs";
 import { dirname } from "node:path";
 
-export function replaceFileSync(path: string, data: string | Uint8Array, mode = 0o644): void {
+/** The synchronous calls the replacement makes (node:fs; tests record the order). */
+export type ReplaceFileOps = Pick<typeof nodeFs, "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync">;
+
+export function replaceFileSync(path: string, data: string | Uint8Array, mode = 0o644, fs: ReplaceFileOps = nodeFs): void {
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", mode);
+  const fd = fs.openSync(tmp, "w", mode);
   try {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at, bytes.byteLength - at);
-    fsyncSync(fd);
+    for (let at = 0; at < bytes.byteLength; ) at += fs.writeSync(fd, bytes, at, bytes.byteLength - at);
+    fs.fsyncSync(fd);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), "r");
-  try { fsyncSync(dir); } finally { closeSync(dir); }
+  fs.renameSync(tmp, path);
+  const dir = fs.openSync(dirname(path), "r");
+  try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
 }

@@ -5,7 +5,7 @@
 // Ratios are computed from the sums of the point (CTR = clicks / impressions, never a mean of
 // per-minute CTRs); UV merges the cells' sketches (hll.ts), so an hour's UV is the sketch of the
 // hour's users. A dimension set that covers `by` and the filter's dimensions answers (the smallest);
-// none is a bad_argument naming the configured sets.
+// none is a bad_argument naming the configured sets. Series come ordered by key.
 
 import { EngineError } from "../core/errors.ts";
 import type { CellTable } from "./rollup-cells.ts";
@@ -56,7 +56,8 @@ function pickSet(r: Rollups, q: MetricsQuery): RollupSet {
   return best;
 }
 
-export function queryRollups(r: Rollups, q: MetricsQuery): MetricsAnswer {
+/** `hourTables: false` reads minute cells only (the reference the hour tables are tested against). */
+export function queryRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?: boolean } = {}): MetricsAnswer {
   if (!(q.to > q.from)) throw new EngineError("bad_argument", `to (${q.to}) must be after from (${q.from})`);
   const g = r.config.granularityMs;
   if (!(q.stepMs >= g) || q.stepMs % g !== 0) throw new EngineError("bad_argument", `step must be a multiple of the rollup granularity, ${g} ms`);
@@ -73,46 +74,64 @@ export function queryRollups(r: Rollups, q: MetricsQuery): MetricsAnswer {
   // Each cell is folded into its (series, point) slot as it is visited: sums into typed accumulators,
   // sketches kept (one) or merged (several). Nothing is allocated per cell: a dashboard asks for the
   // last hour of 100 campaigns every second, ~6000 cells.
-  const acc = new PointAccumulator(q.metric, set, points);
+  const acc = new PointAccumulator(q.metric, points);
   const seriesKeys: number[][] = [], seriesOf = new Map<number | string, number>();
   const single = byIdx.length === 1 ? byIdx[0]! : -1;
   let cellsRead = 0;
+  // Whole hours inside a point are read from the fine level's hour tables (rollup-hours.ts: one
+  // merged cell per hour and key, built once and kept while the hour is unchanged) rather than
+  // from its minute cells; the minutes at a point's ragged edges are read as they are.
+  // A sketch merge costs far more than a sum: UV builds the tables it lacks; sums use the tables
+  // some earlier query built and read minutes for the rest.
+  const tables = opts.hourTables === false ? null : hourTablesOf(r, set, q, points);
+  const covered = (startMs: number): boolean => tables !== null && tables.has(Math.floor(startMs / HOUR_MS));
+  const visit = (t: CellTable, level: number, bucketMs: number, bucket: number, cells: readonly number[]) => {
+    const start = bucket * bucketMs, end = start + bucketMs;
+    if (end <= q.from || start >= q.to) return;
+    const point = Math.floor((start - q.from) / q.stepMs);
+    // A cell must fall inside one point: hour cells cannot be split into minutes.
+    if (start < q.from || end > q.to || Math.floor((end - 1 - q.from) / q.stepMs) !== point) {
+      if (level === 0) return; // a fine bucket straddling `to` or `from` only when they are unaligned: excluded
+      throw new EngineError("bad_argument", `data before ${new Date(r.horizon).toISOString()} is kept per hour: align from/to to whole hours and use a step that is a multiple of 1 h (3600000 ms) for this range`);
+    }
+    cells: for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      cellsRead++;
+      for (let f = 0; f < filterIdx.length; f++) if (t.idOf(cell, filterIdx[f]![0]) !== filterIdx[f]![1]) continue cells;
+      const key: number | string = byIdx.length === 0 ? 0 : single >= 0 ? t.idOf(cell, single) : byIdx.map((k) => t.idOf(cell, k)).join(",");
+      let s = seriesOf.get(key);
+      if (s === undefined) {
+        if (seriesKeys.length >= METRICS_SERIES_MAX) throw new EngineError("bad_argument", `more than ${METRICS_SERIES_MAX} series: filter or group by fewer dimensions`);
+        seriesOf.set(key, (s = seriesKeys.length));
+        seriesKeys.push(byIdx.map((k) => t.idOf(cell, k)));
+        acc.addSeries();
+      }
+      acc.add(s * points + point, t, cell);
+    }
+  };
   const gather = (t: CellTable, level: number, bucketMs: number) => {
     const first = Math.floor(q.from / bucketMs), last = Math.ceil(q.to / bucketMs);
-    const visit = (bucket: number, cells: readonly number[]) => {
-      const start = bucket * bucketMs, end = start + bucketMs;
-      if (end <= q.from || start >= q.to) return;
-      const point = Math.floor((start - q.from) / q.stepMs);
-      // A cell must fall inside one point: hour cells cannot be split into minutes.
-      if (start < q.from || end > q.to || Math.floor((end - 1 - q.from) / q.stepMs) !== point) {
-        if (level === 0) return; // a fine bucket straddling `to` or `from` only when they are unaligned: excluded
-        throw new EngineError("bad_argument", `data before ${new Date(r.horizon).toISOString()} is kept per hour: align from/to to whole hours and use a step that is a multiple of 1 h (3600000 ms) for this range`);
-      }
-      cells: for (let i = 0; i < cells.length; i++) {
-        const cell = cells[i]!;
-        cellsRead++;
-        for (let f = 0; f < filterIdx.length; f++) if (t.idOf(cell, filterIdx[f]![0]) !== filterIdx[f]![1]) continue cells;
-        const key: number | string = byIdx.length === 0 ? 0 : single >= 0 ? t.idOf(cell, single) : byIdx.map((k) => t.idOf(cell, k)).join(",");
-        let s = seriesOf.get(key);
-        if (s === undefined) {
-          if (seriesKeys.length >= METRICS_SERIES_MAX) throw new EngineError("bad_argument", `more than ${METRICS_SERIES_MAX} series: filter or group by fewer dimensions`);
-          seriesOf.set(key, (s = seriesKeys.length));
-          seriesKeys.push(byIdx.map((k) => t.idOf(cell, k)));
-          acc.addSeries();
-        }
-        acc.add(s * points + point, level, cell);
-      }
-    };
+    const each = (b: number, cells: readonly number[]) => { if (level === 1 || !covered(b * bucketMs)) visit(t, level, bucketMs, b, cells); };
     // Few buckets in range: look them up; many: walk the index once.
-    if (last - first <= t.byBucket.size) for (let b = first; b < last; b++) { const cells = t.byBucket.get(b); if (cells) visit(b, cells); }
-    else for (const [b, cells] of t.byBucket) visit(b, cells);
+    if (last - first <= t.byBucket.size) for (let b = first; b < last; b++) { const cells = t.byBucket.get(b); if (cells) each(b, cells); }
+    else for (const [b, cells] of t.byBucket) each(b, cells);
   };
   gather(set.fine, 0, g);
   gather(set.coarse, 1, HOUR_MS);
+  if (tables !== null) for (const [h, t] of tables) { const cells = t.byBucket.get(h); if (cells) visit(t, 2, HOUR_MS, h, cells); }
   const series: MetricsSeries[] = seriesKeys.map((ids, s) => {
     const pts = new Array<[number, number | null]>(points);
     for (let p = 0; p < points; p++) pts[p] = [q.from + p * q.stepMs, acc.value(s * points + p)];
     return { key: Object.fromEntries(q.by.map((d, i) => [d, ids[i]! < 0 ? null : r.dimIds.get(d)!.value(ids[i]!)])), points: pts };
+  });
+  // By key (null first, then by value, dimension by dimension): the same answer whatever order the
+  // cells were visited in.
+  series.sort((a, b) => {
+    for (const d of q.by) {
+      const x = a.key[d]!, y = b.key[d]!;
+      if (x !== y) return x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+    }
+    return 0;
   });
   return { table: rollupTableName(set.dims), cellsRead, series };
 }
@@ -134,7 +153,7 @@ class PointAccumulator {
   private merged: Uint8Array = new Uint8Array(0);
   private slots = 0;
 
-  constructor(private readonly metric: Metric, private readonly set: RollupSet, private readonly points: number) {
+  constructor(private readonly metric: Metric, private readonly points: number) {
     this.measures = measuresOf(metric);
     this.sums = this.measures.map(() => new Float64Array(0));
   }
@@ -150,8 +169,7 @@ class PointAccumulator {
     this.slots = need;
   }
 
-  add(slot: number, level: number, cell: number): void {
-    const t = level === 0 ? this.set.fine : this.set.coarse;
+  add(slot: number, t: CellTable, cell: number): void {
     if (this.metric !== "uv") {
       for (let m = 0; m < this.measures.length; m++) this.sums[m]![slot]! += t.measures[MEASURE_INDEX[this.measures[m]!]]![cell]!;
       return;
@@ -171,6 +189,24 @@ class PointAccumulator {
     if (b === 0) return null;
     return this.metric === "roi" ? (a - b) / b : a / b;
   }
+}
+
+/**
+ * The hour tables to read, by hour index (start ms / HOUR_MS): of the hours that lie wholly inside one
+ * point and in the fine level, all of them for UV (built when missing), the ones already held for
+ * the other metrics. Null when there are none (or minutes are hours).
+ */
+function hourTablesOf(r: Rollups, set: RollupSet, q: MetricsQuery, points: number): Map<number, CellTable> | null {
+  if (r.config.granularityMs >= HOUR_MS || q.stepMs < HOUR_MS) return null;
+  const firstFine = Math.ceil(Math.max(r.horizon, q.from) / HOUR_MS), out = new Map<number, CellTable>();
+  for (let p = 0; p < points; p++) {
+    const ps = q.from + p * q.stepMs, pe = Math.min(q.to, ps + q.stepMs);
+    for (let h = Math.max(firstFine, Math.ceil(ps / HOUR_MS)); h < Math.floor(pe / HOUR_MS); h++) {
+      const v = r.hourVersion(h), t = q.metric === "uv" ? r.hours.hour(set, h, v) : r.hours.peek(set, h, v);
+      if (t !== undefined) out.set(h, t);
+    }
+  }
+  return out.size > 0 ? out : null;
 }
 
 function grow<T extends Float64Array | Uint8Array>(a: T, need: number): T {

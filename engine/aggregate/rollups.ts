@@ -17,10 +17,12 @@ import { CodeHashes } from "./hash.ts";
 import { CellTable, MEASURE_INDEX } from "./rollup-cells.ts";
 import type { RollupConfig } from "./rollup-config.ts";
 import { decodeRollups, encodeRollups } from "./rollup-codec.ts";
+import { FineHourCache } from "./rollup-hours.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { ValueIds } from "./value-ids.ts";
 
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS } from "./rollup-hours.ts";
+import { HOUR_MS } from "./rollup-hours.ts";
 
 const PV = 1, CLICK = 2, IMPRESSION = 4, CONVERSION = 8;
 
@@ -55,6 +57,10 @@ export class Rollups implements DerivedComponent {
   private flagsOfId = new Uint8Array(0);
   private readonly userHashes = new Map<object, CodeHashes>();
   private readonly ids: Int32Array[];
+  /** Hour tables of the fine level for queries (rollup-hours.ts), and the versions that validate them. */
+  readonly hours: FineHourCache;
+  private readonly hourVersions = new Map<number, number>();
+  private versionClock = 0;
 
   constructor(readonly config: RollupConfig) {
     const dims = new Set<string>();
@@ -63,6 +69,16 @@ export class Rollups implements DerivedComponent {
     for (const d of dims) this.dimIds.set(d, new ValueIds());
     this.sets = [[], ...config.dimensions].map((d) => this.emptySet(d));
     this.ids = this.sets.map((s) => new Int32Array(s.dims.length));
+    this.hours = new FineHourCache(config.granularityMs);
+  }
+
+  /** Changes whenever a fine cell of hour `hour` (start ms / HOUR_MS) may have changed. */
+  hourVersion(hour: number): number {
+    return this.hourVersions.get(hour) ?? 0;
+  }
+
+  private touchHour(hour: number): void {
+    this.hourVersions.set(hour, ++this.versionClock);
   }
 
   emptySet(dims: readonly string[]): RollupSet {
@@ -81,11 +97,19 @@ export class Rollups implements DerivedComponent {
       return v?.dict ? this.dimIds.get(d)!.sync(v.dict) : null;
     }));
     const g = this.config.granularityMs, lateAfter = this.config.lateAfterMs;
+    // The hour of the last fine row, so that a batch bumps each hour's version once per run of rows.
+    let hourStart = Infinity, hourEnd = -Infinity;
     for (let i = b.begin; i < b.end; i++) {
       const t = ts[i]!;
       const late = t < this.watermark - lateAfter ? 1 : 0;
       if (t > this.watermark) this.advance(t);
       const fine = t >= this.horizon;
+      if (fine && (t < hourStart || t >= hourEnd)) {
+        const h = Math.floor(t / HOUR_MS);
+        hourStart = h * HOUR_MS;
+        hourEnd = hourStart + HOUR_MS;
+        this.touchHour(h);
+      }
       const bucket = fine ? Math.floor(t / g) : Math.floor(t / HOUR_MS);
       let tid = typeMap[type.codes![i]!]!;
       if (tid < 0) tid = this.typeIdOf(type.codes![i]!);
@@ -159,6 +183,10 @@ export class Rollups implements DerivedComponent {
     const g = this.config.granularityMs;
     const lastFine = Math.floor(this.horizon / g);
     const keepHour = Math.floor((this.watermark - this.config.coarseRetentionMs) / HOUR_MS);
+    // Hours before the horizon have no fine cells any more: their cached tables must never be read.
+    const firstFineHour = Math.floor(this.horizon / HOUR_MS);
+    this.hours.dropBefore(firstFineHour);
+    for (const h of this.hourVersions.keys()) if (h < firstFineHour) this.hourVersions.delete(h);
     for (const set of this.sets) {
       const { fine, coarse } = set, ids = new Int32Array(set.dims.length);
       fine.retain((cell) => {
@@ -175,7 +203,7 @@ export class Rollups implements DerivedComponent {
   }
 
   get bytes(): number {
-    let n = 0;
+    let n = this.hours.byteSize;
     for (const s of this.sets) n += s.fine.bytes + s.coarse.bytes;
     for (const v of this.dimIds.values()) n += v.bytes;
     return n;
@@ -187,6 +215,8 @@ export class Rollups implements DerivedComponent {
 
   decode(bytes: Uint8Array): void {
     decodeRollups(this, bytes);
+    // The cells were replaced wholesale: no table built from the old ones may be read.
+    this.hours.clear();
   }
 }
 

@@ -53,6 +53,31 @@ test("cart abandonment is emitted once into the event stream, also after a resta
   expect(await rows()).toEqual([["ab1", "shoe", "bf"]]);
 });
 
+test("a journey event emitted just before SIGTERM is logged before the process exits, once", async () => {
+  // Its own data directory: the shared server's journey watermark is already at "now", which would
+  // make these events late (ignored by the journey).
+  const dir = tempDataDir();
+  let own = await startCaracalProcess({ dataDir: dir });
+  try {
+    const t = Date.now() - 2 * 3_600_000;
+    // Acknowledged means the journey has seen the batch and emitted; its event is still in the
+    // recorder's buffer (logged every 20 ms) when the SIGTERM arrives right after the answer.
+    await postEvents(own.url, ndjson([
+      { type: "page_view", user_id: "st1", ts: t }, { type: "add_to_cart", user_id: "st1", item_id: "hat", ts: t + 1000 },
+      { type: "page_view", user_id: "later-st", ts: Date.now() },
+    ]));
+    expect(await own.terminate()).toBe(0);
+    own = await startCaracalProcess({ dataDir: dir });
+    const rows = async () => ((await (await fetch(`${own.url}/v1/sql`, { method: "POST", headers: { "content-type": "text/plain" }, body: "SELECT user_id, item_id FROM events WHERE type = 'cart_abandonment'" })).json()) as any).rows;
+    // In the log before the exit: there at once after the restart, and nothing replays it again.
+    expect(await rows()).toEqual([["st1", "hat"]]);
+    await Bun.sleep(300);
+    expect(await rows()).toEqual([["st1", "hat"]]);
+  } finally {
+    await own[Symbol.asyncDispose]();
+  }
+});
+
 test("a journey's webhook gets each derived event once: retried on 503, not again after kill -9 and replay; GET hides its headers", async () => {
   const received: { id: string | null; auth: string | null; body: any }[] = [];
   let refusals = 1;

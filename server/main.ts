@@ -11,6 +11,10 @@ import { startCaracal } from "./caracal.ts";
 import { keysCommand } from "./cli/keys-command.ts";
 import { trainCommand } from "./cli/train-command.ts";
 import { lakeQueryCommand } from "./cli/lake-query-command.ts";
+import { warningPrinter } from "./process-warnings.ts";
+
+process.removeAllListeners("warning");
+process.on("warning", warningPrinter((line) => console.error(line)));
 
 function usage(): string {
   const lines = [

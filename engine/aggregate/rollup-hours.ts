@@ -10,7 +10,10 @@
 // fine cells (their rows are in the coarse level): tables for them are dropped, never used.
 //
 // Bounded: at most bytesMax of tables (HLL sketches dominate: up to 16 KiB each at precision 14);
-// past it the least recently used are dropped (and rebuilt if asked again).
+// past it the least recently used are dropped (and rebuilt if asked again), except those the current
+// query (beginQuery) has used: a query needing more than the bound keeps the tables it found and
+// builds the rest without keeping them, so repeating it still hits instead of evicting its own
+// tables in a loop (LRU under a scan larger than the cache).
 
 import { CellTable } from "./rollup-cells.ts";
 
@@ -22,6 +25,8 @@ interface Entry {
   readonly version: number;
   readonly table: CellTable;
   readonly bytes: number;
+  /** The query (beginQuery count) that last used it. */
+  query: number;
 }
 
 /** The fine level of one dimension set, as FineHourCache reads it. */
@@ -35,6 +40,7 @@ export class FineHourCache {
   private readonly setIds = new Map<FineLevel, number>();
   private bytes = 0;
   readonly counters = { hits: 0, builds: 0, evictions: 0 };
+  private query = 0;
 
   constructor(private readonly granularityMs: number, private readonly bytesMax = HOUR_CACHE_BYTES_MAX) {}
 
@@ -42,6 +48,11 @@ export class FineHourCache {
    * The cells of hour `hour` (index: start ms / HOUR_MS) of `set`'s fine level, each keyed by the
    * hour index and the cell's dimension ids. `version` is the hour's current version (Rollups.hourVersion).
    */
+  /** Starts a query: the tables it uses from now on are not evicted to make room for its others. */
+  beginQuery(): void {
+    this.query++;
+  }
+
   hour(set: FineLevel, hour: number, version: number): CellTable {
     let id = this.setIds.get(set);
     if (id === undefined) this.setIds.set(set, (id = this.setIds.size));
@@ -49,6 +60,7 @@ export class FineHourCache {
     if (e !== undefined) {
       this.entries.delete(key);
       if (e.version === version) {
+        e.query = this.query;
         this.entries.set(key, e);
         this.counters.hits++;
         return e.table;
@@ -56,15 +68,19 @@ export class FineHourCache {
       this.bytes -= e.bytes;
     }
     const table = this.build(set.fine, hour);
-    this.entries.set(key, { version, table, bytes: table.bytes });
-    this.bytes += table.bytes;
     this.counters.builds++;
-    // Least recently used first, never the table just built (the query is about to read it).
+    // Least recently used first, never one this query used; if that is not room enough, the new
+    // table is returned without being kept.
     for (const [k, old] of this.entries) {
-      if (this.bytes <= this.bytesMax || k === key) break;
+      if (this.bytes + table.bytes <= this.bytesMax) break;
+      if (old.query === this.query) continue;
       this.entries.delete(k);
       this.bytes -= old.bytes;
       this.counters.evictions++;
+    }
+    if (this.bytes + table.bytes <= this.bytesMax) {
+      this.entries.set(key, { version, table, bytes: table.bytes, query: this.query });
+      this.bytes += table.bytes;
     }
     return table;
   }

@@ -197,11 +197,15 @@ class PointAccumulator {
  * the other metrics. Null when there are none (or minutes are hours).
  */
 function hourTablesOf(r: Rollups, set: RollupSet, q: MetricsQuery, points: number): Map<number, CellTable> | null {
-  if (r.config.granularityMs >= HOUR_MS || q.stepMs < HOUR_MS) return null;
-  const firstFine = Math.ceil(Math.max(r.horizon, q.from) / HOUR_MS), out = new Map<number, CellTable>();
+  if (r.config.granularityMs >= HOUR_MS || q.stepMs < HOUR_MS || !Number.isFinite(r.watermark)) return null;
+  // Fine cells lie in the hours from the horizon to the newest event's: no table outside them (a
+  // range reaching far past the data must not build one per empty hour).
+  const firstFine = Math.ceil(Math.max(r.horizon, q.from) / HOUR_MS), lastFine = Math.floor(r.watermark / HOUR_MS);
+  const out = new Map<number, CellTable>();
+  r.hours.beginQuery();
   for (let p = 0; p < points; p++) {
     const ps = q.from + p * q.stepMs, pe = Math.min(q.to, ps + q.stepMs);
-    for (let h = Math.max(firstFine, Math.ceil(ps / HOUR_MS)); h < Math.floor(pe / HOUR_MS); h++) {
+    for (let h = Math.max(firstFine, Math.ceil(ps / HOUR_MS)), end = Math.min(Math.floor(pe / HOUR_MS), lastFine + 1); h < end; h++) {
       const v = r.hourVersion(h), t = q.metric === "uv" ? r.hours.hour(set, h, v) : r.hours.peek(set, h, v);
       if (t !== undefined) out.set(h, t);
     }

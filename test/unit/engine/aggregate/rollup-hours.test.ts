@@ -38,15 +38,34 @@ test("the cache stays within its byte bound, dropping the least recently used ho
   const level = fineLevel(3, 2000);
   const one = new FineHourCache(MIN).hour(level, H0, 1).bytes;
   const cache = new FineHourCache(MIN, Math.floor(one * 2.5));
-  cache.hour(level, H0, 1);
-  cache.hour(level, H0 + 1, 1);
-  cache.hour(level, H0, 1); // H0 is now the most recently used
-  cache.hour(level, H0 + 2, 1); // evicts H0 + 1
+  const ask = (h: number) => { cache.beginQuery(); cache.hour(level, h, 1); }; // one query each
+  ask(H0);
+  ask(H0 + 1);
+  ask(H0); // H0 is now the most recently used
+  ask(H0 + 2); // evicts H0 + 1
   expect(cache.counters).toEqual({ hits: 1, builds: 3, evictions: 1 });
   expect(cache.byteSize).toBeLessThanOrEqual(Math.floor(one * 2.5));
-  cache.hour(level, H0, 1);
-  cache.hour(level, H0 + 1, 1);
+  ask(H0);
+  ask(H0 + 1);
   expect(cache.counters).toEqual({ hits: 2, builds: 4, evictions: 2 });
   cache.dropBefore(H0 + 2);
   expect(cache.byteSize).toBe(0);
+});
+
+test("a query needing more tables than fit keeps what fits and still hits when repeated", () => {
+  const level = fineLevel(6, 2000);
+  const one = new FineHourCache(MIN).hour(level, H0, 1).bytes;
+  const cache = new FineHourCache(MIN, Math.floor(one * 3.5)); // room for 3 of the 6 hours
+  const query = () => { cache.beginQuery(); for (let h = 0; h < 6; h++) cache.hour(level, H0 + h, 1); };
+  query();
+  expect(cache.counters).toEqual({ hits: 0, builds: 6, evictions: 0 });
+  query();
+  query();
+  // The first three hours stay and hit; the last three are built each time and not kept.
+  expect(cache.counters).toEqual({ hits: 6, builds: 12, evictions: 0 });
+  expect(cache.byteSize).toBeLessThanOrEqual(Math.floor(one * 3.5));
+  // Another query's tables make room for a new one: the least recently used go first.
+  cache.beginQuery();
+  cache.hour(level, H0 + 5, 1);
+  expect(cache.counters.evictions).toBe(1);
 });

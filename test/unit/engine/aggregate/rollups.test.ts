@@ -147,3 +147,13 @@ test("hour tables answer exactly as minute cells while events, late ones include
   expect(r.hours.counters.hits).toBeGreaterThan(0);
   expect(r.hours.counters.builds).toBeGreaterThan(new Set(events.map((e) => Math.floor((e.ts as number) / HOUR))).size);
 });
+
+test("a range reaching far past the data builds hour tables only for hours that can hold fine cells", () => {
+  const r = new Rollups(config);
+  const at = Date.UTC(2026, 11, 4, 12, 30);
+  appendAndFeed(eventsTable(), [{ ts: at, type: "page_view", user_id: "u", campaign: "c" }], [r]);
+  const from = Date.UTC(2026, 11, 4), to = from + 20_000 * HOUR; // two years and more, one point
+  const q: MetricsQuery = { metric: "uv", by: ["campaign"], filter: {}, from, to, stepMs: to - from };
+  expect(queryRollups(r, q)).toEqual(queryRollups(r, q, { hourTables: false }));
+  expect(r.hours.counters.builds).toBeLessThanOrEqual(13); // hours 00:00-12:00 of the day, at most
+});

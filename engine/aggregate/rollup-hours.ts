@@ -6,7 +6,8 @@
 //
 // Exactness: an hour table is the merge of exactly the fine cells of that hour when it was built
 // (sketch merge is lossless, sums are sums), and it is used only while the hour's version is the one
-// it was built at, so the answer equals the minute-by-minute one. Hours before the horizon have no
+// it was built at, so the answer equals the minute-by-minute one: counts and UV exactly, money sums
+// up to the last bits of a double (the additions happen in another order). Hours before the horizon have no
 // fine cells (their rows are in the coarse level): tables for them are dropped, never used.
 //
 // Bounded: at most bytesMax of tables (HLL sketches dominate: up to 16 KiB each at precision 14);
@@ -44,15 +45,15 @@ export class FineHourCache {
 
   constructor(private readonly granularityMs: number, private readonly bytesMax = HOUR_CACHE_BYTES_MAX) {}
 
-  /**
-   * The cells of hour `hour` (index: start ms / HOUR_MS) of `set`'s fine level, each keyed by the
-   * hour index and the cell's dimension ids. `version` is the hour's current version (Rollups.hourVersion).
-   */
   /** Starts a query: the tables it uses from now on are not evicted to make room for its others. */
   beginQuery(): void {
     this.query++;
   }
 
+  /**
+   * The cells of hour `hour` (index: start ms / HOUR_MS) of `set`'s fine level, each keyed by the
+   * hour index and the cell's dimension ids. `version` is the hour's current version (Rollups.hourVersion).
+   */
   hour(set: FineLevel, hour: number, version: number): CellTable {
     let id = this.setIds.get(set);
     if (id === undefined) this.setIds.set(set, (id = this.setIds.size));
@@ -88,8 +89,14 @@ export class FineHourCache {
   /** The table of `hour` if one is held at `version`, without building one. */
   peek(set: FineLevel, hour: number, version: number): CellTable | undefined {
     const id = this.setIds.get(set);
-    const e = id === undefined ? undefined : this.entries.get(`${id}:${hour}`);
-    return e !== undefined && e.version === version ? e.table : undefined;
+    const key = `${id}:${hour}`, e = id === undefined ? undefined : this.entries.get(key);
+    if (e === undefined || e.version !== version) return undefined;
+    // Used: most recent, and kept for the rest of this query.
+    e.query = this.query;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    this.counters.hits++;
+    return e.table;
   }
 
   /** Drops the tables of hours before `firstHour` (their minutes left the fine level). */

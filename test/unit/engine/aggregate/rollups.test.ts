@@ -157,3 +157,20 @@ test("a range reaching far past the data builds hour tables only for hours that 
   expect(queryRollups(r, q)).toEqual(queryRollups(r, q, { hourTables: false }));
   expect(r.hours.counters.builds).toBeLessThanOrEqual(13); // hours 00:00-12:00 of the day, at most
 });
+
+test("a checkpoint decoded over warm hour tables answers from its own cells (same and other granularity)", () => {
+  const T = Date.UTC(2026, 11, 4);
+  const feed = (r: Rollups, users: number) => appendAndFeed(eventsTable(), Array.from({ length: 600 }, (_, i) => ({ ts: T + i * 30_000, type: "page_view", user_id: `u${i % users}`, campaign: `c${i % 3}` })), [r]);
+  for (const granularityMs of [60_000, 300_000]) {
+    const r = new Rollups(DEFAULT_ROLLUP_CONFIG), other = new Rollups({ ...DEFAULT_ROLLUP_CONFIG, granularityMs });
+    feed(r, 5);
+    feed(other, 200);
+    const q: MetricsQuery = { metric: "uv", by: ["campaign"], filter: {}, from: T, to: T + 5 * HOUR, stepMs: HOUR };
+    const before = queryRollups(r, q);
+    r.decode(other.encode());
+    const after = queryRollups(r, q);
+    expect(after.series).toEqual(queryRollups(r, q, { hourTables: false }).series);
+    expect(after.series).toEqual(queryRollups(other, q, { hourTables: false }).series);
+    expect(after.series).not.toEqual(before.series);
+  }
+});

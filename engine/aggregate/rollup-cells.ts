@@ -107,6 +107,19 @@ export class CellTable {
     return this.keys[cell * (1 + this.dims) + 1 + dim]!;
   }
 
+  /**
+   * Adds cell `cell` of `from` (same dimensions), its measures and users, into this table's cell of
+   * (bucket, the same ids), created when absent; returns that cell. `ids` is scratch of dims entries.
+   * The fold of minutes into hours: the sweep's hour cells and the query's hour tables.
+   */
+  mergeFrom(from: CellTable, cell: number, bucket: number, ids: Int32Array): number {
+    for (let k = 0; k < this.dims; k++) ids[k] = from.idOf(cell, k);
+    const into = this.cellOf(bucket, ids);
+    for (let m = 0; m < this.measures.length; m++) this.measures[m]![into]! += from.measures[m]![cell]!;
+    this.sketches[into]!.merge(from.sketches[cell]!);
+    return into;
+  }
+
   /** Keeps only cells for which keep(cell) is true, in their order; returns how many were removed. */
   retain(keep: (cell: number) => boolean): number {
     const stride = 1 + this.dims;

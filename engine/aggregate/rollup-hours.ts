@@ -123,13 +123,7 @@ export class FineHourCache {
     for (let b = first; b < first + per; b++) {
       const cells = fine.byBucket.get(b);
       if (cells === undefined) continue;
-      for (let i = 0; i < cells.length; i++) {
-        const cell = cells[i]!;
-        for (let k = 0; k < ids.length; k++) ids[k] = fine.idOf(cell, k);
-        const into = out.cellOf(hour, ids);
-        for (let m = 0; m < fine.measures.length; m++) out.measures[m]![into]! += fine.measures[m]![cell]!;
-        out.sketches[into]!.merge(fine.sketches[cell]!);
-      }
+      for (let i = 0; i < cells.length; i++) out.mergeFrom(fine, cells[i]!, hour, ids);
     }
     return out;
   }

@@ -191,11 +191,7 @@ export class Rollups implements DerivedComponent {
       const { fine, coarse } = set, ids = new Int32Array(set.dims.length);
       fine.retain((cell) => {
         if (fine.bucketOf(cell) >= lastFine) return true;
-        for (let k = 0; k < ids.length; k++) ids[k] = fine.idOf(cell, k);
-        const into = coarse.cellOf(Math.floor((fine.bucketOf(cell) * g) / HOUR_MS), ids);
-        for (let m = 0; m < fine.measures.length; m++) coarse.measures[m]![into]! += fine.measures[m]![cell]!;
-        coarse.sketches[into]!.merge(fine.sketches[cell]!);
-        coarse.touch(into);
+        coarse.touch(coarse.mergeFrom(fine, cell, Math.floor((fine.bucketOf(cell) * g) / HOUR_MS), ids));
         return false;
       });
       this.counters.expiredCells += coarse.retain((cell) => coarse.bucketOf(cell) >= keepHour);

@@ -8,7 +8,7 @@
 // Rows still in memory and not yet compacted are not read: training sees the history up to the last
 // compaction (seconds to minutes behind).
 
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EngineError } from "../../engine/core/errors.ts";
@@ -18,6 +18,7 @@ import { trainModels } from "../../engine/serving/train-models.ts";
 import { DuckDb } from "../../storage/duckdb.ts";
 import { realFileSystem } from "../../storage/fs/file-system.ts";
 import { readManifest } from "../../storage/parquet/manifest.ts";
+import { replaceFileSync } from "../../storage/fs/replace-file.ts";
 import { loadConfig } from "../config.ts";
 
 const DAY_MS = 86_400_000;
@@ -63,8 +64,7 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   for (const m of [report.ctr, report.cvr]) {
     if (m === null) continue;
     const path = join(modelDir, `${m.file.name}.json`);
-    writeFileSync(`${path}.tmp`, JSON.stringify(m.file));
-    renameSync(`${path}.tmp`, path);
+    replaceFileSync(path, JSON.stringify(m.file));
     out(`wrote ${path}`);
     if (values["no-push"]) continue;
     const server = values.server ?? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;

@@ -1,4 +1,4 @@
-// Small state files (alert rules and states, API keys, served models) replaced the way the manifest
+// Small state files (alert rules and states, API keys, served and trained models) replaced the way the manifest
 // is: written to a temp file, fsynced, renamed over the old one, and the directory fsynced. Without
 // the fsyncs a power loss can leave the new name pointing at an empty file (the rename reached the
 // disk before the data), and the next start would fail to read it.

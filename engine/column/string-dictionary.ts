@@ -12,6 +12,7 @@
 // Invariants: slots holds every code exactly once; load (size / slots.length) stays <= 0.6; the heap
 // stays below DICTIONARY_BYTES_MAX (u32 offsets). Inserting never creates a JS string.
 
+import type { StringHeapBuilder } from "./string-heap.ts";
 import { EngineError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 
@@ -119,6 +120,15 @@ export class StringDictionary {
     this.cacheCodes[slot] = code;
     this.cacheStrings[slot] = s;
     return s;
+  }
+
+  /** Appends the UTF-8 bytes of `code`'s value to `out` without decoding it (compaction). */
+  appendTo(code: number, out: StringHeapBuilder): void {
+    const b0 = this.offsets[code]!, b1 = this.offsets[code + 1]!;
+    out.reserve(b1 - b0);
+    const at = out.size;
+    out.heap.set(this.heap.subarray(b0, b1), at);
+    out.close(at + b1 - b0, false);
   }
 
   /** UTF-8 length of the value of `code`, without decoding it. */

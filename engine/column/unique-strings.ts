@@ -5,7 +5,8 @@
 
 import { Encoding, UUID_UPPER, type ColumnChunk } from "./column-chunk.ts";
 import { isValid } from "./validity.ts";
-import { formatUuid, parseUuid, UUID_HAS_LOWER, UUID_HAS_UPPER } from "./uuid-text.ts";
+import type { StringHeapBuilder } from "./string-heap.ts";
+import { formatUuid, formatUuidInto, parseUuid, UUID_HAS_LOWER, UUID_HAS_UPPER } from "./uuid-text.ts";
 
 export type UniquePayload = Pick<ColumnChunk, "encoding" | "bytes" | "u32" | "flags">;
 
@@ -38,4 +39,28 @@ export function encodeUnique(heap: Uint8Array, offsets: Uint32Array, validity: U
 export function uniqueStringAt(c: ColumnChunk, d: number): string {
   if (c.encoding === Encoding.UUID16) return formatUuid(c.bytes!, d * 16, (c.flags & UUID_UPPER) !== 0);
   return utf8d.decode(c.bytes!.subarray(c.u32![d]!, c.u32![d + 1]!));
+}
+
+/** Appends the values at dense indexes [d0, d1) of a UUID16 or HEAP chunk to `out` as bytes. */
+export function appendUniqueRange(c: ColumnChunk, d0: number, d1: number, out: StringHeapBuilder): void {
+  if (c.encoding === Encoding.UUID16) {
+    out.reserve(36 * (d1 - d0));
+    const upper = (c.flags & UUID_UPPER) !== 0;
+    for (let d = d0; d < d1; d++) {
+      const at = out.size;
+      formatUuidInto(c.bytes!, d * 16, upper, out.heap, at);
+      out.close(at + 36, false);
+    }
+    return;
+  }
+  appendHeapRange(c.bytes!, c.u32!, d0, d1, out);
+}
+
+/** Appends strings [i0, i1) of a heap (string i = heap[offsets[i], offsets[i + 1])) with one copy. */
+export function appendHeapRange(heap: Uint8Array, offsets: Uint32Array, i0: number, i1: number, out: StringHeapBuilder, validity: Uint8Array | null = null, validityFirst = 0): void {
+  const b0 = offsets[i0]!, b1 = offsets[i1]!;
+  out.reserve(b1 - b0);
+  const shift = out.size - b0;
+  out.heap.set(heap.subarray(b0, b1), out.size);
+  for (let i = i0; i < i1; i++) out.close(shift + offsets[i + 1]!, validity !== null && !isValid(validity, validityFirst + i - i0));
 }

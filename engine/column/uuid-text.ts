@@ -51,3 +51,17 @@ export function formatUuid(bytes: Uint8Array, at: number, upper: boolean): strin
     h[bytes[at + 8]!]! + h[bytes[at + 9]!]! + "-" + h[bytes[at + 10]!]! + h[bytes[at + 11]!]! +
     h[bytes[at + 12]!]! + h[bytes[at + 13]!]! + h[bytes[at + 14]!]! + h[bytes[at + 15]!]!;
 }
+
+const ASCII_LOWER = /* @__PURE__ */ new TextEncoder().encode("0123456789abcdef");
+const ASCII_UPPER = /* @__PURE__ */ new TextEncoder().encode("0123456789ABCDEF");
+
+/** Writes the canonical text of bytes[at, at + 16) as 36 ASCII bytes at out[o, o + 36) (no string made). */
+export function formatUuidInto(bytes: Uint8Array, at: number, upper: boolean, out: Uint8Array, o: number): void {
+  const digits = upper ? ASCII_UPPER : ASCII_LOWER;
+  for (let j = 0; j < 16; j++) {
+    const b = bytes[at + j]!, p = o + DIGITS_AT[j]!;
+    out[p] = digits[b >> 4]!;
+    out[p + 1] = digits[b & 15]!;
+  }
+  out[o + 8] = HYPHEN; out[o + 13] = HYPHEN; out[o + 18] = HYPHEN; out[o + 23] = HYPHEN;
+}

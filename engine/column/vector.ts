@@ -3,7 +3,8 @@
 //
 //   FLOAT64, TIMESTAMP  f64          INT32  i32          BOOL  u8 (0 or 1 as appended)
 //   STRING, JSON        codes + dict (codes into the column's global dictionary)
-//   unique STRING       strings(i)   (ColumnDef.unique: no dictionary; decodes row i on demand)
+//   unique STRING       strings(i)   (ColumnDef.unique: no dictionary; decodes row i on demand), and
+//                       appendUtf8(lo, hi, out): rows [lo, hi) as bytes, no string made (compaction)
 //
 // validity: bit i (byte i >> 3, bit i & 7) set = row i of the batch holds a value; null = no nulls.
 // The value at a null row is unspecified (code 0 for strings, "" from strings(); a float may be
@@ -13,6 +14,7 @@
 
 import type { ColumnType } from "../core/types.ts";
 import type { StringDictionary } from "./string-dictionary.ts";
+import type { StringHeapBuilder } from "./string-heap.ts";
 
 export interface Vector {
   type: ColumnType;
@@ -23,8 +25,9 @@ export interface Vector {
   codes: Uint32Array | null;
   dict: StringDictionary | null;
   strings?: (i: number) => string;
+  appendUtf8?: (lo: number, hi: number, out: StringHeapBuilder) => void;
 }
 
 export function emptyVector(type: ColumnType, dict: StringDictionary | null): Vector {
-  return { type, validity: null, f64: null, i32: null, u8: null, codes: null, dict, strings: undefined };
+  return { type, validity: null, f64: null, i32: null, u8: null, codes: null, dict, strings: undefined, appendUtf8: undefined };
 }

@@ -5,13 +5,15 @@
 
 import { decodeDenseF64, decodeDenseU32 } from "../column/chunk-decode.ts";
 import { Encoding, type ColumnChunk } from "../column/column-chunk.ts";
-import { uniqueStringAt } from "../column/unique-strings.ts";
+import { appendHeapRange, appendUniqueRange, uniqueStringAt } from "../column/unique-strings.ts";
 import { bitmapBytes, countValidFrom, rankAt } from "../column/validity.ts";
 import type { ColumnReader, Out } from "./column-reader.ts";
+import type { StringHeapBuilder } from "../column/string-heap.ts";
 import type { TailColumn } from "./tail-column.ts";
 
 const utf8d = new TextDecoder();
 const nothing = () => "";
+const allNull = (lo: number, hi: number, out: StringHeapBuilder) => { for (let i = lo; i < hi; i++) out.close(out.size, true); };
 
 export function loadRaw(r: ColumnReader, raw: TailColumn, start: number, n: number): void {
   const v = r.vector, end = start + n;
@@ -24,6 +26,8 @@ export function loadRaw(r: ColumnReader, raw: TailColumn, start: number, n: numb
     // Captures this heap: a later append may replace raw.heap, but never changes bytes already written.
     const heap = raw.heap!, offsets = raw.offsets!;
     v.strings = (i) => utf8d.decode(heap.subarray(offsets[start + i]!, offsets[start + i + 1]!));
+    const validity = v.validity;
+    v.appendUtf8 = (lo, hi, out) => appendHeapRange(heap, offsets, start + lo, start + hi, out, validity, lo);
   }
 }
 
@@ -72,9 +76,11 @@ export function loadUnique(r: ColumnReader, chunk: ColumnChunk, start: number, n
   if (chunk.encoding === Encoding.ALL_NULL) {
     v.validity = r.zeros.subarray(0, bitmapBytes(n));
     v.strings = nothing;
+    v.appendUtf8 = allNull;
   } else if (validity === null) {
     v.validity = null;
     v.strings = (i) => uniqueStringAt(chunk, start + i);
+    v.appendUtf8 = (lo, hi, out) => appendUniqueRange(chunk, start + lo, start + hi, out);
   } else {
     v.validity = validity.subarray(start >> 3, bitmapBytes(start + n));
     const index = r.denseIndex!;
@@ -84,6 +90,16 @@ export function loadUnique(r: ColumnReader, chunk: ColumnChunk, start: number, n
       index[i] = (validity[row >> 3]! & (1 << (row & 7))) !== 0 ? d++ : -1;
     }
     v.strings = (i) => (index[i]! < 0 ? "" : uniqueStringAt(chunk, index[i]!));
+    // Nulls hold no dense value: each run of valid rows is one dense range.
+    v.appendUtf8 = (lo, hi, out) => {
+      for (let i = lo; i < hi;) {
+        if (index[i]! < 0) { out.close(out.size, true); i++; continue; }
+        let j = i + 1;
+        while (j < hi && index[j]! >= 0) j++;
+        appendUniqueRange(chunk, index[i]!, index[i]! + (j - i), out);
+        i = j;
+      }
+    };
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { EngineError } from "../../engine/core/errors.ts";
 import type { EncodeJob, EncodeReply } from "./parquet-worker.ts";
-import { packRows, type PartRows } from "./part-rows.ts";
+import { transferList, type PartRows } from "./part-rows.ts";
 import { encodeParts, type PartFile } from "./rows-to-parquet.ts";
 
 export type Encode = (rows: PartRows) => Promise<PartFile[]>;
@@ -24,15 +24,11 @@ export class ParquetEncoder {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (p: PartFile[]) => void; reject: (e: Error) => void }>();
 
-  readonly encode: Encode = async (rows) => {
-    // A column at a time between requests: packing 65,536 rows' strings takes tens of ms in all.
-    const { packed, transfer } = await packRows(rows, () => new Promise<void>((r) => setImmediate(r)));
-    return new Promise<PartFile[]>((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      this.started().postMessage({ id, rows: packed } satisfies EncodeJob, transfer);
-    });
-  };
+  readonly encode: Encode = (rows) => new Promise<PartFile[]>((resolve, reject) => {
+    const id = this.nextId++;
+    this.pending.set(id, { resolve, reject });
+    this.started().postMessage({ id, rows } satisfies EncodeJob, transferList(rows));
+  });
 
   private started(): Worker {
     if (this.worker) return this.worker;

@@ -2,10 +2,10 @@
 // thread that serves requests only pulls rows out of the store and writes the bytes it gets back.
 
 import { lowerThisThread } from "../../engine/core/thread-priority.ts";
-import { unpackRows, type PackedPartRows } from "./part-rows.ts";
+import type { PartRows } from "./part-rows.ts";
 import { encodeParts, type PartFile } from "./rows-to-parquet.ts";
 
-export interface EncodeJob { id: number; rows: PackedPartRows }
+export interface EncodeJob { id: number; rows: PartRows }
 export type EncodeReply = { id: number; ok: true; parts: PartFile[] } | { id: number; ok: false; message: string };
 
 declare const self: Worker;
@@ -16,7 +16,7 @@ lowerThisThread();
 self.onmessage = (ev: MessageEvent<EncodeJob>) => {
   const { id, rows } = ev.data;
   try {
-    const parts = encodeParts(unpackRows(rows));
+    const parts = encodeParts(rows);
     self.postMessage({ id, ok: true, parts } satisfies EncodeReply, parts.map((p) => p.bytes.buffer as ArrayBuffer));
   } catch (e) {
     self.postMessage({ id, ok: false, message: (e as Error).message } satisfies EncodeReply);

@@ -11,6 +11,7 @@
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { ColumnType } from "../../engine/core/types.ts";
 import type { Table } from "../../engine/store/table.ts";
+import { packedStringAt, unpackStrings } from "../../engine/column/string-heap.ts";
 import { extractRows, type PartColumn, type PartRows } from "./part-rows.ts";
 
 const HOUR_MS = 3_600_000;
@@ -36,12 +37,13 @@ export function partitionOf(timeMs: number): string {
   return `date=${d.slice(0, 10)}/hour=${d.slice(11, 13)}`;
 }
 
-function cellOf(c: PartColumn, r: number): Cell {
+/** Row r of column c; `dict` is c's dictionary decoded once (dictionary columns). */
+function cellOf(c: PartColumn, dict: (string | null)[] | null, r: number): Cell {
   switch (c.kind) {
     case "f64": case "i32": return c.valid[r] ? c.values[r]! : null;
     case "bool": return c.valid[r] ? c.values[r] !== 0 : null;
-    case "dict": return c.codes[r]! < 0 ? null : c.dict[c.codes[r]!]!;
-    case "strings": return c.values[r]!;
+    case "dict": return c.codes[r]! < 0 ? null : dict![c.codes[r]!]!;
+    case "strings": return packedStringAt(c.values, r);
   }
 }
 
@@ -49,6 +51,7 @@ function cellOf(c: PartColumn, r: number): Cell {
 export function encodeParts(rows: PartRows): PartFile[] {
   const { schema, columns } = rows;
   const time = columns[schema.columns.findIndex((c) => c.name === schema.timeColumn)]! as Extract<PartColumn, { kind: "f64" }>;
+  const dicts = columns.map((c) => (c.kind === "dict" ? unpackStrings(c.dict) : null));
   const parts = new Map<number, { rows: number[]; min: number; max: number }>();
   for (let r = 0; r < rows.rowCount; r++) {
     const t = time.valid[r] ? time.values[r]! : 0;
@@ -70,7 +73,7 @@ export function encodeParts(rows: PartRows): PartFile[] {
       createdBy: "caracal",
       rowGroupSize: 65_536,
       columnData: schema.columns.map((def, c) => ({
-        name: def.name, data: p.rows.map((r) => cellOf(columns[c]!, r)), type: PARQUET_TYPE[def.type] as "STRING",
+        name: def.name, data: p.rows.map((r) => cellOf(columns[c]!, dicts[c]!, r)), type: PARQUET_TYPE[def.type] as "STRING",
       })),
     })),
   }));

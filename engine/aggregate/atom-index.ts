@@ -5,9 +5,12 @@
 //
 // on the same event, so "clicked campaign X" is exact (not "clicked something" AND "saw X somewhere").
 //
-// Per atom the index also keeps `all` (the union of its retained days, rebuilt lazily after days
-// expire) and any number of windows (the union of its last N days, N chosen by audience rules),
-// which are kept up to date on ingest and rebuilt when the day rolls over.
+// Per atom the index also keeps `all` (the union of its retained days) once something has read it
+// (a rule leaf without a window, a set-algebra operand): built at the first read, kept up to date on
+// ingest from then on, rebuilt at the next read after days expire. An atom nobody reads costs only
+// its day bitmaps (keeping every `all` current was a third of the index's ingest time). Any number
+// of windows (the union of its last N days, N chosen by audience rules) are kept up to date on
+// ingest and rebuilt when the day rolls over.
 //
 // Time. A row's day is floor(ts / 86 400 000) (UTC). The current day is the newest day of any
 // indexed row, never the wall clock: state is a pure function of the rows fed, so replaying the log
@@ -107,7 +110,7 @@ export interface Atom {
   /** Day -> slot number of its bitmap. */
   readonly days: Map<number, number>;
   all: Bitmap;
-  /** Days were dropped since `all` was built: rebuild before reading. */
+  /** `all` is not kept (never read, or days were dropped since it was built): build before reading. */
   allStale: boolean;
   readonly windows: Window[];
 }
@@ -356,7 +359,7 @@ export class AtomIndex {
     const key = atomKey(ref);
     assert(!this.byKey.has(key), `atom ${key} created twice`);
     const windows = [...(this.windowsByKey.get(key)?.values() ?? [])];
-    const atom: Atom = { id, kind, ref, key, days: new Map(), all: Bitmap.empty(), allStale: false, windows };
+    const atom: Atom = { id, kind, ref, key, days: new Map(), all: Bitmap.empty(), allStale: true, windows };
     this.atoms.push(atom);
     this.byKey.set(key, atom);
     if (kind === AtomKind.TYPE) this.typeAtom = setGrow(this.typeAtom, a, id);
@@ -404,7 +407,8 @@ export class AtomIndex {
         this.slotBitmap[slot] = null;
         this.freeSlots.push(slot);
         atom.days.delete(day);
-        atom.allStale = true;
+        // Stale until read again: not kept meanwhile, so its memory goes now.
+        if (!atom.allStale) (atom.allStale = true), (atom.all = Bitmap.empty());
         this.lastDay[atom.id] = NO_DAY;
       }
     }

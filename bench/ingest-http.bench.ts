@@ -15,10 +15,12 @@
 // configuration), `none`, or a comma list of rollups, profiles, recommendations, social, funnels,
 // audiences; --funnels FILE replaces the default funnels (bench/five-funnels.json: the five of the
 // funnels bench). --compare-derived runs NDJSON with none and then with --derived, and prints the
-// ratio (the aggregates issue's target, >= 0.7x, is for rollups,audiences,funnels with five funnels).
+// ratio (the aggregates issue's target, >= 0.7x, is for rollups,audiences,funnels with five funnels);
+// --repeat N runs N such pairs back to back and prints every ratio and their median: on two shared
+// cores one pair's ratio moves by +-0.07 from run to run, so a single pair decides nothing.
 //
 //   bun bench/ingest-http.bench.ts [--seconds 10] [--concurrency 8] [--workers W] [--fsync P] [--seed 7]
-//                                  [--formats ndjson,msgpack] [--derived all|none|LIST] [--funnels FILE] [--compare-derived]
+//                                  [--formats ndjson,msgpack] [--derived all|none|LIST] [--funnels FILE] [--compare-derived [--repeat N]]
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     derived: { type: "string", default: "all" },
     funnels: { type: "string" },
     "compare-derived": { type: "boolean", default: false },
+    repeat: { type: "string", default: "1" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -125,8 +128,10 @@ try {
   };
   console.log(`ingest-http: ${values.bodies} distinct ${BATCH}-event bodies in turn, ${CONCURRENCY} connections, ${SECONDS} s per format after a 3 s warm-up, ` +
     `fsync ${values.fsync}, workers ${values.workers ?? "default"}, client ${hasWrk ? "wrk" : "Bun fetch (competes for the CPU; install wrk)"}`);
+  const pairs = Number(values.repeat);
+  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--repeat: a whole number >= 1, not ${values.repeat}`);
   const runs: { format: "ndjson" | "msgpack"; derived: string }[] = values["compare-derived"]
-    ? [{ format: "ndjson", derived: "none" }, { format: "ndjson", derived: values.derived! }]
+    ? Array.from({ length: pairs }, () => [{ format: "ndjson" as const, derived: "none" }, { format: "ndjson" as const, derived: values.derived! }]).flat()
     : values.formats!.split(",").map((f) => {
       if (f !== "ndjson" && f !== "msgpack") throw new Error(`--formats: ndjson or msgpack, not ${f}`);
       return { format: f, derived: values.derived! };
@@ -154,7 +159,10 @@ try {
     );
   }
   if (values["compare-derived"]) {
-    console.log(`derived state (${values.derived}${values.funnels ? `, funnels of ${values.funnels}` : ""}) on vs off: ${(rates[1]! / rates[0]!).toFixed(2)}x (target >= 0.7x)`);
+    const ratios = Array.from({ length: pairs }, (_, i) => rates[2 * i + 1]! / rates[2 * i]!);
+    const median = ratios.slice().sort((a, b) => a - b)[(pairs - 1) >> 1]!;
+    console.log(`derived state (${values.derived}${values.funnels ? `, funnels of ${values.funnels}` : ""}) on vs off: ` +
+      (pairs === 1 ? `${median.toFixed(2)}x` : `median ${median.toFixed(2)}x of ${pairs} pairs (${ratios.map((r) => r.toFixed(2)).join(", ")})`) + " (target >= 0.7x)");
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -45,6 +45,15 @@ const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
 
 /** Longest stretch of derived-state feeding before the event loop serves requests again. */
 const DERIVED_SLICE_MS = 0.5;
+/**
+ * The same while more than DERIVED_BACKLOG_ROWS rows wait (ingest outpaces the feed): longer
+ * stretches keep the components' state in cache between requests. Measured in process with a cache
+ * flush between stretches, as the serving thread's other work does: 1.8 us/event for rollups,
+ * audiences and 5 funnels at 256 rows per stretch, 1.1 at 2048, 0.94 with no flush. At a steady
+ * 50k events/s the backlog stays under one batch, so lookups keep the 0.5 ms bound.
+ */
+const DERIVED_SLICE_BACKLOG_MS = 2;
+const DERIVED_BACKLOG_ROWS = 2048;
 
 /** Fewest ms between two derived-state checkpoints (each encodes all of it). */
 const DERIVED_CHECKPOINT_INTERVAL_MS = 300_000;
@@ -124,7 +133,7 @@ export async function startCaracal(config: Config): Promise<Running> {
     const queue = new DerivedQueue(derived, catalog);
     let pumping = false;
     const pump = () => {
-      if (queue.pump(DERIVED_SLICE_MS)) setImmediate(pump);
+      if (queue.pump(queue.backlogRows() > DERIVED_BACKLOG_ROWS ? DERIVED_SLICE_BACKLOG_MS : DERIVED_SLICE_MS)) setImmediate(pump);
       else pumping = false;
     };
     const schedule = () => { if (!pumping) { pumping = true; setImmediate(pump); } };

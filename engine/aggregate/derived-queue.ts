@@ -29,6 +29,15 @@ export class DerivedQueue {
     return this.entries.length - this.head;
   }
 
+  /** Rows applied to the store and queued here that derived state does not reflect yet. */
+  backlogRows(): number {
+    for (let i = this.entries.length - 1; i >= this.head; i--) {
+      const targets = this.entries[i]!.targets;
+      if (targets !== null) return this.state.rowsBehind(targets);
+    }
+    return 0;
+  }
+
   /** The record at `lsn` was applied to the store: its rows are the tables' rows up to now. */
   rows(lsn: number): void {
     const targets = new Map<string, number>();

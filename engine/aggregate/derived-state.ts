@@ -109,6 +109,13 @@ export class DerivedState {
     return out;
   }
 
+  /** Rows up to `targets` (row counts per table) that some component has still to consume. */
+  rowsBehind(targets: ReadonlyMap<string, number>): number {
+    let n = 0;
+    for (const [table, rows] of targets) if (this.routes.has(table)) n += Math.max(0, rows - this.coveredRows(table));
+    return n;
+  }
+
   private coveredOf(component: string, table: string): number {
     return this.covered.get(component)!.get(table) ?? 0;
   }

@@ -49,3 +49,23 @@ test("a generous budget feeds everything queued in one pump", () => {
   for (let i = 0; i < 5; i++) { append(catalog, 300); q.rows(i); }
   expect([q.pump(1000), l.log.length]).toEqual([false, 1500]);
 });
+
+test("the backlog counts rows queued that some component has not consumed, across controls, and only tables it reads", () => {
+  const catalog = new Catalog();
+  catalog.create(EVENTS_SCHEMA, { segmentRows: 1024 });
+  catalog.create({ ...EVENTS_SCHEMA, name: "other" }, { segmentRows: 1024 });
+  const fast = logger(), slow = { ...logger(), name: "slow" };
+  const q = new DerivedQueue(new DerivedState([fast, slow]), catalog);
+  expect(q.backlogRows()).toBe(0);
+  append(catalog, 700); q.rows(0);
+  catalog.get("other")!.appendBatch(decodeBatch(plainEventsBatch([{ ts: 1.7e12, type: "t" }])), null);
+  q.control(1, "log", "a", "A");
+  append(catalog, 300); q.rows(2);
+  q.control(3, "log", "a", "B");
+  const seen: number[] = [q.backlogRows()];
+  q.pump(0); // one slice of one component: the other still has every row to go
+  seen.push(q.backlogRows());
+  while (q.pump(0));
+  seen.push(q.backlogRows());
+  expect(seen).toEqual([1000, 1000, 0]);
+});

@@ -56,7 +56,7 @@ export class FunnelState {
     this.matcher = new StepMatcher(conditions, def.steps.map((s) => s.where));
     // users.extra[slot * steps + k]: the subject's best ttc for step k (Infinity: not reached; step 0: 0).
     this.users = new SequenceUsers({
-      by: def.by, maxUsers: def.maxUsers, stride: this.shape.stride, extraPerSlot: n, extraInit: Infinity, onFree: () => {},
+      by: def.by, maxUsers: def.maxUsers, stride: this.shape.stride, maxEntries: def.maxEventsPerUser + 1, extraPerSlot: n, extraInit: Infinity, onFree: () => {},
     });
     this.reached = new Float64Array(n);
     this.sketches = def.steps.map(() => new RelativeSketch(def.windowMs));

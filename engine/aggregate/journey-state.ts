@@ -90,7 +90,7 @@ export class JourneyState {
     this.matcher = new StepMatcher(conditions, [...def.steps.map((s) => s.where), def.absent]);
     // users.extra[slot]: the deadline the timer heap holds for the subject (Infinity: none).
     this.users = new SequenceUsers({
-      by: def.by, maxUsers: def.maxUsers, stride: this.shape.stride, extraPerSlot: 1, extraInit: Infinity,
+      by: def.by, maxUsers: def.maxUsers, stride: this.shape.stride, maxEntries: def.maxEventsPerUser + 1, extraPerSlot: 1, extraInit: Infinity,
       onFree: (slot, evicted) => this.freed(slot, evicted),
     });
   }

@@ -17,6 +17,7 @@
 //   oldest eighth of the cap goes (counted by the owner): the other place results may go inexact.
 //
 // Slot arrays grow by doubling up to maxUsers and never shrink; freed slots are reused (LIFO).
+// History arrays come in classes of 4, 8, 16... entries, the last class cut to maxEntries.
 
 import type { Vector } from "../column/vector.ts";
 import { assert } from "../core/assert.ts";
@@ -50,6 +51,12 @@ export interface UsersOptions {
   readonly maxUsers: number;
   /** Entry stride of the histories (sequence-history.ts). */
   readonly stride: number;
+  /**
+   * Entries a history holds at most between an insert and the cap check that follows it (the
+   * owner's events-per-user cap + 1): no history array is allocated larger, so a subject at the
+   * cap does not sit in the next power of two (256 + 1 entries took 512).
+   */
+  readonly maxEntries: number;
   /** f64 values per slot the owner keeps in `extra`, set to extraInit on admission. */
   readonly extraPerSlot: number;
   readonly extraInit: number;
@@ -153,7 +160,8 @@ export class SequenceUsers {
     if (h && h.length >= entries * this.o.stride) return h;
     let cls = 0;
     while (MIN_ENTRIES << cls < entries) cls++;
-    const next = this.fromPool(cls);
+    // Past maxEntries only when decoding a history kept under a larger cap: exact size, no pool.
+    const next = entries > this.o.maxEntries ? new Float64Array(entries * this.o.stride) : this.fromPool(cls);
     if (h) {
       // A loop, not set(subarray()): most histories are short, and a view is an allocation.
       const n = this.count[slot]! * this.o.stride;
@@ -167,7 +175,7 @@ export class SequenceUsers {
 
   private fromPool(cls: number): Float64Array {
     const free = this.pool[cls];
-    if (free === undefined || free.length === 0) return new Float64Array((MIN_ENTRIES << cls) * this.o.stride);
+    if (free === undefined || free.length === 0) return new Float64Array(Math.min(MIN_ENTRIES << cls, this.o.maxEntries) * this.o.stride);
     const a = free.pop()!;
     this.poolBytes -= a.byteLength;
     return a;

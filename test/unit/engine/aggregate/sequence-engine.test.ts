@@ -205,15 +205,17 @@ describe("state bounds", () => {
     ]);
   });
 
-  test("a history drops its expired prefix once it is a quarter of the history", () => {
+  test("a history drops its expired prefix, checked at every eighth entry, once it is a quarter of the history", () => {
     const engine = new SequenceEngine([funnel({})]);
     const table = eventsTable();
     const retained = Array.from({ length: 20 }, (_, minute) => {
       appendAndFeed(table, [ev("u1", "a", minute)], [engine]);
       return engine.metrics().definitions[0]!.stateEvents;
     });
-    // At minute t the horizon is t - 1 - 10 (watermark before the row, window 10, lateness 0).
-    expect(retained).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15, 12]);
+    // At minute t the horizon is t - 1 - 10 (watermark before the row, window 10, lateness 0). The
+    // prefix is looked at when 8 or 16 entries are held: at 8 (minute 8) nothing has expired; at 16
+    // (minute 16) minutes 0-4 have, 5 >= 16 / 4, so they go before minute 16 goes in.
+    expect(retained).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 12, 13, 14, 15]);
   });
 
   test("max_events_per_user drops the oldest ceil(max / 8) live events at once", () => {

@@ -56,8 +56,36 @@ function pickSet(r: Rollups, q: MetricsQuery): RollupSet {
   return best;
 }
 
+/**
+ * An answer before it takes a shape: series keys in answer order and a value per (series, point),
+ * read on demand. The HTTP route writes it as JSON bytes from here (metrics-json.ts) without the
+ * 6,000 [time, value] pairs a last-hour-by-campaign answer would otherwise allocate.
+ */
+export interface RollupSeries {
+  readonly table: string;
+  readonly cellsRead: number;
+  readonly from: number;
+  readonly stepMs: number;
+  readonly points: number;
+  /** Per series, in answer order: its key (dimension -> value, null for a null value). */
+  readonly keys: Record<string, string | null>[];
+  /** Value of point p of the series keys[i]; null where a ratio's denominator is 0. */
+  value(i: number, p: number): number | null;
+}
+
 /** `hourTables: false` reads minute cells only (the reference the hour tables are tested against). */
 export function queryRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?: boolean } = {}): MetricsAnswer {
+  const a = evaluateRollups(r, q, opts);
+  const series: MetricsSeries[] = a.keys.map((key, i) => {
+    const pts = new Array<[number, number | null]>(a.points);
+    for (let p = 0; p < a.points; p++) pts[p] = [a.from + p * a.stepMs, a.value(i, p)];
+    return { key, points: pts };
+  });
+  return { table: a.table, cellsRead: a.cellsRead, series };
+}
+
+/** The answer to `q` as keys and values (queryRollups gives it the shape of MetricsAnswer). */
+export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?: boolean } = {}): RollupSeries {
   if (!(q.to > q.from)) throw new EngineError("bad_argument", `to (${q.to}) must be after from (${q.from})`);
   const g = r.config.granularityMs;
   if (!(q.stepMs >= g) || q.stepMs % g !== 0) throw new EngineError("bad_argument", `step must be a multiple of the rollup granularity, ${g} ms`);
@@ -68,7 +96,7 @@ export function queryRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?: b
   const filterIdx: [number, number][] = [];
   for (const [d, v] of Object.entries(q.filter)) {
     const id = r.dimIds.get(d)!.find(v);
-    if (id < 0) return { table: rollupTableName(set.dims), cellsRead: 0, series: [] };
+    if (id < 0) return { table: rollupTableName(set.dims), cellsRead: 0, from: q.from, stepMs: q.stepMs, points, keys: [], value: () => null };
     filterIdx.push([set.dims.indexOf(d), id]);
   }
   // Each cell is folded into its (series, point) slot as it is visited: sums into typed accumulators,
@@ -119,21 +147,20 @@ export function queryRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?: b
   gather(set.fine, 0, g);
   gather(set.coarse, 1, HOUR_MS);
   if (tables !== null) for (const [h, t] of tables) { const cells = t.byBucket.get(h); if (cells) visit(t, 2, HOUR_MS, h, cells); }
-  const series: MetricsSeries[] = seriesKeys.map((ids, s) => {
-    const pts = new Array<[number, number | null]>(points);
-    for (let p = 0; p < points; p++) pts[p] = [q.from + p * q.stepMs, acc.value(s * points + p)];
-    return { key: Object.fromEntries(q.by.map((d, i) => [d, ids[i]! < 0 ? null : r.dimIds.get(d)!.value(ids[i]!)])), points: pts };
-  });
+  const keyed = seriesKeys.map((ids, s) => ({ s, key: Object.fromEntries(q.by.map((d, i) => [d, ids[i]! < 0 ? null : r.dimIds.get(d)!.value(ids[i]!)])) as Record<string, string | null> }));
   // By key (null first, then by value, dimension by dimension): the same answer whatever order the
   // cells were visited in.
-  series.sort((a, b) => {
+  keyed.sort((a, b) => {
     for (const d of q.by) {
       const x = a.key[d]!, y = b.key[d]!;
       if (x !== y) return x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
     }
     return 0;
   });
-  return { table: rollupTableName(set.dims), cellsRead, series };
+  return {
+    table: rollupTableName(set.dims), cellsRead, from: q.from, stepMs: q.stepMs, points, keys: keyed.map((k) => k.key),
+    value: (i, p) => acc.value(keyed[i]!.s * points + p),
+  };
 }
 
 /** The measures a metric adds up: one (a sum), two (a ratio: numerator, denominator), or none (uv). */

@@ -8,9 +8,10 @@
 // after a dimension filters on its value.
 
 import { EngineError } from "../../engine/core/errors.ts";
-import { METRICS, queryRollups, type Metric } from "../../engine/aggregate/rollup-query.ts";
+import { evaluateRollups, METRICS, type Metric } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
-import { errorResponse, jsonResponse } from "../errors.ts";
+import { errorResponse } from "../errors.ts";
+import { metricsJsonBody } from "./metrics-json.ts";
 
 export interface MetricsRouteContext {
   rollups: Rollups;
@@ -52,12 +53,12 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     // Whole buckets: from rounds down and to rounds up to the granularity.
     const to = Math.ceil((p.has("to") ? parseTime(p.get("to")!, "to") : Date.now()) / g) * g;
     const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / g) * g;
-    const answer = queryRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
-    return jsonResponse({
-      metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs,
-      series: answer.series,
-      stats: { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table },
-    });
+    const answer = evaluateRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
+    const body = metricsJsonBody(
+      { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs }, answer,
+      { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table },
+    );
+    return new Response(body, { headers: { "content-type": "application/json" } });
   } catch (e) {
     return errorResponse(e);
   }

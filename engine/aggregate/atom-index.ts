@@ -265,7 +265,7 @@ export class AtomIndex {
     for (const b of this.slotBitmap) if (b !== null) (dayBitmaps++, (bytes += b.byteSize));
     for (const atom of this.atoms) {
       bitmaps++;
-      bytes += atom.all.byteSize;
+      bytes += atom.all.byteSize; // an empty placeholder until read
       for (const w of atom.windows) (bitmaps++, (bytes += w.bitmap.byteSize));
     }
     return { bitmaps: bitmaps + dayBitmaps, dayBitmaps, bytes };

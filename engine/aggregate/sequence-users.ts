@@ -160,7 +160,8 @@ export class SequenceUsers {
     if (h && h.length >= entries * this.o.stride) return h;
     let cls = 0;
     while (MIN_ENTRIES << cls < entries) cls++;
-    // Past maxEntries only when decoding a history kept under a larger cap: exact size, no pool.
+    // Never past maxEntries today (overCap keeps counts within it; decode rejects longer
+    // histories): exact size and no pool if a caller ever asks, rather than a too-short array.
     const next = entries > this.o.maxEntries ? new Float64Array(entries * this.o.stride) : this.fromPool(cls);
     if (h) {
       // A loop, not set(subarray()): most histories are short, and a view is an allocation.

@@ -9,6 +9,7 @@ import { ColumnType, isStringType, type TableSchema } from "../../engine/core/ty
 import type { Table, Vector } from "../../engine/store/table.ts";
 import { StringHeapBuilder, type PackedStrings } from "../../engine/column/string-heap.ts";
 import { isValid } from "../../engine/column/validity.ts";
+import { assert } from "../../engine/core/assert.ts";
 
 export type PartColumn =
   | { kind: "f64"; values: Float64Array; valid: Uint8Array }
@@ -119,17 +120,22 @@ function extractor(table: Table, from: number, to: number) {
   const schema = table.schema, n = to - from;
   const names = schema.columns.map((c) => c.name);
   const columns = schema.columns.map((c) => newBuilder(c.type, !!c.unique, n));
+  let taken = 0;
   /** Copies the batch's rows in [from, to), a column at a time; true once `to` is reached. */
   const take = (batch: { firstRow: number; rowCount: number; vectors: readonly Vector[] }): boolean => {
     const lo = Math.max(0, from - batch.firstRow), hi = Math.min(batch.rowCount, to - batch.firstRow);
     const r0 = batch.firstRow + lo - from;
+    assert(hi <= lo || r0 === taken, `rows extracted out of order at row ${batch.firstRow + lo}`);
     if (hi > lo) for (let c = 0; c < columns.length; c++) takeColumn(batch.vectors[c]!, columns[c]!, lo, hi, r0);
+    if (hi > lo) taken += hi - lo;
     return batch.firstRow + batch.rowCount >= to;
   };
-  const result = (): PartRows => ({
-    schema, rowCount: n,
-    columns: columns.map((b): PartColumn => b.kind === "dict" ? { kind: "dict", codes: b.codes, dict: b.dict.finish() } : b.kind === "strings" ? { kind: "strings", values: b.heap.finish() } : b),
-  });
+  // Unique strings are appended in row order: a short scan would shift them against the other columns.
+  const result = (): PartRows => {
+    assert(taken === n, `extracted ${taken} of rows [${from}, ${to})`);
+    const out = columns.map((b): PartColumn => b.kind === "dict" ? { kind: "dict", codes: b.codes, dict: b.dict.finish() } : b.kind === "strings" ? { kind: "strings", values: b.heap.finish() } : b);
+    return { schema, rowCount: n, columns: out };
+  };
   return { names, take, result };
 }
 

@@ -47,10 +47,11 @@ const DEDUP_SNAPSHOT_INTERVAL_MS = 60_000;
 const DERIVED_SLICE_MS = 0.5;
 /**
  * The same while more than DERIVED_BACKLOG_ROWS rows wait (ingest outpaces the feed): longer
- * stretches keep the components' state in cache between requests. Measured in process with a cache
- * flush between stretches, as the serving thread's other work does: 1.8 us/event for rollups,
- * audiences and 5 funnels at 256 rows per stretch, 1.1 at 2048, 0.94 with no flush. At a steady
- * 50k events/s the backlog stays under one batch, so lookups keep the 0.5 ms bound.
+ * stretches keep the components' state in cache between requests. bench/derived-feed.bench.ts,
+ * rollups + audiences + 5 funnels with the caches flushed between stretches as the serving thread's
+ * other work flushes them: 1.55-1.8 us/event at 256 rows per stretch, 0.96-1.1 at 2048, 0.94-1.12
+ * never flushed. At a steady 50k events/s the backlog stays under one batch, so lookups keep the
+ * 0.5 ms bound.
  */
 const DERIVED_SLICE_BACKLOG_MS = 2;
 const DERIVED_BACKLOG_ROWS = 2048;

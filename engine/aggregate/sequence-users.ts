@@ -160,9 +160,9 @@ export class SequenceUsers {
     if (h && h.length >= entries * this.o.stride) return h;
     let cls = 0;
     while (MIN_ENTRIES << cls < entries) cls++;
-    // Never past maxEntries today (overCap keeps counts within it; decode rejects longer
-    // histories): exact size and no pool if a caller ever asks, rather than a too-short array.
-    const next = entries > this.o.maxEntries ? new Float64Array(entries * this.o.stride) : this.fromPool(cls);
+    // overCap keeps counts within maxEntries and decode rejects longer histories.
+    assert(entries <= this.o.maxEntries, `a history of ${entries} entries, over ${this.o.maxEntries}`);
+    const next = this.fromPool(cls);
     if (h) {
       // A loop, not set(subarray()): most histories are short, and a view is an allocation.
       const n = this.count[slot]! * this.o.stride;

@@ -10,6 +10,7 @@ import type { Table, Vector } from "../../engine/store/table.ts";
 import { StringHeapBuilder, type PackedStrings } from "../../engine/column/string-heap.ts";
 import { isValid } from "../../engine/column/validity.ts";
 import { assert } from "../../engine/core/assert.ts";
+import { CodeSlotMap } from "../../engine/aggregate/code-slot-map.ts";
 
 export type PartColumn =
   | { kind: "f64"; values: Float64Array; valid: Uint8Array }
@@ -58,62 +59,15 @@ type Builder =
   | { kind: "f64"; values: Float64Array; valid: Uint8Array }
   | { kind: "i32"; values: Int32Array; valid: Uint8Array }
   | { kind: "bool"; values: Uint8Array; valid: Uint8Array }
-  | { kind: "dict"; codes: Int32Array; dict: StringHeapBuilder; local: LocalCodes }
+  /** local: global code -> local code (the part's dictionary is sized by the codes it uses, not the global one). */
+  | { kind: "dict"; codes: Int32Array; dict: StringHeapBuilder; local: CodeSlotMap }
   | { kind: "strings"; heap: StringHeapBuilder };
 
 function newBuilder(type: ColumnType, unique: boolean, n: number): Builder {
-  if (isStringType(type)) return unique ? { kind: "strings", heap: new StringHeapBuilder(n) } : { kind: "dict", codes: new Int32Array(n), dict: new StringHeapBuilder(64, 1024), local: new LocalCodes() };
+  if (isStringType(type)) return unique ? { kind: "strings", heap: new StringHeapBuilder(n) } : { kind: "dict", codes: new Int32Array(n), dict: new StringHeapBuilder(64, 1024), local: new CodeSlotMap() };
   if (type === ColumnType.INT32) return { kind: "i32", values: new Int32Array(n), valid: new Uint8Array(n) };
   if (type === ColumnType.BOOL) return { kind: "bool", values: new Uint8Array(n), valid: new Uint8Array(n) };
   return { kind: "f64", values: new Float64Array(n), valid: new Uint8Array(n) };
-}
-
-/**
- * A column's global codes -> codes into the part's small dictionary, in order of first use. Open
- * addressing on typed arrays, sized by the distinct codes seen (not the global dictionary, which may
- * hold millions of user ids): a Map here cost ~20 ns a cell, 24 string columns a row.
- */
-class LocalCodes {
-  private keys = new Int32Array(256).fill(-1);
-  private vals = new Int32Array(256);
-  private shift = 24;
-  size = 0;
-
-  /** The local code of `code`, or -1 when new (then `add` it). */
-  find(code: number): number {
-    const mask = this.keys.length - 1;
-    for (let h = Math.imul(code, 0x9e3779b1) >>> this.shift; ; h = (h + 1) & mask) {
-      const k = this.keys[h]!;
-      if (k === code) return this.vals[h]!;
-      if (k === -1) return -1;
-    }
-  }
-
-  /** Gives `code` (absent) the next local code and returns it. */
-  add(code: number): number {
-    if (2 * (this.size + 1) > this.keys.length) this.grow();
-    const mask = this.keys.length - 1;
-    let h = Math.imul(code, 0x9e3779b1) >>> this.shift;
-    while (this.keys[h] !== -1) h = (h + 1) & mask;
-    this.keys[h] = code;
-    this.vals[h] = this.size;
-    return this.size++;
-  }
-
-  private grow(): void {
-    const keys = this.keys, vals = this.vals;
-    this.keys = new Int32Array(keys.length * 2).fill(-1);
-    this.vals = new Int32Array(keys.length * 2);
-    this.shift--;
-    const mask = this.keys.length - 1;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === -1) continue;
-      let h = Math.imul(keys[i]!, 0x9e3779b1) >>> this.shift;
-      while (this.keys[h] !== -1) h = (h + 1) & mask;
-      this.keys[h] = keys[i]!;
-      this.vals[h] = vals[i]!;
-    }
-  }
 }
 
 function extractor(table: Table, from: number, to: number) {
@@ -154,8 +108,8 @@ function takeColumn(v: Vector, col: Builder, lo: number, hi: number, r0: number)
         if (!isValid(validity, i)) { out[r] = -1; continue; }
         const code = codes[i]!;
         if (code !== lastCode) {
-          let k = local.find(code);
-          if (k < 0) { k = local.add(code); dict.appendTo(code, col.dict); }
+          let k = local.get(code);
+          if (k < 0) { k = local.size; local.set(code, k); dict.appendTo(code, col.dict); }
           lastCode = code;
           lastLocal = k;
         }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ColumnType, type TableSchema } from "../../../../engine/core/types.ts";
 import { Table } from "../../../../engine/store/table.ts";
-import { batchOf, exact, readAll, type Value } from "./table-helpers.ts";
+import { batchOf, exact, readAll, uuidOf, type Value } from "./table-helpers.ts";
 
 const S = ColumnType.STRING, F = ColumnType.FLOAT64;
 const SCHEMA: TableSchema = {
@@ -28,12 +28,6 @@ const SCHEMA: TableSchema = {
     { name: "j", type: ColumnType.JSON },
   ],
 };
-
-function uuidOf(r: number): string {
-  const h = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
-  const s = h(Math.imul(r + 1, 0x9e3779b1)) + h(Math.imul(r + 7, 0x85ebca6b)) + h(r * 31) + h(Math.imul(r, 0xc2b2ae35));
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-}
 
 const SPECIAL = [NaN, -0, 1e300, -Infinity, Math.PI, 2 ** 60 + 2 ** 9, 5e-324];
 const COUNTRIES = ["DE", "日本", "US", "Ελλάδα"];

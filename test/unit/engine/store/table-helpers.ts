@@ -59,3 +59,10 @@ export function errorOf(f: () => unknown): { code: string; message: string } | n
     return { code: (e as { code?: string }).code ?? "none", message: (e as Error).message };
   }
 }
+
+/** A canonical lower-case UUID text, different for every r (unique-string columns). */
+export function uuidOf(r: number): string {
+  const h = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
+  const s = h(Math.imul(r + 1, 0x9e3779b1)) + h(Math.imul(r + 7, 0x85ebca6b)) + h(r * 31) + h(Math.imul(r, 0xc2b2ae35));
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}

@@ -4,7 +4,7 @@ import { extractRows, transferList, type PartColumn } from "../../../../storage/
 import { ColumnType, type TableSchema } from "../../../../engine/core/types.ts";
 import { packedStringAt, StringHeapBuilder, unpackStrings } from "../../../../engine/column/string-heap.ts";
 import { Table } from "../../../../engine/store/table.ts";
-import { batchOf, type Value } from "../../engine/store/table-helpers.ts";
+import { batchOf, uuidOf, type Value } from "../../engine/store/table-helpers.ts";
 
 function packed(strings: (string | null)[]) {
   const b = new StringHeapBuilder(strings.length, 4);
@@ -45,12 +45,6 @@ const SCHEMA: TableSchema = {
     { name: "n", type: ColumnType.INT32 },
   ],
 };
-
-function uuidOf(r: number): string {
-  const h = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
-  const s = h(Math.imul(r + 1, 0x9e3779b1)) + h(Math.imul(r + 7, 0x85ebca6b)) + h(r * 31) + h(Math.imul(r, 0xc2b2ae35));
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-}
 
 function rowOf(r: number): Value[] {
   return [r, uuidOf(r), r % 11 === 0 ? null : uuidOf(r).toUpperCase(), r % 7 === 0 ? null : `évt-${r}-✓`, null, r % 5 === 0 ? null : `d${r % 13}`, r % 3 === 0 ? null : r];

@@ -38,6 +38,7 @@ import { ColumnType } from "../engine/core/types.ts";
 import { funnelPanel } from "./dashboard/funnel-panel.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
+import { AnswerCache } from "./routes/answer-cache.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
 
 /** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
@@ -115,7 +116,8 @@ export async function startCaracal(config: Config): Promise<Running> {
     });
     let wal: WalWriter | null = null;
     let kafkaRef: KafkaIngest | null = null;
-    const metrics = new Metrics(scrapeSources(catalog, () => pipeline!, () => wal!, compactor, parts, () => kafkaRef?.lag() ?? []));
+    const metricsAnswers = new AnswerCache(config.metricsCacheBytes);
+    const metrics = new Metrics(scrapeSources(catalog, () => pipeline!, () => wal!, compactor, parts, metricsAnswers, () => kafkaRef?.lag() ?? []));
     const recovery = await recover(
       realFileSystem, walDir, join(config.dataDir, "quarantine"), config.walSkipCorrupt, catalog, dedup, compactor.walStart, marks,
       feedDerived, (c, lsn) => derived.control(c.target, c.op, c.body, lsn),
@@ -202,7 +204,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences, audiences: parts.audiences, audiencesOf: (key) => parts.audiences.of(key),
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, metricsAnswers, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences, audiences: parts.audiences, audiencesOf: (key) => parts.audiences.of(key),
       stringColumns: config.tables[0]!.columns.filter((c) => c.type === ColumnType.STRING && !c.unique).map((c) => c.name),
     });
     // Consumers join their groups in the background: HTTP serves meanwhile.

@@ -116,6 +116,8 @@ export interface Config {
   readonly tableUploadBytesMax: number;
   readonly tables: readonly TableSchema[];
   readonly rollups: RollupConfig;
+  /** Bytes of GET /v1/metrics answers kept while the rollups are unchanged (0: none). */
+  readonly metricsCacheBytes: number;
   readonly authMode: AuthMode;
   readonly authKeys: readonly ApiKey[];
   /** The `bidding` section (null: a demo setup, see server/serving/bid-service.ts). */
@@ -283,6 +285,7 @@ export function loadConfig(flags: Record<string, string | boolean | string[]>, e
     duckdbThreads: file.sql?.threads ?? LIMITS.SQL_DUCKDB_THREADS,
     tableUploadBytesMax: file.sql?.upload_bytes_max ?? LIMITS.TABLE_UPLOAD_BYTES_MAX,
     tables,
+    metricsCacheBytes: file.rollups?.answer_cache_bytes ?? LIMITS.METRICS_ANSWER_CACHE_BYTES,
     rollups: rollupConfigFrom(file.rollups, new Set(tables[0]!.columns.filter((c) => isStringType(c.type)).map((c) => c.name))),
     authMode: file.auth?.mode ?? "auto",
     authKeys: (file.auth?.keys ?? []).map(fromSpec),

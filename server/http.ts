@@ -31,6 +31,7 @@ import { batchGetUsers, getUser, putUserTags, type UsersRouteContext } from "./r
 import { deleteAlert, getAlert, listAlerts, postAlert, type AlertsRouteContext } from "./routes/alerts.ts";
 // The dashboard page: Bun bundles its HTML, CSS and scripts (echarts included); `bun build --compile` embeds them.
 import dashboardPage from "./dashboard/page/index.html";
+import { QueryParams } from "./query-params.ts";
 
 export type HttpContext = EventsRouteContext & Omit<OpsContext, "ws"> & SqlRouteContext & TablesRouteContext & MetricsRouteContext & AlertsRouteContext & RecommendRouteContext & UsersRouteContext & SocialRouteContext & FunnelsRouteContext & AudiencesRouteContext & {
   readonly metrics: Metrics;
@@ -144,7 +145,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/dashboard": {
       GET: g("query", async (req: Request) => {
         try {
-          const p = new URL(req.url).searchParams;
+          const p = QueryParams.of(req);
           return new Response(await ctx.dashboard.render(parseView({ minutes: p.get("minutes"), campaign: p.get("campaign") })), { headers: { "content-type": "application/json" } });
         } catch (e) {
           return errorResponse(e);
@@ -154,7 +155,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/dashboard/ws": {
       GET: g("query", (req: Request, srv: Server<WsData>) => {
         try {
-          const p = new URL(req.url).searchParams;
+          const p = QueryParams.of(req);
           const view = parseView({ minutes: p.get("minutes"), campaign: p.get("campaign") });
           if (ws.open >= LIMITS.WS_CONNECTIONS_MAX) throw new EngineError("overloaded", `${ws.open} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);
           if (srv.upgrade(req, { data: { kind: "dashboard", view, topic: viewTopic(view) } })) return undefined;
@@ -177,7 +178,7 @@ export function startHttp(host: string, port: number, ctx: HttpContext): Server<
     "/v1/events/ws": {
       GET: g("ingest", (req: Request, srv: Server<WsData>) => {
         try {
-          const table = new URL(req.url).searchParams.get("table") ?? DEFAULT_TABLE;
+          const table = QueryParams.of(req).get("table") ?? DEFAULT_TABLE;
           checkTable(ctx, table);
           if (ws.open >= LIMITS.WS_CONNECTIONS_MAX) {
             throw new EngineError("overloaded", `${ws.open} WebSocket connections open, limit ${LIMITS.WS_CONNECTIONS_MAX}`);

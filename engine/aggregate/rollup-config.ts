@@ -44,6 +44,8 @@ export const rollupFileSchema = z.strictObject({
   dimensions: z.array(z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).max(4)).max(32).optional(),
   types: z.strictObject({ pv: names.optional(), click: names.optional(), impression: names.optional(), conversion: names.optional() }).optional(),
   hll_precision: z.number().int().min(4).max(18).optional(),
+  /** Bytes of encoded GET /v1/metrics answers kept for repeated asks (server/routes/answer-cache.ts); 0: none. */
+  answer_cache_bytes: z.number().int().min(0).optional(),
 });
 
 export function rollupConfigFrom(file: z.infer<typeof rollupFileSchema> | undefined, stringColumns: ReadonlySet<string>): RollupConfig {

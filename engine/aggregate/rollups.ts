@@ -53,6 +53,8 @@ export class Rollups implements DerivedComponent {
   /** Fine cells cover [horizon, ...); hour cells before. A multiple of an hour, or -Infinity. */
   horizon = -Infinity;
   counters: RollupCounters = { events: 0, late: 0, expiredCells: 0, anonymous: 0 };
+  /** Moves on every change to any cell or dimension id: an answer read at one generation holds until it moves. */
+  generation = 0;
   private readonly typeFlags = new ValueIds();
   private flagsOfId = new Uint8Array(0);
   private readonly userHashes = new Map<object, CodeHashes>();
@@ -86,6 +88,7 @@ export class Rollups implements DerivedComponent {
   }
 
   consume(b: FeedBatch): void {
+    this.generation++;
     const ts = b.column("ts")!.f64!, type = b.column("type")!;
     const rev = b.column("revenue"), cost = b.column("cost");
     const user = b.column("user_id"), anon = b.column("anonymous_id");
@@ -180,6 +183,7 @@ export class Rollups implements DerivedComponent {
 
   /** Merges fine cells before the horizon into hour cells and drops hour cells past retention. */
   sweep(): void {
+    this.generation++;
     const g = this.config.granularityMs;
     const lastFine = Math.floor(this.horizon / g);
     const keepHour = Math.floor((this.watermark - this.config.coarseRetentionMs) / HOUR_MS);
@@ -211,6 +215,7 @@ export class Rollups implements DerivedComponent {
 
   decode(bytes: Uint8Array): void {
     decodeRollups(this, bytes);
+    this.generation++;
     // The cells were replaced wholesale: no table built from the old ones may be read.
     this.hours.clear();
   }

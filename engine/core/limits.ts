@@ -72,6 +72,8 @@ export const LIMITS = {
   SQL_DUCKDB_THREADS: 2,
   /** Largest dimension-table upload (PUT /v1/tables/:name), in bytes as sent. */
   TABLE_UPLOAD_BYTES_MAX: 256 * 1024 * 1024,
+  /** Encoded GET /v1/metrics answers kept for repeated asks while the rollups are unchanged (rollups.answer_cache_bytes). */
+  METRICS_ANSWER_CACHE_BYTES: 16 * 1024 * 1024,
   /**
    * Free bytes the data directory's file system must keep: below it ingest answers 507 disk_full
    * before anything is logged, and takes batches again as soon as space returns (a WAL write that

@@ -10,6 +10,7 @@
 
 import { EngineError } from "../../engine/core/errors.ts";
 import { keysFileMtime, newKey, readKeysFile, verifyToken, writeKeysFile, type ApiKey, type Role } from "./api-keys.ts";
+import { QueryParams } from "../query-params.ts";
 
 export type AuthMode = "auto" | "open" | "keys";
 
@@ -140,5 +141,5 @@ function tokenOf(req: Request): string | null {
   const x = req.headers.get("x-api-key");
   if (x !== null) return x.trim();
   if (!req.url.includes("api_key=")) return null;
-  return new URL(req.url).searchParams.get("api_key");
+  return QueryParams.of(req).get("api_key");
 }

@@ -25,6 +25,8 @@ export interface ScrapeSources {
   eventsPerSecond(): Record<string, number>;
   /** Kafka consumer lag per assigned partition (messages behind the high watermark). */
   kafkaLag(): { topic: string; partition: number; lag: number }[];
+  /** GET /v1/metrics answers served from the answer cache (server/routes/answer-cache.ts). */
+  answerCache(): { hits: number; misses: number; entries: number; bytes: number };
 }
 
 export class Metrics {
@@ -95,6 +97,12 @@ export class Metrics {
     gaugeFrom("caracal_derived_state", "Size of derived state (rollup cells, audience users, funnel state bytes...).", ["what"], (set) => {
       for (const [what, v] of Object.entries(src.derived())) set({ what }, v);
     });
+    counterFrom("caracal_metrics_answers_total", "GET /v1/metrics answers: reused while the rollups were unchanged (hit) or computed (miss).", ["cache"], (set) => {
+      const c = src.answerCache();
+      set({ cache: "hit" }, c.hits);
+      set({ cache: "miss" }, c.misses);
+    });
+    gaugeFrom("caracal_metrics_answer_cache_bytes", "Bytes of GET /v1/metrics answers kept for repeated asks.", [], (set) => set({}, src.answerCache().bytes));
     gaugeFrom("caracal_kafka_consumer_lag", "Messages between the next offset to consume and the high watermark, per assigned partition.", ["topic", "partition"], (set) => {
       for (const l of src.kafkaLag()) set({ topic: l.topic, partition: String(l.partition) }, l.lag);
     });

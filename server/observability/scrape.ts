@@ -6,12 +6,14 @@ import type { Compactor } from "../../storage/parquet/compactor.ts";
 import type { WalWriter } from "../../storage/wal/wal-writer.ts";
 import { derivedGauges, type DerivedParts } from "../derived-parts.ts";
 import type { IngestPipeline } from "../ingest-pipeline.ts";
+import type { AnswerCache } from "../routes/answer-cache.ts";
 import type { ScrapeSources } from "./prometheus.ts";
 
 export function scrapeSources(catalog: Catalog, pipeline: () => IngestPipeline, wal: () => WalWriter, compactor: Compactor, derived: DerivedParts,
-  kafkaLag: () => { topic: string; partition: number; lag: number }[] = () => []): ScrapeSources {
+  answers: AnswerCache, kafkaLag: () => { topic: string; partition: number; lag: number }[] = () => []): ScrapeSources {
   return {
     kafkaLag,
+    answerCache: () => answers.stats(),
     tables: () => catalog.list().map((t) => ({
       name: t.schema.name, rows: t.rowCount, memoryRows: t.memoryRowCount, memoryBytes: t.memoryBytes(),
       compactedRows: compactor.history(t.schema.name).compactedRows,

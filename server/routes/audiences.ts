@@ -11,6 +11,7 @@ import type { AudienceState } from "../audience-state.ts";
 import type { IngestPipeline } from "../ingest-pipeline.ts";
 import { errorResponse, jsonResponse } from "../errors.ts";
 import type { Metrics } from "../observability/prometheus.ts";
+import { QueryParams } from "../query-params.ts";
 
 export interface AudiencesRouteContext {
   readonly audiences: AudienceState;
@@ -41,7 +42,7 @@ export function listAudiences(ctx: AudiencesRouteContext): Response {
 
 export function getAudience(req: Request, name: string, ctx: AudiencesRouteContext): Response {
   try {
-    const p = new URL(req.url).searchParams;
+    const p = QueryParams.of(req);
     if (p.get("export") === "ndjson") {
       const chunks = ctx.audiences.current.exportIds(name);
       const enc = new TextEncoder();

@@ -7,6 +7,7 @@ import { DEFAULT_TABLE } from "../../engine/core/event-schema.ts";
 import { formatFromContentType } from "../ingest/parse-body.ts";
 import type { IngestPipeline } from "../ingest-pipeline.ts";
 import { errorResponse, jsonResponse } from "../errors.ts";
+import { QueryParams } from "../query-params.ts";
 
 export interface EventsRouteContext {
   pipeline: IngestPipeline;
@@ -30,8 +31,7 @@ export function gzipFromEncoding(encoding: string | null): boolean {
 
 export async function postEvents(req: Request, ctx: EventsRouteContext): Promise<Response> {
   try {
-    const url = new URL(req.url);
-    const table = url.searchParams.get("table") ?? DEFAULT_TABLE;
+    const table = QueryParams.of(req).get("table") ?? DEFAULT_TABLE;
     checkTable(ctx, table);
     const format = formatFromContentType(req.headers.get("content-type"));
     const gzip = gzipFromEncoding(req.headers.get("content-encoding"));

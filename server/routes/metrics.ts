@@ -6,17 +6,26 @@
 // from/to: ISO-8601 or epoch ms (default: the last hour up to now); step: 30s, 1m, 5m, 1h, 1d or
 // ms (default: the rollup granularity); by: comma-separated dimensions; any other parameter named
 // after a dimension filters on its value.
+//
+// The same question asked again while the rollups are unchanged (a dashboard's panels, polled by
+// every open tab) gets the bytes computed the first time (answer-cache.ts; `x-caracal-cache: hit`,
+// and the body's stats describe that computation).
 
 import { EngineError } from "../../engine/core/errors.ts";
 import { evaluateRollups, METRICS, type Metric } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
+import type { AnswerCache } from "./answer-cache.ts";
 import { metricsJsonBody } from "./metrics-json.ts";
+import { QueryParams } from "../query-params.ts";
 
 export interface MetricsRouteContext {
   rollups: Rollups;
+  metricsAnswers: AnswerCache;
 }
 
+const HIT_HEADERS = { "content-type": "application/json", "x-caracal-cache": "hit" };
+const MISS_HEADERS = { "content-type": "application/json", "x-caracal-cache": "miss" };
 const RESERVED = new Set(["metric", "by", "from", "to", "step"]);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -35,7 +44,7 @@ export function parseTime(s: string, what: string): number {
 export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
   try {
     const t0 = performance.now();
-    const p = new URL(req.url).searchParams;
+    const p = QueryParams.of(req);
     const r = ctx.rollups, g = r.config.granularityMs;
     const metric = p.get("metric");
     if (!metric) throw new EngineError("bad_argument", `metric is required: one of ${METRICS.join(", ")}`);
@@ -53,12 +62,20 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     // Whole buckets: from rounds down and to rounds up to the granularity.
     const to = Math.ceil((p.has("to") ? parseTime(p.get("to")!, "to") : Date.now()) / g) * g;
     const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / g) * g;
+    // Filter order does not change the answer; `by` order does (it orders each series' key).
+    const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
+    const generation = r.generation;
+    const kept = ctx.metricsAnswers.get(key, generation);
+    if (kept !== undefined) return new Response(kept, { headers: HIT_HEADERS });
     const answer = evaluateRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
     const body = metricsJsonBody(
       { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs }, answer,
       { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table },
     );
-    return new Response(body, { headers: { "content-type": "application/json" } });
+    // One copy, into a Blob that this and every later hit share (answer-cache.ts says why).
+    const blob = new Blob([body], { type: "application/json" });
+    ctx.metricsAnswers.set(key, generation, blob);
+    return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);
   }

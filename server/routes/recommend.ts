@@ -7,6 +7,7 @@ import { EngineError } from "../../engine/core/errors.ts";
 import type { Recommender } from "../../engine/aggregate/recommender.ts";
 import { errorResponse, jsonResponse } from "../errors.ts";
 import type { Metrics } from "../observability/prometheus.ts";
+import { QueryParams } from "../query-params.ts";
 
 export interface RecommendRouteContext {
   readonly recommender: Recommender;
@@ -16,7 +17,7 @@ export interface RecommendRouteContext {
 export function getRecommendations(req: Request, ctx: RecommendRouteContext): Response {
   const t0 = performance.now();
   try {
-    const p = new URL(req.url).searchParams;
+    const p = QueryParams.of(req);
     const kText = p.get("k") ?? "10";
     const k = Number(kText);
     if (!Number.isInteger(k) || k < 1) throw new EngineError("bad_argument", `k must be a positive integer, got "${kText}"`);

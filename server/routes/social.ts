@@ -8,6 +8,7 @@ import { EngineError } from "../../engine/core/errors.ts";
 import type { SocialListening } from "../../engine/aggregate/social-listening.ts";
 import { errorResponse, jsonResponse } from "../errors.ts";
 import { parseDuration, parseTime } from "./metrics.ts";
+import { QueryParams } from "../query-params.ts";
 
 export interface SocialRouteContext {
   readonly social: SocialListening;
@@ -15,7 +16,7 @@ export interface SocialRouteContext {
 
 const MIN = 60_000;
 
-function range(p: URLSearchParams): { from: number; to: number } {
+function range(p: QueryParams): { from: number; to: number } {
   const to = Math.ceil((p.has("to") ? parseTime(p.get("to")!, "to") : Date.now()) / MIN) * MIN;
   const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / MIN) * MIN;
   if (!(to > from)) throw new EngineError("bad_argument", "to must be after from");
@@ -24,7 +25,7 @@ function range(p: URLSearchParams): { from: number; to: number } {
 
 export function getSocial(req: Request, ctx: SocialRouteContext): Response {
   try {
-    const p = new URL(req.url).searchParams;
+    const p = QueryParams.of(req);
     const metric = p.get("metric");
     if (!metric) throw new EngineError("bad_argument", "metric is required: mentions, positive, negative, neutral, sentiment_avg or share_of_voice");
     const { from, to } = range(p);
@@ -37,7 +38,7 @@ export function getSocial(req: Request, ctx: SocialRouteContext): Response {
 
 export function getSocialSummary(req: Request, ctx: SocialRouteContext): Response {
   try {
-    const { from, to } = range(new URL(req.url).searchParams);
+    const { from, to } = range(QueryParams.of(req));
     return jsonResponse({ from, to, brands: ctx.social.summary(from, to) });
   } catch (e) {
     return errorResponse(e);
@@ -46,7 +47,7 @@ export function getSocialSummary(req: Request, ctx: SocialRouteContext): Respons
 
 export function getTrending(req: Request, ctx: SocialRouteContext): Response {
   try {
-    const p = new URL(req.url).searchParams;
+    const p = QueryParams.of(req);
     const k = Number(p.get("k") ?? 20);
     const windowMs = p.has("window") ? parseDuration(p.get("window")!, "window") : 3_600_000;
     return jsonResponse(ctx.social.trending(k, windowMs, Date.now()));

@@ -8,6 +8,7 @@ import { ColumnType } from "../../engine/core/types.ts";
 import type { Catalog } from "../../engine/store/catalog.ts";
 import type { Vector } from "../../engine/store/table.ts";
 import { errorResponse } from "../errors.ts";
+import { QueryParams } from "../query-params.ts";
 
 function cell(v: Vector, i: number): string {
   if (v.validity !== null && (v.validity[i >> 3]! & (1 << (i & 7))) === 0) return "null";
@@ -25,7 +26,7 @@ export function tableRows(req: Request, name: string, catalog: Catalog): Respons
   try {
     const table = catalog.get(name);
     if (!table) throw new EngineError("unknown_table", `table "${name}" does not exist; known tables: ${catalog.list().map((t) => t.schema.name).join(", ")}`);
-    const params = new URL(req.url).searchParams;
+    const params = QueryParams.of(req);
     const columns = params.get("columns")?.split(",").map((c) => c.trim()).filter((c) => c) ?? table.schema.columns.map((c) => c.name);
     const limitText = params.get("limit");
     const limit = limitText === null ? Infinity : Number(limitText);

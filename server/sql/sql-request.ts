@@ -13,6 +13,7 @@
 import { EngineError } from "../../engine/core/errors.ts";
 import type { SqlValue } from "../../engine/query/result.ts";
 import { FORMATS, type Format } from "./encode-result.ts";
+import { QueryParams } from "../query-params.ts";
 
 export type EngineChoice = "auto" | "native" | "duckdb";
 export const ENGINE_CHOICES: readonly EngineChoice[] = ["auto", "native", "duckdb"];
@@ -47,8 +48,7 @@ function bad(message: string): EngineError {
 const BODY_TEXT_RATIO = 4;
 
 export async function readSqlRequest(req: Request, limits: SqlLimits): Promise<HttpSqlRequest> {
-  const url = new URL(req.url);
-  const query = url.searchParams;
+  const query = QueryParams.of(req);
   if (req.method === "GET") {
     const sql = query.get("q");
     if (sql === null) throw bad("GET /v1/sql needs the statement in ?q=");

@@ -71,6 +71,27 @@ test("rollup tables answer SQL; ratios come from sums", async () => {
   expect({ pv, clicks, imps, ctr: ctr.series[0].points[0][1] }).toEqual({ pv: pv2, clicks: clicks2, imps: imps2, ctr: clicks2 / imps2 });
 });
 
+test("a repeated ask reuses the answer until an event changes the rollups, and /metrics counts both", async () => {
+  const ask = async () => {
+    const r = await fetch(`${srv.url}/v1/metrics?from=${from}&to=${to}&metric=events&step=${to - from}`);
+    return { cache: r.headers.get("x-caracal-cache"), body: await r.text() };
+  };
+  const first = await ask(), again = await ask();
+  expect(again).toEqual({ cache: "hit", body: first.body });
+  const total = (body: string) => JSON.parse(body).series[0].points[0][1] as number;
+  const before = total(again.body);
+  expect((await postEvents(srv.url, ndjson([{ event_id: "cache-1", type: "page_view", ts: now - MIN, user_id: "u1", campaign: "c0" }]))).body.accepted).toBe(1);
+  // The rollups take the event moments after the acknowledgement: the answer may be the old one
+  // until then, never anything else, and the first new one is computed, not reused.
+  let seen = await ask();
+  for (const until = Date.now() + 10_000; total(seen.body) === before && Date.now() < until; await Bun.sleep(20)) seen = await ask();
+  expect({ total: total(seen.body), cache: seen.cache }).toEqual({ total: before + 1, cache: "miss" });
+  expect((await ask()).cache).toBe("hit");
+  const prom = await (await fetch(`${srv.url}/metrics`)).text();
+  expect(Number(/caracal_metrics_answers_total\{cache="hit"\} (\d+)/.exec(prom)?.[1])).toBeGreaterThanOrEqual(2);
+  expect(Number(/caracal_metrics_answers_total\{cache="miss"\} (\d+)/.exec(prom)?.[1])).toBeGreaterThanOrEqual(2);
+});
+
 test("bad metrics requests are 400 with a reason", async () => {
   const bad = async (q: string) => { const r = await fetch(`${srv.url}/v1/metrics?${q}`); return [r.status, ((await r.json()) as any).error.code]; };
   expect(await Promise.all([bad("metric=nope"), bad("metric=pv&by=os"), bad("metric=pv&step=7s"), bad("metric=pv&from=yesterday"), bad("metric=pv&colour=red")]))

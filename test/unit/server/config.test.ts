@@ -18,6 +18,12 @@ describe("config", () => {
       .toEqual({ host: "127.0.0.1", port: 8080, dataDir: "./data", fsync: { kind: "batch" }, tables: ["events"] });
   });
 
+  test("the /v1/metrics answer cache: 16 MiB by default, rollups.answer_cache_bytes sets it, 0 turns it off, negative is refused", () => {
+    expect(loadConfig({}, {}).metricsCacheBytes).toBe(16 * 1024 * 1024);
+    expect(loadConfig({ config: file("cache0.json", JSON.stringify({ rollups: { answer_cache_bytes: 0 } })) }, {}).metricsCacheBytes).toBe(0);
+    expect(() => loadConfig({ config: file("cacheneg.json", JSON.stringify({ rollups: { answer_cache_bytes: -1 } })) }, {})).toThrow(/answer_cache_bytes/);
+  });
+
   test("flags beat environment, which beats the file", () => {
     const path = file("layers.json", JSON.stringify({ port: 1111, host: "0.0.0.0", fsync: "off", limits: { body_bytes_max: 5000 } }));
     const c = loadConfig({ config: path, port: "3333" }, { CARACAL_PORT: "2222", CARACAL_FSYNC: "interval:50", CARACAL_LIMITS_BODY_BYTES_MAX: "7000" });

@@ -8,6 +8,9 @@
 //   byBucket bucket -> cells of that bucket, so a time-range query reads only its buckets
 //   dirty    cells changed since the last takeDirty() (the SQL mirror copies only those); retain()
 //            renumbers cells and bumps `generation`, after which every cell counts as changed
+//   uv       each cell's sketch estimate, NaN until read and again once the cell changes (touch,
+//            mergeFrom): a dashboard's UV series reads 6,000 of these, and a flat array of them
+//            stays in cache where 6,000 sketch objects do not (0.13-0.23 ms of a cold answer)
 //
 // Invariants: every cell is in slots exactly once; load <= 0.5; cells are removed only by retain(),
 // which rebuilds the table (a sweep, at most once per bucket span of the level).
@@ -33,10 +36,12 @@ export class CellTable {
   private dirtyFlags: Uint8Array;
   private dirtyList: Int32Array;
   private dirtyCount = 0;
+  private uv: Float64Array;
 
   constructor(readonly dims: number, readonly precision: number, capacity = 64) {
     this.keys = new Int32Array(capacity * (1 + dims));
     this.measures = MEASURES.map(() => new Float64Array(capacity));
+    this.uv = new Float64Array(capacity).fill(NaN);
     this.slots = new Int32Array(capacity * 2).fill(EMPTY);
     this.dirtyFlags = new Uint8Array(capacity);
     this.dirtyList = new Int32Array(capacity);
@@ -44,6 +49,7 @@ export class CellTable {
 
   /** Records that `cell` changed. */
   touch(cell: number): void {
+    this.uv[cell] = NaN;
     if (this.dirtyFlags[cell] === 1) return;
     this.dirtyFlags[cell] = 1;
     this.dirtyList[this.dirtyCount++] = cell;
@@ -93,10 +99,17 @@ export class CellTable {
     }
     this.dirtyFlags = new Uint8Array(cap);
     this.dirtyList = new Int32Array(cap);
+    this.uv = new Float64Array(cap).fill(NaN);
     this.count = count;
     this.sketches = sketches;
     // retain() rebuilds the bucket index and the slots (and bumps the generation).
     this.retain(() => true);
+  }
+
+  /** The estimate of the cell's users (its sketch's, kept until the cell changes). */
+  uvOf(cell: number): number {
+    const e = this.uv[cell]!;
+    return e === e ? e : (this.uv[cell] = this.sketches[cell]!.estimate());
   }
 
   bucketOf(cell: number): number {
@@ -117,6 +130,7 @@ export class CellTable {
     const into = this.cellOf(bucket, ids);
     for (let m = 0; m < this.measures.length; m++) this.measures[m]![into]! += from.measures[m]![cell]!;
     this.sketches[into]!.merge(from.sketches[cell]!);
+    this.uv[into] = NaN;
     return into;
   }
 
@@ -131,6 +145,7 @@ export class CellTable {
       if (w !== c) {
         this.keys.copyWithin(w * stride, c * stride, c * stride + stride);
         for (const m of this.measures) m[w] = m[c]!;
+        this.uv[w] = this.uv[c]!;
       }
       sketches.push(this.sketches[c]!);
       const b = this.keys[w * stride]!;
@@ -141,6 +156,7 @@ export class CellTable {
     }
     const removed = this.count - w;
     for (const m of this.measures) m.fill(0, w, this.count);
+    this.uv.fill(NaN, w, this.count);
     this.count = w;
     this.sketches = sketches;
     this.generation++;
@@ -183,6 +199,9 @@ export class CellTable {
       m.set(this.measures[i]!);
       this.measures[i] = m;
     }
+    const uv = new Float64Array(cap).fill(NaN);
+    uv.set(this.uv);
+    this.uv = uv;
     const flags = new Uint8Array(cap), list = new Int32Array(cap);
     flags.set(this.dirtyFlags);
     list.set(this.dirtyList);

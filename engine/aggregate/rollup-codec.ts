@@ -84,10 +84,7 @@ export function decodeRollups(r: Rollups, bytes: Uint8Array): void {
 function mergeFineIntoHours(set: Rollups["sets"][number], oldGranularityMs: number): void {
   const { fine, coarse } = set, ids = new Int32Array(set.dims.length);
   fine.retain((cell) => {
-    for (let k = 0; k < ids.length; k++) ids[k] = fine.idOf(cell, k);
-    const into = coarse.cellOf(Math.floor((fine.bucketOf(cell) * oldGranularityMs) / HOUR_MS), ids);
-    for (let m = 0; m < fine.measures.length; m++) coarse.measures[m]![into]! += fine.measures[m]![cell]!;
-    coarse.sketches[into]!.merge(fine.sketches[cell]!);
+    coarse.mergeFrom(fine, cell, Math.floor((fine.bucketOf(cell) * oldGranularityMs) / HOUR_MS), ids);
     return false;
   });
 }

@@ -57,7 +57,7 @@ function rows(r: Rollups, dims: readonly string[], parts: [CellTable, number, nu
       width[i] = bucketMs;
       for (let k = 0; k < dims.length; k++) { const id = t.idOf(c, k); dimVals[k]![i] = id < 0 ? null : r.dimIds.get(dims[k]!)!.value(id); }
       for (let m = 0; m < MEASURES.length; m++) measures[m]![i] = t.measures[m]![c]!;
-      uv[i] = Math.round(t.sketches[c]!.estimate());
+      uv[i] = Math.round(t.uvOf(c));
       i++;
     }
   }

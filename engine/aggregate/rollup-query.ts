@@ -7,6 +7,7 @@
 // hour's users. A dimension set that covers `by` and the filter's dimensions answers (the smallest);
 // none is a bad_argument naming the configured sets. Series come ordered by key.
 
+import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import type { CellTable } from "./rollup-cells.ts";
 import { MEASURE_INDEX, type Measure } from "./rollup-cells.ts";
@@ -105,6 +106,8 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   const acc = new PointAccumulator(q.metric, points);
   const seriesKeys: number[][] = [], seriesOf = new Map<number | string, number>();
   const single = byIdx.length === 1 ? byIdx[0]! : -1;
+  // One dimension (the common case): series by the value's id + 1 (0: null) in an array, not a Map.
+  let seriesById: Int32Array = new Int32Array(single >= 0 ? r.dimIds.get(q.by[0]!)!.size + 1 : 0).fill(-1);
   let cellsRead = 0;
   // Whole hours inside a point are read from the fine level's hour tables (rollup-hours.ts: one
   // merged cell per hour and key, built once and kept while the hour is unchanged) rather than
@@ -126,11 +129,22 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
       const cell = cells[i]!;
       cellsRead++;
       for (let f = 0; f < filterIdx.length; f++) if (t.idOf(cell, filterIdx[f]![0]) !== filterIdx[f]![1]) continue cells;
-      const key: number | string = byIdx.length === 0 ? 0 : single >= 0 ? t.idOf(cell, single) : byIdx.map((k) => t.idOf(cell, k)).join(",");
-      let s = seriesOf.get(key);
+      let s: number | undefined;
+      let key: number | string = 0;
+      if (single >= 0) {
+        const id1 = t.idOf(cell, single) + 1;
+        if (id1 >= seriesById.length) seriesById = growFilled(seriesById, id1 + 1);
+        s = seriesById[id1]!;
+        if (s < 0) s = undefined;
+      } else {
+        key = byIdx.length === 0 ? 0 : byIdx.map((k) => t.idOf(cell, k)).join(",");
+        s = seriesOf.get(key);
+      }
       if (s === undefined) {
         if (seriesKeys.length >= METRICS_SERIES_MAX) throw new EngineError("bad_argument", `more than ${METRICS_SERIES_MAX} series: filter or group by fewer dimensions`);
-        seriesOf.set(key, (s = seriesKeys.length));
+        s = seriesKeys.length;
+        if (single >= 0) seriesById[t.idOf(cell, single) + 1] = s;
+        else seriesOf.set(key, s);
         seriesKeys.push(byIdx.map((k) => t.idOf(cell, k)));
         acc.addSeries();
       }
@@ -171,13 +185,22 @@ function measuresOf(metric: Metric): readonly Measure[] {
   return [metric as Measure];
 }
 
-/** Per (series, point) slot: the sums of the metric's measures, or its users' sketch. */
+/**
+ * Per (series, point) slot: the sums of the metric's measures, or for UV the one cell it read (its
+ * estimate is the cell table's, uvOf) or, once a second cell comes, a sketch merged from them.
+ */
 class PointAccumulator {
   private readonly measures: readonly Measure[];
   private sums: Float64Array[] = [];
-  /** uv: the slot's one sketch (borrowed from a cell), or a merged clone once a second one came. */
-  private sketches: (Hll | null)[] = [];
-  private merged: Uint8Array = new Uint8Array(0);
+  /** uv: the slot's first cell and the index of its table in `tables`; -1 while none. */
+  private cell: Int32Array = new Int32Array(0);
+  private tableOf: Uint16Array = new Uint16Array(0);
+  private readonly tables: CellTable[] = [];
+  private lastTable: CellTable | null = null;
+  private lastIndex = 0;
+  /** uv: slots that read more than one cell (flag 1), their merged sketch (a clone: cells' own are never merged into). */
+  private readonly merged = new Map<number, Hll>();
+  private isMerged: Uint8Array = new Uint8Array(0);
   private slots = 0;
 
   constructor(private readonly metric: Metric, private readonly points: number) {
@@ -188,8 +211,13 @@ class PointAccumulator {
   addSeries(): void {
     const need = this.slots + this.points;
     if (this.metric === "uv") {
-      for (let i = 0; i < this.points; i++) this.sketches.push(null);
-      if (need > this.merged.length) this.merged = grow(this.merged, need);
+      if (need > this.cell.length) {
+        const cell = new Int32Array(Math.max(need, this.cell.length * 2, 64)).fill(-1);
+        cell.set(this.cell);
+        this.cell = cell;
+        this.tableOf = grow(this.tableOf, cell.length);
+        this.isMerged = grow(this.isMerged, cell.length);
+      }
     } else if (need > this.sums[0]!.length) {
       this.sums = this.sums.map((a) => grow(a, need));
     }
@@ -201,15 +229,33 @@ class PointAccumulator {
       for (let m = 0; m < this.measures.length; m++) this.sums[m]![slot]! += t.measures[MEASURE_INDEX[this.measures[m]!]]![cell]!;
       return;
     }
-    const sk = t.sketches[cell]!, had = this.sketches[slot];
-    if (!had) { this.sketches[slot] = sk; return; }
-    // Cells' own sketches are never merged into: the first extra one makes the slot its own clone.
-    if (this.merged[slot] === 0) { this.sketches[slot] = had.clone(); this.merged[slot] = 1; }
-    this.sketches[slot]!.merge(sk);
+    if (this.cell[slot] === -1) {
+      // Cells come table by table (fine, hour, then one table per whole hour).
+      if (t !== this.lastTable) {
+        let ti = this.tables.indexOf(t);
+        if (ti < 0) { ti = this.tables.length; this.tables.push(t); }
+        assert(ti < 65536, "a metrics query read more than 65,535 cell tables");
+        this.lastTable = t;
+        this.lastIndex = ti;
+      }
+      this.cell[slot] = cell;
+      this.tableOf[slot] = this.lastIndex;
+      return;
+    }
+    let sk = this.merged.get(slot);
+    if (sk === undefined) {
+      this.merged.set(slot, (sk = this.tables[this.tableOf[slot]!]!.sketches[this.cell[slot]!]!.clone()));
+      this.isMerged[slot] = 1;
+    }
+    sk.merge(t.sketches[cell]!);
   }
 
   value(slot: number): number | null {
-    if (this.metric === "uv") { const sk = this.sketches[slot]; return sk ? Math.round(sk.estimate()) : 0; }
+    if (this.metric === "uv") {
+      const c = this.cell[slot]!;
+      if (c === -1) return 0;
+      return Math.round(this.isMerged[slot] === 1 ? this.merged.get(slot)!.estimate() : this.tables[this.tableOf[slot]!]!.uvOf(c));
+    }
     const a = this.sums[0]![slot]!;
     if (this.measures.length === 1) return a;
     const b = this.sums[1]![slot]!;
@@ -240,7 +286,14 @@ function hourTablesOf(r: Rollups, set: RollupSet, q: MetricsQuery, points: numbe
   return out.size > 0 ? out : null;
 }
 
-function grow<T extends Float64Array | Uint8Array>(a: T, need: number): T {
+/** `a` grown to at least `need` entries, the new ones -1. */
+function growFilled(a: Int32Array, need: number): Int32Array {
+  const out = new Int32Array(Math.max(need, a.length * 2, 16)).fill(-1);
+  out.set(a);
+  return out;
+}
+
+function grow<T extends Float64Array | Uint16Array | Uint8Array>(a: T, need: number): T {
   const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64));
   out.set(a);
   return out;

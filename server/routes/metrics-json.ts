@@ -64,8 +64,18 @@ function ensure(at: number, extra: number): number {
   return at;
 }
 
-/** Writes `s` at `at`; returns the end. */
+/**
+ * Writes `s` at `at`; returns the end. ASCII (keys, names, numbers) byte by byte, without the
+ * subarray view encodeInto needs: 200 calls an answer, and the fewer objects an answer makes, the
+ * fewer collections interrupt the next ones.
+ */
 function text(at: number, s: string): number {
   ensure(at, s.length * 3);
-  return at + utf8.encodeInto(s, buf.subarray(at)).written;
+  const b = buf;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return at + utf8.encodeInto(s.slice(i), b.subarray(at)).written;
+    b[at++] = c;
+  }
+  return at;
 }

@@ -127,6 +127,7 @@ try {
   // The same CPU contention without Caracal's work: a bare server answering while the ingest client
   // and the server ingesting (its parse worker, WAL, derived views) keep both cores busy.
   if (barePort) rows.push(["floor: bare Bun.serve, same ingest running", await wrk(`http://127.0.0.1:${barePort}/`, "")]);
+  if (barePort) rows.push(["floor: bare Bun.serve, paced, same ingest", await wrk(`http://127.0.0.1:${barePort}/`, "function delay() return 2 end", 1)]);
   const ingestRate = ingested / ((performance.now() - t0) / 1000);
   stop = true;
   await ingest;

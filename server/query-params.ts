@@ -12,11 +12,10 @@ export class QueryParams {
     return QueryParams.parse(req.url);
   }
 
-  /** The part of `url` after its first `?` (and before any `#`). */
+  /** The part of `url` after its first `?` and before any `#` (a `?` after a `#` starts no query). */
   static parse(url: string): QueryParams {
-    const q = url.indexOf("?");
-    if (q < 0) return new QueryParams(Object.create(null) as ParsedUrlQuery);
-    const hash = url.indexOf("#", q);
+    const q = url.indexOf("?"), hash = url.indexOf("#");
+    if (q < 0 || (hash >= 0 && hash < q)) return new QueryParams(Object.create(null) as ParsedUrlQuery);
     // maxKeys 0: no limit, as URLSearchParams.
     return new QueryParams(parse(url.slice(q + 1, hash < 0 ? undefined : hash), "&", "=", { maxKeys: 0 }));
   }
@@ -31,7 +30,10 @@ export class QueryParams {
     return this.parsed[name] !== undefined;
   }
 
-  /** [name, value] for every value, names in the order they first appear. */
+  /**
+   * [name, value] for every value, a name's values together (URLSearchParams gives the pairs in the
+   * order sent); names in object key order: integer-like names first, then as they first appear.
+   */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
     for (const name in this.parsed) {
       const v = this.parsed[name]!;

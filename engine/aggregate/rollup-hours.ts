@@ -42,6 +42,12 @@ export class FineHourCache {
   private bytes = 0;
   readonly counters = { hits: 0, builds: 0, evictions: 0 };
   private query = 0;
+  /**
+   * Moves whenever the set of tables held changes (built, evicted, dropped, cleared): sums read the
+   * tables already held, so an answer depends on them to the last bit of a money sum
+   * (server/routes/answer-cache.ts keeps answers per this and Rollups.generation).
+   */
+  heldVersion = 0;
 
   constructor(private readonly granularityMs: number, private readonly bytesMax = HOUR_CACHE_BYTES_MAX) {}
 
@@ -70,6 +76,7 @@ export class FineHourCache {
     }
     const table = this.build(set.fine, hour);
     this.counters.builds++;
+    this.heldVersion++;
     // Least recently used first, never one this query used; if that is not room enough, the new
     // table is returned without being kept.
     for (const [k, old] of this.entries) {
@@ -102,7 +109,7 @@ export class FineHourCache {
   /** Drops the tables of hours before `firstHour` (their minutes left the fine level). */
   dropBefore(firstHour: number): void {
     for (const [k, e] of this.entries) {
-      if (Number(k.slice(k.indexOf(":") + 1)) < firstHour) { this.entries.delete(k); this.bytes -= e.bytes; }
+      if (Number(k.slice(k.indexOf(":") + 1)) < firstHour) { this.entries.delete(k); this.bytes -= e.bytes; this.heldVersion++; }
     }
   }
 
@@ -111,6 +118,7 @@ export class FineHourCache {
     this.entries.clear();
     this.setIds.clear();
     this.bytes = 0;
+    this.heldVersion++;
   }
 
   get byteSize(): number {

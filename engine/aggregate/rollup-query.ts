@@ -7,7 +7,6 @@
 // hour's users. A dimension set that covers `by` and the filter's dimensions answers (the smallest);
 // none is a bad_argument naming the configured sets. Series come ordered by key.
 
-import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import type { CellTable } from "./rollup-cells.ts";
 import { MEASURE_INDEX, type Measure } from "./rollup-cells.ts";
@@ -161,6 +160,7 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   gather(set.fine, 0, g);
   gather(set.coarse, 1, HOUR_MS);
   if (tables !== null) for (const [h, t] of tables) { const cells = t.byBucket.get(h); if (cells) visit(t, 2, HOUR_MS, h, cells); }
+  acc.freeze();
   const keyed = seriesKeys.map((ids, s) => ({ s, key: Object.fromEntries(q.by.map((d, i) => [d, ids[i]! < 0 ? null : r.dimIds.get(d)!.value(ids[i]!)])) as Record<string, string | null> }));
   // By key (null first, then by value, dimension by dimension): the same answer whatever order the
   // cells were visited in.
@@ -194,13 +194,15 @@ class PointAccumulator {
   private sums: Float64Array[] = [];
   /** uv: the slot's first cell and the index of its table in `tables`; -1 while none. */
   private cell: Int32Array = new Int32Array(0);
-  private tableOf: Uint16Array = new Uint16Array(0);
+  private tableOf: Uint32Array = new Uint32Array(0);
   private readonly tables: CellTable[] = [];
   private lastTable: CellTable | null = null;
   private lastIndex = 0;
   /** uv: slots that read more than one cell (flag 1), their merged sketch (a clone: cells' own are never merged into). */
   private readonly merged = new Map<number, Hll>();
   private isMerged: Uint8Array = new Uint8Array(0);
+  /** uv, after freeze(): each slot's estimate, so that reading the answer needs no cell any more. */
+  private estimates: Float64Array | null = null;
   private slots = 0;
 
   constructor(private readonly metric: Metric, private readonly points: number) {
@@ -234,7 +236,6 @@ class PointAccumulator {
       if (t !== this.lastTable) {
         let ti = this.tables.indexOf(t);
         if (ti < 0) { ti = this.tables.length; this.tables.push(t); }
-        assert(ti < 65536, "a metrics query read more than 65,535 cell tables");
         this.lastTable = t;
         this.lastIndex = ti;
       }
@@ -250,12 +251,25 @@ class PointAccumulator {
     sk.merge(t.sketches[cell]!);
   }
 
-  value(slot: number): number | null {
-    if (this.metric === "uv") {
+  /**
+   * Takes every UV estimate now: a (table, cell) is only valid until the rollups next change (a sweep
+   * renumbers cells), and an answer may be read later than it was computed.
+   */
+  freeze(): void {
+    if (this.metric !== "uv") return;
+    const out = new Float64Array(this.slots);
+    for (let slot = 0; slot < this.slots; slot++) {
       const c = this.cell[slot]!;
-      if (c === -1) return 0;
-      return Math.round(this.isMerged[slot] === 1 ? this.merged.get(slot)!.estimate() : this.tables[this.tableOf[slot]!]!.uvOf(c));
+      out[slot] = c === -1 ? 0 : Math.round(this.isMerged[slot] === 1 ? this.merged.get(slot)!.estimate() : this.tables[this.tableOf[slot]!]!.uvOf(c));
     }
+    this.estimates = out;
+    this.tables.length = 0;
+    this.lastTable = null;
+    this.merged.clear();
+  }
+
+  value(slot: number): number | null {
+    if (this.metric === "uv") return this.estimates![slot]!;
     const a = this.sums[0]![slot]!;
     if (this.measures.length === 1) return a;
     const b = this.sums[1]![slot]!;
@@ -293,7 +307,7 @@ function growFilled(a: Int32Array, need: number): Int32Array {
   return out;
 }
 
-function grow<T extends Float64Array | Uint16Array | Uint8Array>(a: T, need: number): T {
+function grow<T extends Float64Array | Uint32Array | Uint8Array>(a: T, need: number): T {
   const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64));
   out.set(a);
   return out;

@@ -214,10 +214,14 @@ export class Rollups implements DerivedComponent {
   }
 
   decode(bytes: Uint8Array): void {
-    decodeRollups(this, bytes);
-    this.generation++;
-    // The cells were replaced wholesale: no table built from the old ones may be read.
-    this.hours.clear();
+    try {
+      decodeRollups(this, bytes);
+    } finally {
+      // The cells were replaced (wholly, or partly if decoding failed): no answer or table read
+      // from the old ones may be used again.
+      this.generation++;
+      this.hours.clear();
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 // Encoded answers kept by query text while the state they were computed from is unchanged. A
 // dashboard polls the same few queries every second from every open tab; between two ingest batches
 // their answers cannot change, so the second and later askers get the bytes the first one paid for.
-// Never stale: an entry carries the generation of the state it was read from (Rollups.generation
-// moves on every change) and an older entry is a miss. Bounded in bytes and entries, least recently
+// Never stale: an entry carries the stamp of the state it was read from (for /v1/metrics, the
+// rollups' generation, which moves on every change, and the hour tables held) and an entry with
+// another stamp is a miss. Bounded in bytes and entries, least recently
 // used first out.
 //
 // Bodies are kept as Blobs: Bun copies a Uint8Array into every Response made from it, while
@@ -18,7 +19,7 @@ export interface AnswerCacheStats {
 }
 
 interface Entry {
-  readonly generation: number;
+  readonly stamp: string;
   readonly body: Blob;
 }
 
@@ -32,10 +33,10 @@ export class AnswerCache {
   /** `maxBytes` 0 keeps nothing (every ask is a miss). */
   constructor(private readonly maxBytes: number, private readonly maxEntries = 256) {}
 
-  /** The body stored for `key` at `generation`, or undefined (an older generation's is dropped). */
-  get(key: string, generation: number): Blob | undefined {
+  /** The body stored for `key` at `stamp`, or undefined (one stored at another stamp is dropped). */
+  get(key: string, stamp: string): Blob | undefined {
     const e = this.entries.get(key);
-    if (e === undefined || e.generation !== generation) {
+    if (e === undefined || e.stamp !== stamp) {
       if (e !== undefined) this.remove(key, e);
       this.misses++;
       return undefined;
@@ -46,13 +47,13 @@ export class AnswerCache {
     return e.body;
   }
 
-  /** Keeps `body` for `key` at `generation`. */
-  set(key: string, generation: number, body: Blob): void {
+  /** Keeps `body` for `key` at `stamp`. */
+  set(key: string, stamp: string, body: Blob): void {
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
     // An answer larger than a quarter of the budget would push out everything else for one query.
     if (body.size * 4 > this.maxBytes) return;
-    this.entries.set(key, { generation, body });
+    this.entries.set(key, { stamp, body });
     this.bytes += body.size;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;

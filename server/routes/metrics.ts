@@ -26,8 +26,17 @@ export interface MetricsRouteContext {
 
 const HIT_HEADERS = { "content-type": "application/json", "x-caracal-cache": "hit" };
 const MISS_HEADERS = { "content-type": "application/json", "x-caracal-cache": "miss" };
-const RESERVED = new Set(["metric", "by", "from", "to", "step"]);
+// api_key: a key may come in the query string (server/auth/access.ts); it is not a filter.
+const RESERVED = new Set(["metric", "by", "from", "to", "step", "api_key"]);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * What an answer depends on besides its question: the cells (Rollups.generation) and, to the last bit
+ * of a money sum, which hour tables are held (sums read the ones held, rollup-hours.ts).
+ */
+function answerStamp(r: Rollups): string {
+  return `${r.generation}:${r.hours.heldVersion}`;
+}
 
 export function parseDuration(s: string, what: string): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
@@ -64,8 +73,7 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / g) * g;
     // Filter order does not change the answer; `by` order does (it orders each series' key).
     const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
-    const generation = r.generation;
-    const kept = ctx.metricsAnswers.get(key, generation);
+    const kept = ctx.metricsAnswers.get(key, answerStamp(r));
     if (kept !== undefined) return new Response(kept, { headers: HIT_HEADERS });
     const answer = evaluateRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
     const body = metricsJsonBody(
@@ -74,7 +82,8 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     );
     // One copy, into a Blob that this and every later hit share (answer-cache.ts says why).
     const blob = new Blob([body], { type: "application/json" });
-    ctx.metricsAnswers.set(key, generation, blob);
+    // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
+    ctx.metricsAnswers.set(key, answerStamp(r), blob);
     return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);

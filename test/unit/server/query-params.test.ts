@@ -38,5 +38,6 @@ test("a name without = has the empty value; no query string has no names", () =>
   expect([p.get("flag"), p.get("k"), [...p]]).toEqual(["", "1", [["flag", ""], ["k", "1"], ["k", "2"]]]);
   expect([...QueryParams.parse("http://h/x")]).toEqual([]);
   expect(QueryParams.parse("http://h/x?").has("")).toBe(false);
+  expect([...QueryParams.parse("http://h/x#a=1?b=2")]).toEqual([...new URL("http://h/x#a=1?b=2").searchParams]);
   expect(QueryParams.of(new Request("http://h/v1/sql?q=select+1")).get("q")).toBe("select 1");
 });

@@ -3,25 +3,39 @@
 // their answers cannot change, so the second and later askers get the bytes the first one paid for.
 // Never stale: an entry carries the stamp of the state it was read from (for /v1/metrics, the
 // rollups' generation, which moves on every change, and the hour tables held) and an entry with
-// another stamp is a miss. Bounded in bytes and entries, least recently
-// used first out.
+// another stamp is a miss. It is kept until the new answer replaces it, though: the series whose
+// values did not change are not encoded again (metrics.ts). Bounded in bytes and entries, least
+// recently used first out.
 //
-// Bodies are kept as Blobs: Bun copies a Uint8Array into every Response made from it, while
-// Responses made from one Blob share its bytes. A 113 KB answer copied per request drove an eden
-// collection every ~200 requests (~1 ms each on the serving thread: the p99 of a polled dashboard);
-// from a Blob, a hit allocates next to nothing.
+// Bodies are kept as Blobs: Bun copies a Uint8Array into every Response, while Responses made from
+// one Blob share its bytes. A 113 KB answer copied per request drove an eden collection every ~200
+// requests (~1 ms each on the serving thread: the p99 of a polled dashboard); from a Blob, a hit
+// allocates next to nothing.
 
 export interface AnswerCacheStats {
   hits: number;
   misses: number;
+  /** Series of computed answers whose bytes came from the answer before (noteSeriesKept). */
+  seriesKept: number;
   entries: number;
   bytes: number;
+}
+
+/** One series of a kept answer: its values (null as NaN) and its encoded bytes. */
+export interface KeptSeries {
+  readonly values: Float64Array;
+  readonly bytes: Uint8Array;
 }
 
 interface Entry {
   readonly stamp: string;
   readonly body: Blob;
+  /** By the series' key as JSON. */
+  readonly series: ReadonlyMap<string, KeptSeries>;
+  readonly size: number;
 }
+
+const NO_SERIES: ReadonlyMap<string, KeptSeries> = new Map();
 
 export class AnswerCache {
   /** Insertion order is recency order: a hit moves its entry to the end. */
@@ -29,15 +43,15 @@ export class AnswerCache {
   private bytes = 0;
   private hits = 0;
   private misses = 0;
+  private seriesKept = 0;
 
   /** `maxBytes` 0 keeps nothing (every ask is a miss). */
   constructor(private readonly maxBytes: number, private readonly maxEntries = 256) {}
 
-  /** The body stored for `key` at `stamp`, or undefined (one stored at another stamp is dropped). */
+  /** The body stored for `key` at `stamp`, or undefined. */
   get(key: string, stamp: string): Blob | undefined {
     const e = this.entries.get(key);
     if (e === undefined || e.stamp !== stamp) {
-      if (e !== undefined) this.remove(key, e);
       this.misses++;
       return undefined;
     }
@@ -47,26 +61,38 @@ export class AnswerCache {
     return e.body;
   }
 
-  /** Keeps `body` for `key` at `stamp`. */
-  set(key: string, stamp: string, body: Blob): void {
+  /** The series of the last answer kept for `key`, whatever its stamp (empty when none). */
+  series(key: string): ReadonlyMap<string, KeptSeries> {
+    return this.entries.get(key)?.series ?? NO_SERIES;
+  }
+
+  /** Keeps `body` and its `series` for `key` at `stamp`, replacing what was kept for `key`. */
+  set(key: string, stamp: string, body: Blob, series: ReadonlyMap<string, KeptSeries> = NO_SERIES): void {
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
+    let size = body.size;
+    for (const s of series.values()) size += s.values.byteLength + s.bytes.byteLength;
     // An answer larger than a quarter of the budget would push out everything else for one query.
-    if (body.size * 4 > this.maxBytes) return;
-    this.entries.set(key, { stamp, body });
-    this.bytes += body.size;
+    if (size * 4 > this.maxBytes) return;
+    this.entries.set(key, { stamp, body, series, size });
+    this.bytes += size;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
       this.remove(k, e);
     }
   }
 
+  /** Counts `n` series of a computed answer taken from the kept one. */
+  noteSeriesKept(n: number): void {
+    this.seriesKept += n;
+  }
+
   stats(): AnswerCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.entries.size, bytes: this.bytes };
+    return { hits: this.hits, misses: this.misses, seriesKept: this.seriesKept, entries: this.entries.size, bytes: this.bytes };
   }
 
   private remove(key: string, e: Entry): void {
     this.entries.delete(key);
-    this.bytes -= e.body.size;
+    this.bytes -= e.size;
   }
 }

@@ -5,20 +5,37 @@
 // (113 KB), and no allocation per point instead of ~6,000 pairs. A point's "[<time>," is the same
 // in every series, so it is encoded once; whole values below 2^53 are written digit by digit, any
 // other number as JSON.stringify writes it (String(v), or null when not finite).
+//
+// The body is made in parts, one per series, so that the same question asked again after a small
+// change re-encodes only the series whose values changed (metrics.ts keeps the parts with the answer).
 
 import type { RollupSeries } from "../../engine/aggregate/rollup-query.ts";
 
 const utf8 = new TextEncoder();
-/** Reused between answers (one request at a time on this thread). */
+/** Scratch for one part at a time (one request at a time on this thread); parts are copies cut to size. */
 let buf = new Uint8Array(1 << 16);
 const digits = new Uint8Array(24);
 
+/** A body in parts: joined as head, the series with commas between them, tail (see metricsJsonBody). */
+export interface MetricsBodyParts {
+  /** `{...head,"series":[` */
+  readonly head: Uint8Array;
+  /** Per series: `{"key":...,"points":[[t,v],...]}`; each its own copy, so it can be kept and reused. */
+  readonly series: Uint8Array[];
+  /** `],"stats":{...}}` */
+  readonly tail: Uint8Array;
+}
+
+const COMMA = new Uint8Array([0x2c]);
+
 /**
- * `head` (an object whose keys come first), then "series", then `stats`, as one JSON object. The bytes
- * are a view of a buffer the next call overwrites: copy them (a Blob, a slice) before that.
+ * The parts of the answer's body. `reuse(i)` may give series i's bytes from an earlier answer to the
+ * same question whose values for that series were the same (the caller checks): they are not
+ * written again.
  */
-export function metricsJsonBody(head: Record<string, unknown>, a: RollupSeries, stats: Record<string, unknown>): Uint8Array {
+export function metricsBodyParts(head: Record<string, unknown>, a: RollupSeries, stats: Record<string, unknown>, reuse: (i: number) => Uint8Array | null = () => null): MetricsBodyParts {
   const headText = JSON.stringify(head);
+  const headBytes = buf.slice(0, text(0, headText.slice(0, -1) + (headText.length > 2 ? "," : "") + '"series":['));
   // Every point's "[<time>," once: its bytes at times[stamps[p], stamps[p + 1]).
   const stamps = new Uint32Array(a.points + 1);
   let stampText = "";
@@ -27,9 +44,11 @@ export function metricsJsonBody(head: Record<string, unknown>, a: RollupSeries, 
     stamps[p + 1] = stampText.length; // ASCII: one byte per character
   }
   const times = utf8.encode(stampText);
-  let at = text(0, headText.slice(0, -1) + (headText.length > 2 ? "," : "") + '"series":[');
+  const series: Uint8Array[] = [];
   for (let i = 0; i < a.keys.length; i++) {
-    at = text(at, (i > 0 ? ',{"key":' : '{"key":') + JSON.stringify(a.keys[i]) + ',"points":[');
+    const kept = reuse(i);
+    if (kept !== null) { series.push(kept); continue; }
+    let at = text(0, '{"key":' + JSON.stringify(a.keys[i]) + ',"points":[');
     // Room for the series at once (a number takes at most 24 bytes): `at` stays a plain local.
     at = ensure(at, times.length + a.points * 28);
     const b = buf;
@@ -49,9 +68,30 @@ export function metricsJsonBody(head: Record<string, unknown>, a: RollupSeries, 
       b[at++] = 0x5d; // ]
     }
     at = text(at, "]}");
+    series.push(buf.slice(0, at));
   }
-  at = text(at, '],"stats":' + JSON.stringify(stats) + "}");
-  return buf.subarray(0, at);
+  const tail = buf.slice(0, text(0, '],"stats":' + JSON.stringify(stats) + "}"));
+  return { head: headBytes, series, tail };
+}
+
+/** The parts in order, commas between series: what a Blob or a byte array is made from. */
+export function joinParts(parts: MetricsBodyParts): Uint8Array[] {
+  const out: Uint8Array[] = [parts.head];
+  for (let i = 0; i < parts.series.length; i++) {
+    if (i > 0) out.push(COMMA);
+    out.push(parts.series[i]!);
+  }
+  out.push(parts.tail);
+  return out;
+}
+
+/** `head` (an object whose keys come first), then "series", then `stats`, as one JSON object. */
+export function metricsJsonBody(head: Record<string, unknown>, a: RollupSeries, stats: Record<string, unknown>): Uint8Array {
+  const pieces = joinParts(metricsBodyParts(head, a, stats));
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of pieces) { out.set(p, at); at += p.byteLength; }
+  return out;
 }
 
 /** Makes room for `extra` bytes after `at`; returns `at`. */

@@ -9,14 +9,15 @@
 //
 // The same question asked again while the rollups are unchanged (a dashboard's panels, polled by
 // every open tab) gets the bytes computed the first time (answer-cache.ts; `x-caracal-cache: hit`,
-// and the body's stats describe that computation).
+// and the body's stats describe that computation); asked after a change, only the series whose
+// values changed are encoded again.
 
 import { EngineError } from "../../engine/core/errors.ts";
 import { evaluateRollups, METRICS, type Metric } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
-import type { AnswerCache } from "./answer-cache.ts";
-import { metricsJsonBody } from "./metrics-json.ts";
+import type { AnswerCache, KeptSeries } from "./answer-cache.ts";
+import { joinParts, metricsBodyParts } from "./metrics-json.ts";
 import { QueryParams } from "../query-params.ts";
 
 export interface MetricsRouteContext {
@@ -36,6 +37,13 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 function answerStamp(r: Rollups): string {
   return `${r.generation}:${r.hours.heldVersion}`;
+}
+
+/** Equal values, null (NaN) equal to null; -0 and 0 are written alike. */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) { const x = a[i]!, y = b[i]!; if (x !== y && !(x !== x && y !== y)) return false; }
+  return true;
 }
 
 export function parseDuration(s: string, what: string): number {
@@ -73,17 +81,35 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / g) * g;
     // Filter order does not change the answer; `by` order does (it orders each series' key).
     const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
-    const kept = ctx.metricsAnswers.get(key, answerStamp(r));
-    if (kept !== undefined) return new Response(kept, { headers: HIT_HEADERS });
+    const hit = ctx.metricsAnswers.get(key, answerStamp(r));
+    if (hit !== undefined) return new Response(hit, { headers: HIT_HEADERS });
     const answer = evaluateRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
-    const body = metricsJsonBody(
+    // A series whose values are those of the last answer to this question keeps its bytes: after a
+    // small change (a trickle of events), most of the body is not written again.
+    const before = ctx.metricsAnswers.series(key), after = new Map<string, KeptSeries>();
+    let kept = 0;
+    const keyTexts = answer.keys.map((k) => JSON.stringify(k));
+    const valuesOf = answer.keys.map((_, i) => {
+      const v = new Float64Array(answer.points);
+      for (let p = 0; p < answer.points; p++) v[p] = answer.value(i, p) ?? NaN;
+      return v;
+    });
+    const parts = metricsBodyParts(
       { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs }, answer,
       { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table },
+      (i) => {
+        const old = before.get(keyTexts[i]!);
+        if (old === undefined || !sameValues(old.values, valuesOf[i]!)) return null;
+        kept++;
+        return old.bytes;
+      },
     );
+    ctx.metricsAnswers.noteSeriesKept(kept);
+    for (let i = 0; i < keyTexts.length; i++) after.set(keyTexts[i]!, { values: valuesOf[i]!, bytes: parts.series[i]! });
     // One copy, into a Blob that this and every later hit share (answer-cache.ts says why).
-    const blob = new Blob([body], { type: "application/json" });
+    const blob = new Blob(joinParts(parts), { type: "application/json" });
     // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
-    ctx.metricsAnswers.set(key, answerStamp(r), blob);
+    ctx.metricsAnswers.set(key, answerStamp(r), blob, after);
     return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);

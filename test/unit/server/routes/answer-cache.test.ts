@@ -17,7 +17,13 @@ test("a hit needs the same key and stamp; least recently used entries leave firs
   c.set("a", "1", blob(100));
   expect(c.get("a", "1")?.size).toBe(100);
   expect(c.get("a", "2")).toBeUndefined();
-  expect(c.get("a", "1")).toBeUndefined(); // the older generation's entry was dropped by the miss
+  // Another stamp's entry is a miss but stays, for its series, until an answer replaces it.
+  const series = new Map([['{"campaign":"c1"}', { values: new Float64Array([1, NaN]), bytes: new Uint8Array(10) }]]);
+  c.set("a", "2", blob(100), series);
+  expect([c.get("a", "1"), c.series("a"), c.stats().bytes]).toEqual([undefined, series, 100 + 16 + 10]);
+  c.noteSeriesKept(3);
+  expect(c.stats().seriesKept).toBe(3);
+  expect(c.series("none").size).toBe(0);
   c.set("a", "1", blob(100)); c.set("b", "1", blob(100)); c.set("c", "1", blob(100));
   c.get("a", "1"); // a is now the most recent: b leaves first
   c.set("d", "1", blob(100));
@@ -31,7 +37,7 @@ test("a hit needs the same key and stamp; least recently used entries leave firs
   const z = new AnswerCache(0); z.set("x", "0", blob(1)); expect(z.get("x", "0")).toBeUndefined();
 });
 
-test("answers reused between changes equal fresh answers after random ingest, late events, sweeps and a restore", async () => {
+test("answers reused between changes, and series kept from the answer before a change, equal fresh answers after random ingest, late events, sweeps and a restore", async () => {
   const rng = new Rng(31);
   const end = Date.UTC(2026, 11, 4, 12);
   const r = new Rollups({ ...DEFAULT_ROLLUP_CONFIG, fineRetentionMs: 2 * HOUR, lateAfterMs: MIN });
@@ -79,4 +85,5 @@ test("answers reused between changes equal fresh answers after random ingest, la
     }
   }
   expect(hits).toBeGreaterThan(20);
+  expect(cached.metricsAnswers.stats().seriesKept).toBeGreaterThan(20);
 });

@@ -18,6 +18,7 @@ const runs: [string, string[]][] = [
   ["bench/audiences.bench.ts", [full ? "10000000" : "1000000", full ? "15000000" : "2500000"]],
   ["bench/funnels.bench.ts", [full ? "1000000" : "300000"]],
   ["bench/derived-feed.bench.ts", [full ? "1000000" : "200000"]],
+  ["bench/metrics-answers.bench.ts", [full ? "1500" : "600"]],
   ["bench/profiles.bench.ts", [full ? "1000000" : "200000"]],
   ["bench/recommend.bench.ts", []],
   ["bench/bid-score.bench.ts", []],

@@ -205,14 +205,20 @@ class PointAccumulator {
   private estimates: Float64Array | null = null;
   private slots = 0;
 
-  constructor(private readonly metric: Metric, private readonly points: number) {
+  /** Tested per cell: a boolean, not the metric's name (a string from the query, compared by content). */
+  private readonly uv: boolean;
+  private readonly roi: boolean;
+
+  constructor(metric: Metric, private readonly points: number) {
+    this.uv = metric === "uv";
+    this.roi = metric === "roi";
     this.measures = measuresOf(metric);
     this.sums = this.measures.map(() => new Float64Array(0));
   }
 
   addSeries(): void {
     const need = this.slots + this.points;
-    if (this.metric === "uv") {
+    if (this.uv) {
       if (need > this.cell.length) {
         const cell = new Int32Array(Math.max(need, this.cell.length * 2, 64)).fill(-1);
         cell.set(this.cell);
@@ -227,7 +233,7 @@ class PointAccumulator {
   }
 
   add(slot: number, t: CellTable, cell: number): void {
-    if (this.metric !== "uv") {
+    if (!this.uv) {
       for (let m = 0; m < this.measures.length; m++) this.sums[m]![slot]! += t.measures[MEASURE_INDEX[this.measures[m]!]]![cell]!;
       return;
     }
@@ -256,7 +262,7 @@ class PointAccumulator {
    * renumbers cells), and an answer may be read later than it was computed.
    */
   freeze(): void {
-    if (this.metric !== "uv") return;
+    if (!this.uv) return;
     const out = new Float64Array(this.slots);
     for (let slot = 0; slot < this.slots; slot++) {
       const c = this.cell[slot]!;
@@ -269,12 +275,12 @@ class PointAccumulator {
   }
 
   value(slot: number): number | null {
-    if (this.metric === "uv") return this.estimates![slot]!;
+    if (this.uv) return this.estimates![slot]!;
     const a = this.sums[0]![slot]!;
     if (this.measures.length === 1) return a;
     const b = this.sums[1]![slot]!;
     if (b === 0) return null;
-    return this.metric === "roi" ? (a - b) / b : a / b;
+    return this.roi ? (a - b) / b : a / b;
   }
 }
 

@@ -13,7 +13,7 @@
 // values changed are encoded again.
 
 import { EngineError } from "../../engine/core/errors.ts";
-import { evaluateRollups, METRICS, type Metric } from "../../engine/aggregate/rollup-query.ts";
+import { evaluateRollups, METRICS, type Metric, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
 import type { AnswerCache, KeptSeries } from "./answer-cache.ts";
@@ -37,6 +37,31 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 function answerStamp(r: Rollups): string {
   return `${r.generation}:${r.hours.heldVersion}`;
+}
+
+/**
+ * The answer's body as one Blob (this and every later hit share it: answer-cache.ts says why), and
+ * its series to keep. A series whose values are those of the last answer to the same question
+ * (`before`) keeps its bytes: after a small change (a trickle of events) most of the body is not
+ * written again.
+ */
+function encodeAnswer(head: Record<string, unknown>, answer: RollupSeries, stats: Record<string, unknown>, before: ReadonlyMap<string, KeptSeries>): { blob: Blob; series: Map<string, KeptSeries>; kept: number } {
+  const keyTexts = answer.keys.map((k) => JSON.stringify(k));
+  const valuesOf = answer.keys.map((_, i) => {
+    const v = new Float64Array(answer.points);
+    for (let p = 0; p < answer.points; p++) v[p] = answer.value(i, p) ?? NaN;
+    return v;
+  });
+  let kept = 0;
+  const parts = metricsBodyParts(head, answer, stats, (i) => {
+    const old = before.get(keyTexts[i]!);
+    if (old === undefined || !sameValues(old.values, valuesOf[i]!)) return null;
+    kept++;
+    return old.bytes;
+  });
+  const series = new Map<string, KeptSeries>();
+  for (let i = 0; i < keyTexts.length; i++) series.set(keyTexts[i]!, { values: valuesOf[i]!, bytes: parts.series[i]! });
+  return { blob: new Blob(joinParts(parts), { type: "application/json" }), series, kept };
 }
 
 /** Equal values, null (NaN) equal to null; -0 and 0 are written alike. */
@@ -84,32 +109,12 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     const hit = ctx.metricsAnswers.get(key, answerStamp(r));
     if (hit !== undefined) return new Response(hit, { headers: HIT_HEADERS });
     const answer = evaluateRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
-    // A series whose values are those of the last answer to this question keeps its bytes: after a
-    // small change (a trickle of events), most of the body is not written again.
-    const before = ctx.metricsAnswers.series(key), after = new Map<string, KeptSeries>();
-    let kept = 0;
-    const keyTexts = answer.keys.map((k) => JSON.stringify(k));
-    const valuesOf = answer.keys.map((_, i) => {
-      const v = new Float64Array(answer.points);
-      for (let p = 0; p < answer.points; p++) v[p] = answer.value(i, p) ?? NaN;
-      return v;
-    });
-    const parts = metricsBodyParts(
-      { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs }, answer,
-      { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table },
-      (i) => {
-        const old = before.get(keyTexts[i]!);
-        if (old === undefined || !sameValues(old.values, valuesOf[i]!)) return null;
-        kept++;
-        return old.bytes;
-      },
-    );
+    const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
+    const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
+    const { blob, series, kept } = encodeAnswer(head, answer, stats, ctx.metricsAnswers.series(key));
     ctx.metricsAnswers.noteSeriesKept(kept);
-    for (let i = 0; i < keyTexts.length; i++) after.set(keyTexts[i]!, { values: valuesOf[i]!, bytes: parts.series[i]! });
-    // One copy, into a Blob that this and every later hit share (answer-cache.ts says why).
-    const blob = new Blob(joinParts(parts), { type: "application/json" });
     // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
-    ctx.metricsAnswers.set(key, answerStamp(r), blob, after);
+    ctx.metricsAnswers.set(key, answerStamp(r), blob, series);
     return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);

@@ -67,6 +67,8 @@ export interface RollupSeries {
   readonly from: number;
   readonly stepMs: number;
   readonly points: number;
+  /** Cells read per point (cellsRead is their sum). */
+  readonly cellsPerPoint: Int32Array;
   /** Per series, in answer order: its key (dimension -> value, null for a null value). */
   readonly keys: Record<string, string | null>[];
   /** Value of point p of the series keys[i]; null where a ratio's denominator is 0. */
@@ -96,7 +98,7 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   const filterIdx: [number, number][] = [];
   for (const [d, v] of Object.entries(q.filter)) {
     const id = r.dimIds.get(d)!.find(v);
-    if (id < 0) return { table: rollupTableName(set.dims), cellsRead: 0, from: q.from, stepMs: q.stepMs, points, keys: [], value: () => null };
+    if (id < 0) return { table: rollupTableName(set.dims), cellsRead: 0, cellsPerPoint: new Int32Array(points), from: q.from, stepMs: q.stepMs, points, keys: [], value: () => null };
     filterIdx.push([set.dims.indexOf(d), id]);
   }
   // Each cell is folded into its (series, point) slot as it is visited: sums into typed accumulators,
@@ -108,6 +110,7 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   // One dimension (the common case): series by the value's id + 1 (0: null) in an array, not a Map.
   let seriesById: Int32Array = new Int32Array(single >= 0 ? r.dimIds.get(q.by[0]!)!.size + 1 : 0).fill(-1);
   let cellsRead = 0;
+  const cellsPerPoint = new Int32Array(points);
   // Whole hours inside a point are read from the fine level's hour tables (rollup-hours.ts: one
   // merged cell per hour and key, built once and kept while the hour is unchanged) rather than
   // from its minute cells; the minutes at a point's ragged edges are read as they are.
@@ -127,6 +130,7 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
     cells: for (let i = 0; i < cells.length; i++) {
       const cell = cells[i]!;
       cellsRead++;
+      cellsPerPoint[point]!++;
       for (let f = 0; f < filterIdx.length; f++) if (t.idOf(cell, filterIdx[f]![0]) !== filterIdx[f]![1]) continue cells;
       let s: number | undefined;
       let key: number | string = 0;
@@ -153,9 +157,16 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   const gather = (t: CellTable, level: number, bucketMs: number) => {
     const first = Math.floor(q.from / bucketMs), last = Math.ceil(q.to / bucketMs);
     const each = (b: number, cells: readonly number[]) => { if (level === 1 || !covered(b * bucketMs)) visit(t, level, bucketMs, b, cells); };
-    // Few buckets in range: look them up; many: walk the index once.
+    // Few buckets in range: look them up; many: walk the index once. Either way in bucket order: a
+    // sum must not depend on the range asked (an answer updated over a few points, rollup-query-update.ts,
+    // equals one read whole, to the last bit).
     if (last - first <= t.byBucket.size) for (let b = first; b < last; b++) { const cells = t.byBucket.get(b); if (cells) each(b, cells); }
-    else for (const [b, cells] of t.byBucket) each(b, cells);
+    else {
+      const inRange: number[] = [];
+      for (const b of t.byBucket.keys()) if (b >= first && b < last) inRange.push(b);
+      inRange.sort((x, y) => x - y);
+      for (const b of inRange) each(b, t.byBucket.get(b)!);
+    }
   };
   gather(set.fine, 0, g);
   gather(set.coarse, 1, HOUR_MS);
@@ -164,16 +175,22 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   const keyed = seriesKeys.map((ids, s) => ({ s, key: Object.fromEntries(q.by.map((d, i) => [d, ids[i]! < 0 ? null : r.dimIds.get(d)!.value(ids[i]!)])) as Record<string, string | null> }));
   // By key (null first, then by value, dimension by dimension): the same answer whatever order the
   // cells were visited in.
-  keyed.sort((a, b) => {
-    for (const d of q.by) {
-      const x = a.key[d]!, y = b.key[d]!;
+  const order = seriesOrder(q.by);
+  keyed.sort((a, b) => order(a.key, b.key));
+  return {
+    table: rollupTableName(set.dims), cellsRead, cellsPerPoint, from: q.from, stepMs: q.stepMs, points, keys: keyed.map((k) => k.key),
+    value: (i, p) => acc.value(keyed[i]!.s * points + p),
+  };
+}
+
+/** The order of series keys in an answer: null first, then by value, dimension by dimension. */
+export function seriesOrder(by: readonly string[]): (a: Record<string, string | null>, b: Record<string, string | null>) => number {
+  return (a, b) => {
+    for (const d of by) {
+      const x = a[d]!, y = b[d]!;
       if (x !== y) return x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
     }
     return 0;
-  });
-  return {
-    table: rollupTableName(set.dims), cellsRead, from: q.from, stepMs: q.stepMs, points, keys: keyed.map((k) => k.key),
-    value: (i, p) => acc.value(keyed[i]!.s * points + p),
   };
 }
 

@@ -25,6 +25,8 @@ export { HOUR_MS } from "./rollup-hours.ts";
 import { HOUR_MS } from "./rollup-hours.ts";
 
 const PV = 1, CLICK = 2, IMPRESSION = 4, CONVERSION = 8;
+/** Consumes remembered by changedSince (an answer older than this many batches is recomputed whole). */
+const CHANGE_LOG = 64;
 
 export interface RollupSet {
   readonly dims: readonly string[];
@@ -55,6 +57,11 @@ export class Rollups implements DerivedComponent {
   counters: RollupCounters = { events: 0, late: 0, expiredCells: 0, anonymous: 0 };
   /** Moves on every change to any cell or dimension id: an answer read at one generation holds until it moves. */
   generation = 0;
+  /** The last generation whose change a time range of fine cells does not describe (sweep, hour cells, decode). */
+  private structuralAt = 0;
+  /** The last CHANGE_LOG consumes: generations [first, last] they moved through, and the event times [lo, hi] of the fine cells they changed. */
+  private readonly changeLog = { first: new Float64Array(CHANGE_LOG), last: new Float64Array(CHANGE_LOG), lo: new Float64Array(CHANGE_LOG), hi: new Float64Array(CHANGE_LOG) };
+  private changes = 0;
   private readonly typeFlags = new ValueIds();
   private flagsOfId = new Uint8Array(0);
   private readonly userHashes = new Map<object, CodeHashes>();
@@ -88,7 +95,8 @@ export class Rollups implements DerivedComponent {
   }
 
   consume(b: FeedBatch): void {
-    this.generation++;
+    const first = ++this.generation;
+    let tLo = Infinity, tHi = -Infinity, coarse = false;
     const ts = b.column("ts")!.f64!, type = b.column("type")!;
     const rev = b.column("revenue"), cost = b.column("cost");
     const user = b.column("user_id"), anon = b.column("anonymous_id");
@@ -107,6 +115,8 @@ export class Rollups implements DerivedComponent {
       const late = t < this.watermark - lateAfter ? 1 : 0;
       if (t > this.watermark) this.advance(t);
       const fine = t >= this.horizon;
+      if (!fine) coarse = true;
+      else { if (t < tLo) tLo = t; if (t > tHi) tHi = t; }
       if (fine && (t < hourStart || t >= hourEnd)) {
         const h = Math.floor(t / HOUR_MS);
         hourStart = h * HOUR_MS;
@@ -151,6 +161,28 @@ export class Rollups implements DerivedComponent {
         table.touch(cell);
       }
     }
+    if (coarse) this.structuralAt = this.generation;
+    const at = this.changes++ % CHANGE_LOG, log = this.changeLog;
+    log.first[at] = first; log.last[at] = this.generation; log.lo[at] = tLo; log.hi[at] = tHi;
+  }
+
+  /**
+   * The event-time range [lo, hi] of the fine cells changed since generation `since` (lo > hi: none),
+   * or null when something else changed since (a sweep, hour cells, a restore) or the log no longer
+   * reaches back that far: then only a whole new answer is right.
+   */
+  changedSince(since: number): { lo: number; hi: number } | null {
+    if (this.structuralAt > since) return null;
+    let lo = Infinity, hi = -Infinity, reached = this.generation === since;
+    const log = this.changeLog;
+    for (let k = 0; k < Math.min(this.changes, CHANGE_LOG); k++) {
+      const at = (this.changes - 1 - k) % CHANGE_LOG;
+      if (log.last[at]! <= since) break;
+      lo = Math.min(lo, log.lo[at]!);
+      hi = Math.max(hi, log.hi[at]!);
+      if (log.first[at]! <= since + 1) { reached = true; break; }
+    }
+    return reached ? { lo, hi } : null;
   }
 
   private hashesOf(dict: object): CodeHashes {
@@ -183,7 +215,7 @@ export class Rollups implements DerivedComponent {
 
   /** Merges fine cells before the horizon into hour cells and drops hour cells past retention. */
   sweep(): void {
-    this.generation++;
+    this.structuralAt = ++this.generation;
     const g = this.config.granularityMs;
     const lastFine = Math.floor(this.horizon / g);
     const keepHour = Math.floor((this.watermark - this.config.coarseRetentionMs) / HOUR_MS);
@@ -219,7 +251,7 @@ export class Rollups implements DerivedComponent {
     } finally {
       // The cells were replaced (wholly, or partly if decoding failed): no answer or table read
       // from the old ones may be used again.
-      this.generation++;
+      this.structuralAt = ++this.generation;
       this.hours.clear();
     }
   }

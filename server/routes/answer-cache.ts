@@ -3,8 +3,9 @@
 // their answers cannot change, so the second and later askers get the bytes the first one paid for.
 // Never stale: an entry carries the stamp of the state it was read from (for /v1/metrics, the
 // rollups' generation, which moves on every change, and the hour tables held) and an entry with
-// another stamp is a miss. It is kept until the new answer replaces it, though: the series whose
-// values did not change are not encoded again (metrics.ts). Bounded in bytes and entries, least
+// another stamp is a miss. It is kept until the new answer replaces it, though: the new one is read
+// from it where the cells did not change, and the series whose values did not change are not
+// encoded again (metrics.ts). Bounded in bytes and entries, least
 // recently used first out.
 //
 // Bodies are kept as Blobs: Bun copies a Uint8Array into every Response, while Responses made from
@@ -17,6 +18,8 @@ export interface AnswerCacheStats {
   misses: number;
   /** Series of computed answers whose bytes came from the answer before (noteSeriesKept). */
   seriesKept: number;
+  /** Computed answers read again only where cells changed since the one kept (noteUpdated). */
+  updated: number;
   entries: number;
   bytes: number;
 }
@@ -27,15 +30,24 @@ export interface KeptSeries {
   readonly bytes: Uint8Array;
 }
 
+/** What a kept answer was read from and holds, to bring it up to date (metrics.ts). */
+export interface KeptAnswer {
+  readonly generation: number;
+  readonly heldVersion: number;
+  readonly table: string;
+  readonly cellsPerPoint: Int32Array;
+  /** Series keys in answer order. */
+  readonly keys: readonly Record<string, string | null>[];
+  /** By the series' key as JSON. */
+  readonly series: ReadonlyMap<string, KeptSeries>;
+}
+
 interface Entry {
   readonly stamp: string;
   readonly body: Blob;
-  /** By the series' key as JSON. */
-  readonly series: ReadonlyMap<string, KeptSeries>;
+  readonly kept: KeptAnswer | null;
   readonly size: number;
 }
-
-const NO_SERIES: ReadonlyMap<string, KeptSeries> = new Map();
 
 export class AnswerCache {
   /** Insertion order is recency order: a hit moves its entry to the end. */
@@ -44,6 +56,7 @@ export class AnswerCache {
   private hits = 0;
   private misses = 0;
   private seriesKept = 0;
+  private updated = 0;
 
   /** `maxBytes` 0 keeps nothing (every ask is a miss). */
   constructor(private readonly maxBytes: number, private readonly maxEntries = 256) {}
@@ -61,20 +74,23 @@ export class AnswerCache {
     return e.body;
   }
 
-  /** The series of the last answer kept for `key`, whatever its stamp (empty when none). */
-  series(key: string): ReadonlyMap<string, KeptSeries> {
-    return this.entries.get(key)?.series ?? NO_SERIES;
+  /** The last answer kept for `key`, whatever its stamp. */
+  kept(key: string): KeptAnswer | null {
+    return this.entries.get(key)?.kept ?? null;
   }
 
-  /** Keeps `body` and its `series` for `key` at `stamp`, replacing what was kept for `key`. */
-  set(key: string, stamp: string, body: Blob, series: ReadonlyMap<string, KeptSeries> = NO_SERIES): void {
+  /** Keeps `body` (and what it was made from) for `key` at `stamp`, replacing what was kept for `key`. */
+  set(key: string, stamp: string, body: Blob, kept: KeptAnswer | null = null): void {
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
     let size = body.size;
-    for (const s of series.values()) size += s.values.byteLength + s.bytes.byteLength;
+    if (kept !== null) {
+      size += kept.cellsPerPoint.byteLength;
+      for (const s of kept.series.values()) size += s.values.byteLength + s.bytes.byteLength;
+    }
     // An answer larger than a quarter of the budget would push out everything else for one query.
     if (size * 4 > this.maxBytes) return;
-    this.entries.set(key, { stamp, body, series, size });
+    this.entries.set(key, { stamp, body, kept, size });
     this.bytes += size;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
@@ -87,8 +103,13 @@ export class AnswerCache {
     this.seriesKept += n;
   }
 
+  /** Counts an answer brought up to date from the kept one instead of read whole. */
+  noteUpdated(): void {
+    this.updated++;
+  }
+
   stats(): AnswerCacheStats {
-    return { hits: this.hits, misses: this.misses, seriesKept: this.seriesKept, entries: this.entries.size, bytes: this.bytes };
+    return { hits: this.hits, misses: this.misses, seriesKept: this.seriesKept, updated: this.updated, entries: this.entries.size, bytes: this.bytes };
   }
 
   private remove(key: string, e: Entry): void {

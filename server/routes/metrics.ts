@@ -9,14 +9,16 @@
 //
 // The same question asked again while the rollups are unchanged (a dashboard's panels, polled by
 // every open tab) gets the bytes computed the first time (answer-cache.ts; `x-caracal-cache: hit`,
-// and the body's stats describe that computation); asked after a change, only the series whose
-// values changed are encoded again.
+// and the body's stats describe that computation); asked after a change to minute cells only, the
+// kept answer is brought up to date (rollup-query-update.ts) and only the series whose values
+// changed are encoded again.
 
 import { EngineError } from "../../engine/core/errors.ts";
 import { evaluateRollups, METRICS, type Metric, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
-import type { AnswerCache, KeptSeries } from "./answer-cache.ts";
+import { updateAnswer, type PriorAnswer } from "../../engine/aggregate/rollup-query-update.ts";
+import type { AnswerCache, KeptAnswer, KeptSeries } from "./answer-cache.ts";
 import { joinParts, metricsBodyParts } from "./metrics-json.ts";
 import { QueryParams } from "../query-params.ts";
 
@@ -64,6 +66,13 @@ function encodeAnswer(head: Record<string, unknown>, answer: RollupSeries, stats
   return { blob: new Blob(joinParts(parts), { type: "application/json" }), series, kept };
 }
 
+const NO_SERIES: ReadonlyMap<string, KeptSeries> = new Map();
+
+/** A kept answer as updateAnswer reads it. */
+function priorOf(k: KeptAnswer): PriorAnswer {
+  return { table: k.table, cellsPerPoint: k.cellsPerPoint, keys: k.keys, values: k.keys.map((key) => k.series.get(JSON.stringify(key))!.values) };
+}
+
 /** Equal values, null (NaN) equal to null; -0 and 0 are written alike. */
 function sameValues(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
@@ -108,13 +117,21 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
     const hit = ctx.metricsAnswers.get(key, answerStamp(r));
     if (hit !== undefined) return new Response(hit, { headers: HIT_HEADERS });
-    const answer = evaluateRollups(r, { metric: metric as Metric, by, filter, from, to, stepMs });
+    const q = { metric: metric as Metric, by, filter, from, to, stepMs };
+    const prior = ctx.metricsAnswers.kept(key);
+    // Read again only where cells changed since the kept answer, when that is all that changed (and
+    // the hour tables held are the same: sums read them).
+    const changed = prior !== null && prior.heldVersion === r.hours.heldVersion ? r.changedSince(prior.generation) : null;
+    if (changed !== null) ctx.metricsAnswers.noteUpdated();
+    const answer = changed !== null ? updateAnswer(r, q, priorOf(prior!), changed.lo, changed.hi) : evaluateRollups(r, q);
     const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
     const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
-    const { blob, series, kept } = encodeAnswer(head, answer, stats, ctx.metricsAnswers.series(key));
+    const { blob, series, kept } = encodeAnswer(head, answer, stats, prior?.series ?? NO_SERIES);
     ctx.metricsAnswers.noteSeriesKept(kept);
     // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
-    ctx.metricsAnswers.set(key, answerStamp(r), blob, series);
+    ctx.metricsAnswers.set(key, answerStamp(r), blob, {
+      generation: r.generation, heldVersion: r.hours.heldVersion, table: answer.table, cellsPerPoint: answer.cellsPerPoint, keys: answer.keys, series,
+    });
     return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);

@@ -17,7 +17,7 @@ test("property: the bytes equal JSON.stringify of the same answer, any keys, val
     fc.array(fc.dictionary(fc.string({ unit: "grapheme", maxLength: 6 }), fc.option(fc.string({ unit: "grapheme", maxLength: 8 }), { nil: null }), { maxKeys: 2 }), { maxLength: 8 }),
     fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 42 }), fc.integer({ min: 1, max: 10 ** 7 }), fc.array(value, { minLength: 1, maxLength: 64 }),
     (keys, points, from, stepMs, values) => {
-      const a: RollupSeries = { table: "t", cellsRead: 3, from, stepMs, points, keys, value: (i, p) => values[(i * 7 + p) % values.length]! };
+      const a: RollupSeries = { table: "t", cellsRead: 3, cellsPerPoint: new Int32Array(points), from, stepMs, points, keys, value: (i, p) => values[(i * 7 + p) % values.length]! };
       const head = { metric: "uv", by: ["campaign"], from: "2026-12-04T10:00:00.000Z", step_ms: stepMs };
       const stats = { elapsed_ms: 0.123, cells_read: 3, rows_scanned: 0, source: "rollup_campaign" };
       const expected = JSON.stringify({

@@ -18,6 +18,7 @@ import { evaluateRollups, METRICS, type Metric, type RollupSeries } from "../../
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
 import { updateAnswer, type PriorAnswer } from "../../engine/aggregate/rollup-query-update.ts";
+import type { Metrics } from "../observability/prometheus.ts";
 import type { AnswerCache, KeptAnswer, KeptSeries } from "./answer-cache.ts";
 import { joinParts, metricsBodyParts } from "./metrics-json.ts";
 import { QueryParams } from "../query-params.ts";
@@ -25,6 +26,8 @@ import { QueryParams } from "../query-params.ts";
 export interface MetricsRouteContext {
   rollups: Rollups;
   metricsAnswers: AnswerCache;
+  /** caracal_lookup_seconds{endpoint="metrics"}: the time to the Response, reused or computed. */
+  readonly metrics?: Metrics;
 }
 
 const HIT_HEADERS = { "content-type": "application/json", "x-caracal-cache": "hit" };
@@ -93,8 +96,8 @@ export function parseTime(s: string, what: string): number {
 }
 
 export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
+  const t0 = performance.now();
   try {
-    const t0 = performance.now();
     const p = QueryParams.of(req);
     const r = ctx.rollups, g = r.config.granularityMs;
     const metric = p.get("metric");
@@ -135,5 +138,7 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);
+  } finally {
+    ctx.metrics?.lookup.observe({ endpoint: "metrics" }, (performance.now() - t0) / 1000);
   }
 }

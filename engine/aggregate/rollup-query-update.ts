@@ -5,10 +5,12 @@
 // asked again after a batch of live events, reads a minute or two of cells instead of sixty.
 //
 // Why a point outside [lo, hi] cannot have changed: cells leave only in a sweep, and a sweep, a
-// write to an hour cell or a restore makes changedSince answer null (recompute everything). A
+// write to an hour cell, a restore or a consume that failed midway makes changedSince answer null
+// (recompute everything). A
 // series absent from the re-read span had no cells there before either, so its values there are
 // the empty ones it already has.
 
+import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import { evaluateRollups, METRICS_SERIES_MAX, RATIOS, seriesOrder, type MetricsQuery, type RollupSeries } from "./rollup-query.ts";
 import type { Rollups } from "./rollups.ts";
@@ -34,7 +36,7 @@ export function updateAnswer(r: Rollups, q: MetricsQuery, prior: PriorAnswer, lo
   const values = prior.values.map((v) => v.slice());
   if (first <= last) {
     const span = evaluateRollups(r, { ...q, from: q.from + first * q.stepMs, to: Math.min(q.to, q.from + (last + 1) * q.stepMs) });
-    if (span.points !== last - first + 1) throw new Error(`span of ${span.points} points for ${last - first + 1}`);
+    assert(span.points === last - first + 1, `span of ${span.points} points for ${last - first + 1}`);
     cellsPerPoint.set(span.cellsPerPoint, first);
     for (let i = 0; i < span.keys.length; i++) {
       const text = keyText(span.keys[i]!);

@@ -97,9 +97,10 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
   const byIdx = q.by.map((d) => set.dims.indexOf(d));
   const filterIdx: [number, number][] = [];
   for (const [d, v] of Object.entries(q.filter)) {
+    // A value never seen matches no cell (-2: -1 is the null value), but the cells are still read and
+    // checked as for any filter: an answer kept and later brought up to date counts the same cells.
     const id = r.dimIds.get(d)!.find(v);
-    if (id < 0) return { table: rollupTableName(set.dims), cellsRead: 0, cellsPerPoint: new Int32Array(points), from: q.from, stepMs: q.stepMs, points, keys: [], value: () => null };
-    filterIdx.push([set.dims.indexOf(d), id]);
+    filterIdx.push([set.dims.indexOf(d), id < 0 ? -2 : id]);
   }
   // Each cell is folded into its (series, point) slot as it is visited: sums into typed accumulators,
   // sketches kept (one) or merged (several). Nothing is allocated per cell: a dashboard asks for the

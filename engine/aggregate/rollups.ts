@@ -110,65 +110,72 @@ export class Rollups implements DerivedComponent {
     const g = this.config.granularityMs, lateAfter = this.config.lateAfterMs;
     // The hour of the last fine row, so that a batch bumps each hour's version once per run of rows.
     let hourStart = Infinity, hourEnd = -Infinity;
-    for (let i = b.begin; i < b.end; i++) {
-      const t = ts[i]!;
-      const late = t < this.watermark - lateAfter ? 1 : 0;
-      if (t > this.watermark) this.advance(t);
-      const fine = t >= this.horizon;
-      if (!fine) coarse = true;
-      else { if (t < tLo) tLo = t; if (t > tHi) tHi = t; }
-      if (fine && (t < hourStart || t >= hourEnd)) {
-        const h = Math.floor(t / HOUR_MS);
-        hourStart = h * HOUR_MS;
-        hourEnd = hourStart + HOUR_MS;
-        this.touchHour(h);
-      }
-      const bucket = fine ? Math.floor(t / g) : Math.floor(t / HOUR_MS);
-      let tid = typeMap[type.codes![i]!]!;
-      if (tid < 0) tid = this.typeIdOf(type.codes![i]!);
-      const flags = this.flagsOfId[tid]!;
-      const r = rev && present(rev.validity, i) ? finite(rev.f64![i]!) : 0;
-      const c = cost && present(cost.validity, i) ? finite(cost.f64![i]!) : 0;
-      let lo = 0, hi = 0, hasUser = false;
-      if (uh && present(user!.validity, i)) { const code = user!.codes![i]!; lo = uh.lo(code); hi = uh.hi(code); hasUser = true; }
-      else if (ah && present(anon!.validity, i)) { const code = anon!.codes![i]!; lo = ah.lo(code); hi = ah.hi(code); hasUser = true; }
-      if (!hasUser) this.counters.anonymous++;
-      this.counters.events++;
-      this.counters.late += late;
-      for (let s = 0; s < this.sets.length; s++) {
-        const set = this.sets[s]!, ids = this.ids[s]!, cols = dimCols[s]!, maps = dimMaps[s]!;
-        for (let k = 0; k < ids.length; k++) {
-          const v = cols[k], m = maps[k];
-          if (!v || !m || !present(v.validity, i)) { ids[k] = -1; continue; }
-          const code = v.codes![i]!;
-          const id = m[code]!;
-          ids[k] = id >= 0 ? id : this.dimIds.get(set.dims[k]!)!.idOfCode(code);
+    // A consume that fails midway (DerivedState logs it and goes on) has changed cells no range
+    // describes: it counts as a structural change, so no kept answer is brought up to date across it.
+    let done = false;
+    try {
+      for (let i = b.begin; i < b.end; i++) {
+        const t = ts[i]!;
+        const late = t < this.watermark - lateAfter ? 1 : 0;
+        if (t > this.watermark) this.advance(t);
+        const fine = t >= this.horizon;
+        if (!fine) coarse = true;
+        else { if (t < tLo) tLo = t; if (t > tHi) tHi = t; }
+        if (fine && (t < hourStart || t >= hourEnd)) {
+          const h = Math.floor(t / HOUR_MS);
+          hourStart = h * HOUR_MS;
+          hourEnd = hourStart + HOUR_MS;
+          this.touchHour(h);
         }
-        const table = fine ? set.fine : set.coarse;
-        const cell = table.cellOf(bucket, ids);
-        const ms = table.measures;
-        ms[MEASURE_INDEX.events]![cell]! += 1;
-        if (flags !== 0) {
-          if (flags & PV) ms[MEASURE_INDEX.pv]![cell]! += 1;
-          if (flags & CLICK) ms[MEASURE_INDEX.clicks]![cell]! += 1;
-          if (flags & IMPRESSION) ms[MEASURE_INDEX.impressions]![cell]! += 1;
-          if (flags & CONVERSION) ms[MEASURE_INDEX.conversions]![cell]! += 1;
+        const bucket = fine ? Math.floor(t / g) : Math.floor(t / HOUR_MS);
+        let tid = typeMap[type.codes![i]!]!;
+        if (tid < 0) tid = this.typeIdOf(type.codes![i]!);
+        const flags = this.flagsOfId[tid]!;
+        const r = rev && present(rev.validity, i) ? finite(rev.f64![i]!) : 0;
+        const c = cost && present(cost.validity, i) ? finite(cost.f64![i]!) : 0;
+        let lo = 0, hi = 0, hasUser = false;
+        if (uh && present(user!.validity, i)) { const code = user!.codes![i]!; lo = uh.lo(code); hi = uh.hi(code); hasUser = true; }
+        else if (ah && present(anon!.validity, i)) { const code = anon!.codes![i]!; lo = ah.lo(code); hi = ah.hi(code); hasUser = true; }
+        if (!hasUser) this.counters.anonymous++;
+        this.counters.events++;
+        this.counters.late += late;
+        for (let s = 0; s < this.sets.length; s++) {
+          const set = this.sets[s]!, ids = this.ids[s]!, cols = dimCols[s]!, maps = dimMaps[s]!;
+          for (let k = 0; k < ids.length; k++) {
+            const v = cols[k], m = maps[k];
+            if (!v || !m || !present(v.validity, i)) { ids[k] = -1; continue; }
+            const code = v.codes![i]!;
+            const id = m[code]!;
+            ids[k] = id >= 0 ? id : this.dimIds.get(set.dims[k]!)!.idOfCode(code);
+          }
+          const table = fine ? set.fine : set.coarse;
+          const cell = table.cellOf(bucket, ids);
+          const ms = table.measures;
+          ms[MEASURE_INDEX.events]![cell]! += 1;
+          if (flags !== 0) {
+            if (flags & PV) ms[MEASURE_INDEX.pv]![cell]! += 1;
+            if (flags & CLICK) ms[MEASURE_INDEX.clicks]![cell]! += 1;
+            if (flags & IMPRESSION) ms[MEASURE_INDEX.impressions]![cell]! += 1;
+            if (flags & CONVERSION) ms[MEASURE_INDEX.conversions]![cell]! += 1;
+          }
+          if (r !== 0) ms[MEASURE_INDEX.revenue]![cell]! += r;
+          if (c !== 0) ms[MEASURE_INDEX.cost]![cell]! += c;
+          if (late) ms[MEASURE_INDEX.late]![cell]! += 1;
+          if (hasUser) table.sketches[cell]!.add(lo, hi);
+          table.touch(cell);
         }
-        if (r !== 0) ms[MEASURE_INDEX.revenue]![cell]! += r;
-        if (c !== 0) ms[MEASURE_INDEX.cost]![cell]! += c;
-        if (late) ms[MEASURE_INDEX.late]![cell]! += 1;
-        if (hasUser) table.sketches[cell]!.add(lo, hi);
-        table.touch(cell);
       }
+      done = true;
+    } finally {
+      if (coarse || !done) this.structuralAt = this.generation;
+      const at = this.changes++ % CHANGE_LOG, log = this.changeLog;
+      log.first[at] = first; log.last[at] = this.generation; log.lo[at] = tLo; log.hi[at] = tHi;
     }
-    if (coarse) this.structuralAt = this.generation;
-    const at = this.changes++ % CHANGE_LOG, log = this.changeLog;
-    log.first[at] = first; log.last[at] = this.generation; log.lo[at] = tLo; log.hi[at] = tHi;
   }
 
   /**
    * The event-time range [lo, hi] of the fine cells changed since generation `since` (lo > hi: none),
-   * or null when something else changed since (a sweep, hour cells, a restore) or the log no longer
+   * or null when something else changed since (a sweep, hour cells, a restore, a consume that failed) or the log no longer
    * reaches back that far: then only a whole new answer is right.
    */
   changedSince(since: number): { lo: number; hi: number } | null {

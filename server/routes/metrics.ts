@@ -125,8 +125,8 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     // Read again only where cells changed since the kept answer, when that is all that changed (and
     // the hour tables held are the same: sums read them).
     const changed = prior !== null && prior.heldVersion === r.hours.heldVersion ? r.changedSince(prior.generation) : null;
-    if (changed !== null) ctx.metricsAnswers.noteUpdated();
     const answer = changed !== null ? updateAnswer(r, q, priorOf(prior!), changed.lo, changed.hi) : evaluateRollups(r, q);
+    if (changed !== null) ctx.metricsAnswers.noteUpdated();
     const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
     const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
     const { blob, series, kept } = encodeAnswer(head, answer, stats, prior?.series ?? NO_SERIES);

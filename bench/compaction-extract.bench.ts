@@ -5,21 +5,15 @@
 //
 //   bun bench/compaction-extract.bench.ts [rows=262144] [seed=7]
 
-import { decodeBatch } from "../engine/core/batch-codec.ts";
 import { EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
 import { Table } from "../engine/store/table.ts";
 import { extractRows, transferList } from "../storage/parquet/part-rows.ts";
-import { eventStream, type GeneratedEvent } from "./data.ts";
-import { eventsBatch } from "./events-batch.ts";
+import { eventStream } from "./data.ts";
+import { appendEvents } from "./events-batch.ts";
 
 const N = Number(process.argv[2] ?? 262_144), SEED = Number(process.argv[3] ?? 7);
 const table = new Table(EVENTS_SCHEMA);
-let pending: GeneratedEvent[] = [];
-for (const e of eventStream(SEED, N)) {
-  pending.push(e);
-  if (pending.length === 8192) { table.appendBatch(decodeBatch(eventsBatch(pending)), null); pending = []; }
-}
-if (pending.length) table.appendBatch(decodeBatch(eventsBatch(pending)), null);
+appendEvents(table, eventStream(SEED, N), 8192);
 table.seal();
 const columns = EVENTS_SCHEMA.columns.map((c) => c.name);
 const best = { extract: Infinity, post: Infinity, floor: Infinity };

@@ -4,6 +4,8 @@
 import { BatchBuilder } from "../engine/core/batch-codec.ts";
 import { EVENT_COLUMNS, EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
 import { isStringType } from "../engine/core/types.ts";
+import { decodeBatch } from "../engine/core/batch-codec.ts";
+import type { Table } from "../engine/store/table.ts";
 import type { GeneratedEvent } from "./data.ts";
 
 const colIndex = new Map(EVENT_COLUMNS.map((c, i) => [c.name, i]));
@@ -26,4 +28,14 @@ export function eventsBatch(events: readonly GeneratedEvent[]): Uint8Array {
     b.setNumber(RECEIVED, row, received);
   }
   return b.finish();
+}
+
+/** Appends `events` to `table` in batches of `batchRows`, as ingest would (no WAL). */
+export function appendEvents(table: Table, events: Iterable<GeneratedEvent>, batchRows: number): void {
+  let pending: GeneratedEvent[] = [];
+  for (const e of events) {
+    pending.push(e);
+    if (pending.length === batchRows) { table.appendBatch(decodeBatch(eventsBatch(pending)), null); pending = []; }
+  }
+  if (pending.length) table.appendBatch(decodeBatch(eventsBatch(pending)), null);
 }

@@ -9,27 +9,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeBatch } from "../engine/core/batch-codec.ts";
 import { EVENTS_SCHEMA } from "../engine/core/event-schema.ts";
 import { executeNative, planNative, type NativeTables } from "../engine/query/native.ts";
 import type { SqlValue } from "../engine/query/result.ts";
 import { newScanStats, Table } from "../engine/store/table.ts";
 import { DuckDb } from "../storage/duckdb.ts";
 import { rowsToParquet } from "../storage/parquet/rows-to-parquet.ts";
-import { eventStream, type GeneratedEvent } from "./data.ts";
-import { eventsBatch } from "./events-batch.ts";
+import { eventStream } from "./data.ts";
+import { appendEvents } from "./events-batch.ts";
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const SEED = Number(process.argv[3] ?? 42);
 const RUNS = 7;
 
 const table = new Table(EVENTS_SCHEMA);
-let pending: GeneratedEvent[] = [];
-for (const e of eventStream(SEED, EVENTS)) {
-  pending.push(e);
-  if (pending.length === 10_000) { table.appendBatch(decodeBatch(eventsBatch(pending)), null); pending = []; }
-}
-if (pending.length) table.appendBatch(decodeBatch(eventsBatch(pending)), null);
+appendEvents(table, eventStream(SEED, EVENTS), 10_000);
 table.seal();
 let tsMax = 0, aUser = "";
 for (const b of table.scan({ columns: ["ts", "user_id"] })) {

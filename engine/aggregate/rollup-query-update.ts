@@ -15,11 +15,12 @@ import { EngineError } from "../core/errors.ts";
 import { evaluateRollups, METRICS_SERIES_MAX, RATIOS, seriesOrder, type MetricsQuery, type RollupSeries } from "./rollup-query.ts";
 import type { Rollups } from "./rollups.ts";
 
-/** What is kept of an answer to update it: its series in answer order, values with null as NaN. */
+/** What is kept of an answer to update it: its series in answer order, keys also as JSON, values with null as NaN. */
 export interface PriorAnswer {
   readonly table: string;
   readonly cellsPerPoint: Int32Array;
   readonly keys: readonly Record<string, string | null>[];
+  readonly keyTexts: readonly string[];
   readonly values: readonly Float64Array[];
 }
 
@@ -29,8 +30,7 @@ export function updateAnswer(r: Rollups, q: MetricsQuery, prior: PriorAnswer, lo
   const first = lo > hi || hi < q.from || lo >= q.to ? 1 : Math.max(0, Math.floor((lo - q.from) / q.stepMs));
   const last = lo > hi || hi < q.from || lo >= q.to ? 0 : Math.min(points - 1, Math.floor((hi - q.from) / q.stepMs));
   const cellsPerPoint = prior.cellsPerPoint.slice();
-  const keyText = (k: Record<string, string | null>) => JSON.stringify(k);
-  const index = new Map(prior.keys.map((k, i) => [keyText(k), i]));
+  const index = new Map(prior.keyTexts.map((k, i) => [k, i]));
   const keys = [...prior.keys];
   const empty = q.metric in RATIOS || q.metric === "roi" ? NaN : 0;
   const values = prior.values.map((v) => v.slice());
@@ -39,7 +39,7 @@ export function updateAnswer(r: Rollups, q: MetricsQuery, prior: PriorAnswer, lo
     assert(span.points === last - first + 1, `span of ${span.points} points for ${last - first + 1}`);
     cellsPerPoint.set(span.cellsPerPoint, first);
     for (let i = 0; i < span.keys.length; i++) {
-      const text = keyText(span.keys[i]!);
+      const text = JSON.stringify(span.keys[i]!);
       let s = index.get(text);
       if (s === undefined) {
         index.set(text, (s = keys.length));

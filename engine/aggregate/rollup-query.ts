@@ -134,9 +134,9 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
       cellsPerPoint[point]!++;
       for (let f = 0; f < filterIdx.length; f++) if (t.idOf(cell, filterIdx[f]![0]) !== filterIdx[f]![1]) continue cells;
       let s: number | undefined;
-      let key: number | string = 0;
+      let key: number | string = 0, id1 = 0;
       if (single >= 0) {
-        const id1 = t.idOf(cell, single) + 1;
+        id1 = t.idOf(cell, single) + 1;
         if (id1 >= seriesById.length) seriesById = growFilled(seriesById, id1 + 1);
         s = seriesById[id1]!;
         if (s < 0) s = undefined;
@@ -147,7 +147,7 @@ export function evaluateRollups(r: Rollups, q: MetricsQuery, opts: { hourTables?
       if (s === undefined) {
         if (seriesKeys.length >= METRICS_SERIES_MAX) throw new EngineError("bad_argument", `more than ${METRICS_SERIES_MAX} series: filter or group by fewer dimensions`);
         s = seriesKeys.length;
-        if (single >= 0) seriesById[t.idOf(cell, single) + 1] = s;
+        if (single >= 0) seriesById[id1] = s;
         else seriesOf.set(key, s);
         seriesKeys.push(byIdx.map((k) => t.idOf(cell, k)));
         acc.addSeries();
@@ -216,9 +216,8 @@ class PointAccumulator {
   private readonly tables: CellTable[] = [];
   private lastTable: CellTable | null = null;
   private lastIndex = 0;
-  /** uv: slots that read more than one cell (flag 1), their merged sketch (a clone: cells' own are never merged into). */
+  /** uv: slots that read more than one cell, their merged sketch (a clone: cells' own are never merged into). */
   private readonly merged = new Map<number, Hll>();
-  private isMerged: Uint8Array = new Uint8Array(0);
   /** uv, after freeze(): each slot's estimate, so that reading the answer needs no cell any more. */
   private estimates: Float64Array | null = null;
   private slots = 0;
@@ -242,7 +241,6 @@ class PointAccumulator {
         cell.set(this.cell);
         this.cell = cell;
         this.tableOf = grow(this.tableOf, cell.length);
-        this.isMerged = grow(this.isMerged, cell.length);
       }
     } else if (need > this.sums[0]!.length) {
       this.sums = this.sums.map((a) => grow(a, need));
@@ -270,7 +268,6 @@ class PointAccumulator {
     let sk = this.merged.get(slot);
     if (sk === undefined) {
       this.merged.set(slot, (sk = this.tables[this.tableOf[slot]!]!.sketches[this.cell[slot]!]!.clone()));
-      this.isMerged[slot] = 1;
     }
     sk.merge(t.sketches[cell]!);
   }
@@ -284,7 +281,9 @@ class PointAccumulator {
     const out = new Float64Array(this.slots);
     for (let slot = 0; slot < this.slots; slot++) {
       const c = this.cell[slot]!;
-      out[slot] = c === -1 ? 0 : Math.round(this.isMerged[slot] === 1 ? this.merged.get(slot)!.estimate() : this.tables[this.tableOf[slot]!]!.uvOf(c));
+      if (c === -1) continue; // no cell: 0
+      const sk = this.merged.size === 0 ? undefined : this.merged.get(slot);
+      out[slot] = Math.round(sk !== undefined ? sk.estimate() : this.tables[this.tableOf[slot]!]!.uvOf(c));
     }
     this.estimates = out;
     this.tables.length = 0;
@@ -331,7 +330,7 @@ function growFilled(a: Int32Array, need: number): Int32Array {
   return out;
 }
 
-function grow<T extends Float64Array | Uint32Array | Uint8Array>(a: T, need: number): T {
+function grow<T extends Float64Array | Uint32Array>(a: T, need: number): T {
   const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64));
   out.set(a);
   return out;

@@ -13,6 +13,8 @@
 // requests (~1 ms each on the serving thread: the p99 of a polled dashboard); from a Blob, a hit
 // allocates next to nothing.
 
+import type { PriorAnswer } from "../../engine/aggregate/rollup-query-update.ts";
+
 export interface AnswerCacheStats {
   hits: number;
   misses: number;
@@ -24,22 +26,15 @@ export interface AnswerCacheStats {
   bytes: number;
 }
 
-/** One series of a kept answer: its values (null as NaN) and its encoded bytes. */
-export interface KeptSeries {
-  readonly values: Float64Array;
-  readonly bytes: Uint8Array;
-}
-
-/** What a kept answer was read from and holds, to bring it up to date (metrics.ts). */
-export interface KeptAnswer {
+/**
+ * What a kept answer was read from and holds, to bring it up to date (metrics.ts,
+ * rollup-query-update.ts): per series, in answer order, its key, the key as JSON, its values (null
+ * as NaN) and its encoded bytes.
+ */
+export interface KeptAnswer extends PriorAnswer {
   readonly generation: number;
   readonly heldVersion: number;
-  readonly table: string;
-  readonly cellsPerPoint: Int32Array;
-  /** Series keys in answer order. */
-  readonly keys: readonly Record<string, string | null>[];
-  /** By the series' key as JSON. */
-  readonly series: ReadonlyMap<string, KeptSeries>;
+  readonly bytes: readonly Uint8Array[];
 }
 
 interface Entry {
@@ -86,7 +81,7 @@ export class AnswerCache {
     let size = body.size;
     if (kept !== null) {
       size += kept.cellsPerPoint.byteLength;
-      for (const s of kept.series.values()) size += s.values.byteLength + s.bytes.byteLength;
+      for (let i = 0; i < kept.values.length; i++) size += kept.values[i]!.byteLength + kept.bytes[i]!.byteLength;
     }
     // An answer larger than a quarter of the budget would push out everything else for one query.
     if (size * 4 > this.maxBytes) return;

@@ -17,9 +17,9 @@ import { EngineError } from "../../engine/core/errors.ts";
 import { evaluateRollups, METRICS, type Metric, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
-import { updateAnswer, type PriorAnswer } from "../../engine/aggregate/rollup-query-update.ts";
+import { updateAnswer } from "../../engine/aggregate/rollup-query-update.ts";
 import type { Metrics } from "../observability/prometheus.ts";
-import type { AnswerCache, KeptAnswer, KeptSeries } from "./answer-cache.ts";
+import type { AnswerCache, KeptAnswer } from "./answer-cache.ts";
 import { joinParts, metricsBodyParts } from "./metrics-json.ts";
 import { QueryParams } from "../query-params.ts";
 
@@ -46,34 +46,26 @@ function answerStamp(r: Rollups): string {
 
 /**
  * The answer's body as one Blob (this and every later hit share it: answer-cache.ts says why), and
- * its series to keep. A series whose values are those of the last answer to the same question
- * (`before`) keeps its bytes: after a small change (a trickle of events) most of the body is not
- * written again.
+ * its series as they are kept. A series whose values are those of the last answer to the same
+ * question (`prior`) keeps its bytes: after a small change (a trickle of events) most of the body is
+ * not written again.
  */
-function encodeAnswer(head: Record<string, unknown>, answer: RollupSeries, stats: Record<string, unknown>, before: ReadonlyMap<string, KeptSeries>): { blob: Blob; series: Map<string, KeptSeries>; kept: number } {
+function encodeAnswer(head: Record<string, unknown>, answer: RollupSeries, stats: Record<string, unknown>, prior: KeptAnswer | null) {
   const keyTexts = answer.keys.map((k) => JSON.stringify(k));
-  const valuesOf = answer.keys.map((_, i) => {
+  const values = answer.keys.map((_, i) => {
     const v = new Float64Array(answer.points);
     for (let p = 0; p < answer.points; p++) v[p] = answer.value(i, p) ?? NaN;
     return v;
   });
+  const before = new Map(prior?.keyTexts.map((k, i) => [k, i]));
   let kept = 0;
   const parts = metricsBodyParts(head, answer, stats, (i) => {
-    const old = before.get(keyTexts[i]!);
-    if (old === undefined || !sameValues(old.values, valuesOf[i]!)) return null;
+    const j = before.get(keyTexts[i]!);
+    if (j === undefined || !sameValues(prior!.values[j]!, values[i]!)) return null;
     kept++;
-    return old.bytes;
+    return prior!.bytes[j]!;
   });
-  const series = new Map<string, KeptSeries>();
-  for (let i = 0; i < keyTexts.length; i++) series.set(keyTexts[i]!, { values: valuesOf[i]!, bytes: parts.series[i]! });
-  return { blob: new Blob(joinParts(parts), { type: "application/json" }), series, kept };
-}
-
-const NO_SERIES: ReadonlyMap<string, KeptSeries> = new Map();
-
-/** A kept answer as updateAnswer reads it. */
-function priorOf(k: KeptAnswer): PriorAnswer {
-  return { table: k.table, cellsPerPoint: k.cellsPerPoint, keys: k.keys, values: k.keys.map((key) => k.series.get(JSON.stringify(key))!.values) };
+  return { blob: new Blob(joinParts(parts), { type: "application/json" }), keyTexts, values, bytes: parts.series, kept };
 }
 
 /** Equal values, null (NaN) equal to null; -0 and 0 are written alike. */
@@ -125,15 +117,15 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
     // Read again only where cells changed since the kept answer, when that is all that changed (and
     // the hour tables held are the same: sums read them).
     const changed = prior !== null && prior.heldVersion === r.hours.heldVersion ? r.changedSince(prior.generation) : null;
-    const answer = changed !== null ? updateAnswer(r, q, priorOf(prior!), changed.lo, changed.hi) : evaluateRollups(r, q);
+    const answer = changed !== null ? updateAnswer(r, q, prior!, changed.lo, changed.hi) : evaluateRollups(r, q);
     if (changed !== null) ctx.metricsAnswers.noteUpdated();
     const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
     const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
-    const { blob, series, kept } = encodeAnswer(head, answer, stats, prior?.series ?? NO_SERIES);
+    const { blob, keyTexts, values, bytes, kept } = encodeAnswer(head, answer, stats, prior);
     ctx.metricsAnswers.noteSeriesKept(kept);
     // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
     ctx.metricsAnswers.set(key, answerStamp(r), blob, {
-      generation: r.generation, heldVersion: r.hours.heldVersion, table: answer.table, cellsPerPoint: answer.cellsPerPoint, keys: answer.keys, series,
+      generation: r.generation, heldVersion: r.hours.heldVersion, table: answer.table, cellsPerPoint: answer.cellsPerPoint, keys: answer.keys, keyTexts, values, bytes,
     });
     return new Response(blob, { headers: MISS_HEADERS });
   } catch (e) {

@@ -20,7 +20,7 @@ test("a hit needs the same key and stamp; least recently used entries leave firs
   // Another stamp's entry is a miss but stays, for its series, until an answer replaces it.
   const kept = {
     generation: 2, heldVersion: 0, table: "rollup_campaign", cellsPerPoint: new Int32Array(2), keys: [{ campaign: "c1" }],
-    series: new Map([['{"campaign":"c1"}', { values: new Float64Array([1, NaN]), bytes: new Uint8Array(10) }]]),
+    keyTexts: ['{"campaign":"c1"}'], values: [new Float64Array([1, NaN])], bytes: [new Uint8Array(10)],
   };
   c.set("a", "2", blob(100), kept);
   expect([c.get("a", "1"), c.kept("a"), c.stats().bytes]).toEqual([undefined, kept, 100 + 8 + 16 + 10]);

@@ -96,7 +96,10 @@ test("the model loop: planted click signal -> notices -> Parquet -> caracal trai
   if (p.exitCode !== 0) console.log(out);
   const models = ((await (await fetch(`${srv.url}/v1/models`)).json()) as any).models;
   const ctr = models.find((m: any) => m.name === "ctr");
-  expect({ exit: p.exitCode, wins: wins > 1000, clicks: clicks > 50, aucOk: auc > 0.7, swapped: ctr.version !== "prior", file: existsSync(join(dataDir, "models", "ctr.json")) })
+  // Device is the only signal: the best holdout AUC it allows is about 0.76, and ~240 holdout rows
+  // (bid ids, random per run, decide the split) put a standard error of ~0.04 on it; 0.7 failed
+  // about one run in twenty. 0.6 is still well above a model that learned nothing (0.5).
+  expect({ exit: p.exitCode, wins: wins > 1000, clicks: clicks > 50, aucOk: auc > 0.6, swapped: ctr.version !== "prior", file: existsSync(join(dataDir, "models", "ctr.json")) })
     .toEqual({ exit: 0, wins: true, clicks: true, aucOk: true, swapped: true, file: true });
   // The new model prices phones above desktops.
   const price = async (devicetype: number) => ((await (await bid({ ...fixture, id: `after-${devicetype}`, device: { ...fixture.device, devicetype } })).json()) as any).seatbid?.[0]?.bid?.[0]?.price ?? 0;

@@ -19,6 +19,7 @@ const runs: [string, string[]][] = [
   ["bench/funnels.bench.ts", [full ? "1000000" : "300000"]],
   ["bench/derived-feed.bench.ts", [full ? "1000000" : "200000"]],
   ["bench/metrics-answers.bench.ts", [full ? "1500" : "600"]],
+  ["bench/metrics-http.bench.ts", full ? [] : ["--seconds", "4", "--warm", "10", "--repeat", "1"]],
   ["bench/profiles.bench.ts", [full ? "1000000" : "200000"]],
   ["bench/recommend.bench.ts", []],
   ["bench/bid-score.bench.ts", []],

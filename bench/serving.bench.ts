@@ -21,7 +21,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startCaracalProcess, tempDataDir } from "../test/helpers/caracal-process.ts";
-import { eventStream } from "./data.ts";
+import { ndjsonBatches } from "./ndjson-batches.ts";
+import { pacedScript, runWrk, type WrkResult } from "./wrk.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string" }, connections: { type: "string" }, ingest: { type: "string" }, users: { type: "string" }, derived: { type: "string", default: "all" }, "metrics-cache-bytes": { type: "string" } } });
 const SECONDS = Number(values.seconds ?? 10), CONNS = Number(values.connections ?? 16), INGEST = Number(values.ingest ?? 50_000), USERS = Number(values.users ?? 20_000);
@@ -36,35 +37,14 @@ writeFileSync(join(dir, "config.json"), JSON.stringify({ derived: Object.fromEnt
 const srv = await startCaracalProcess({ dataDir: join(dir, "data"), args: ["--config", join(dir, "config.json")], env: process.env.CARACAL_DEBUG_TIMING ? { CARACAL_DEBUG_TIMING: "1" } : {} });
 const freePort = () => { const s = Bun.serve({ port: 0, fetch: () => new Response("") }); const p = s.port; s.stop(true); return p; };
 
-interface Result { rps: number; p50: number; p99: number; p999: number; errors: number }
-
-async function wrk(url: string, script: string, conns = CONNS): Promise<Result> {
-  const file = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-  writeFileSync(file, `${script}
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %f %f %f %f %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end`);
-  const p = Bun.spawn(["wrk", "-t1", `-c${conns}`, `-d${SECONDS}s`, "-s", file, url], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(p.stdout).text();
-  await p.exited;
-  const m = /RESULT (\S+) (\S+) (\S+) (\S+) (\d+)/.exec(out);
-  if (!m) throw new Error(`wrk: ${out}`);
-  return { rps: Number(m[1]), p50: Number(m[2]), p99: Number(m[3]), p999: Number(m[4]), errors: Number(m[5]) };
-}
+type Result = WrkResult;
+const wrk = (url: string, script: string, conns = CONNS) => runWrk({ url, script, connections: conns, seconds: SECONDS, dir });
 
 const userPick = `local n = ${USERS}
 request = function() return wrk.format("GET", string.format(PATH, math.random(0, n - 1))) end`;
 
 // Seed: events for USERS users (profiles, co-views), then Redis hashes for the same users.
-const events = eventStream(11, Number.MAX_SAFE_INTEGER);
-let seeded = 0;
-// No event_id: the server generates one, so the bodies the ingest client cycles through are stored
-// every time (with ids, every repeat after the first pass would be de-duplicated, i.e. almost free).
-const batch = (n: number, spreadMs = 60_000) => {
-  const now = Date.now(), lines: string[] = [];
-  for (let i = 0; i < n; i++) { const { event_id: _, ...e } = events.next().value!; lines.push(JSON.stringify({ ...e, user_id: `u${(seeded++ * 7919) % USERS}`, ts: now - ((seeded * 37) % spreadMs) })); }
-  return lines.join("\n");
-};
+const batch = ndjsonBatches(11, USERS);
 const post = (b: string) => fetch(`${srv.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: b }).then((r) => r.arrayBuffer());
 for (let i = 0; i < Math.max(200, (USERS * 5) / 1000); i++) await post(batch(1000, 3_600_000));
 
@@ -122,12 +102,12 @@ try {
   const reuse: string[] = [];
   const noteReuse = async (what: string) => { const now = await answerCounts(); reuse.push(`${what}: ${now.hit - answers.hit} of ${now.hit + now.miss - answers.hit - answers.miss} answers reused`); answers = now; };
   await noteReuse("back to back");
-  rows.push(["GET /v1/metrics, paced (2 ms between, 1 conn)", await wrk(metricsUrl, "function delay() return 2 end", 1)]);
+  rows.push(["GET /v1/metrics, paced (2 ms between, 1 conn)", await wrk(metricsUrl, pacedScript(2), 1)]);
   await noteReuse("paced");
   // The same CPU contention without Caracal's work: a bare server answering while the ingest client
   // and the server ingesting (its parse worker, WAL, derived views) keep both cores busy.
   if (barePort) rows.push(["floor: bare Bun.serve, same ingest running", await wrk(`http://127.0.0.1:${barePort}/`, "")]);
-  if (barePort) rows.push(["floor: bare Bun.serve, paced, same ingest", await wrk(`http://127.0.0.1:${barePort}/`, "function delay() return 2 end", 1)]);
+  if (barePort) rows.push(["floor: bare Bun.serve, paced, same ingest", await wrk(`http://127.0.0.1:${barePort}/`, pacedScript(2), 1)]);
   const ingestRate = ingested / ((performance.now() - t0) / 1000);
   stop = true;
   await ingest;

@@ -39,6 +39,7 @@ import { funnelPanel } from "./dashboard/funnel-panel.ts";
 import { Metrics } from "./observability/prometheus.ts";
 import { scrapeSources } from "./observability/scrape.ts";
 import { AnswerCache } from "./routes/answer-cache.ts";
+import { MetricsRefresh } from "./routes/metrics-refresh.ts";
 import { openSqlEngine } from "./sql/sql-engine.ts";
 
 /** Fewest ms between two logged snapshots of the de-duplication window (see storage/parquet/compactor.ts). */
@@ -59,6 +60,8 @@ const DERIVED_BACKLOG_ROWS = 2048;
 
 /** Fewest ms between two derived-state checkpoints (each encodes all of it). */
 const DERIVED_CHECKPOINT_INTERVAL_MS = 300_000;
+/** GET /v1/metrics answers refreshed in the turn derived state catches up, before the rest are deferred (metrics-refresh.ts). */
+const METRICS_REFRESH_NOW_MS = 0.5;
 
 /** How long stop() waits for clients to take their last answers before closing connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -134,10 +137,15 @@ export async function startCaracal(config: Config): Promise<Running> {
     const pool = new ParseWorkerPool({ workers: config.workers, tables: [...config.tables, ALERTS_SCHEMA] });
     // Live, derived state is fed in time-boxed slices between requests (recovery fed it at once).
     const queue = new DerivedQueue(derived, catalog);
+    const metricsRefresh = new MetricsRefresh({ rollups: parts.rollups, metricsAnswers });
     let pumping = false;
     const pump = () => {
       if (queue.pump(queue.backlogRows() > DERIVED_BACKLOG_ROWS ? DERIVED_SLICE_BACKLOG_MS : DERIVED_SLICE_MS)) setImmediate(pump);
-      else pumping = false;
+      else {
+        pumping = false;
+        // Derived state has every batch: answers dashboards poll are computed before their next ask.
+        metricsRefresh.refreshNow(METRICS_REFRESH_NOW_MS);
+      }
     };
     const schedule = () => { if (!pumping) { pumping = true; setImmediate(pump); } };
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, {

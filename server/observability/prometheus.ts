@@ -26,7 +26,7 @@ export interface ScrapeSources {
   /** Kafka consumer lag per assigned partition (messages behind the high watermark). */
   kafkaLag(): { topic: string; partition: number; lag: number }[];
   /** GET /v1/metrics answers served from the answer cache (server/routes/answer-cache.ts). */
-  answerCache(): { hits: number; misses: number; entries: number; bytes: number };
+  answerCache(): { hits: number; misses: number; refreshed: number; entries: number; bytes: number };
 }
 
 export class Metrics {
@@ -45,11 +45,13 @@ export class Metrics {
     this.query = new Histogram({ name: "caracal_query_seconds", help: "SQL query latency by engine that answered.", labelNames: ["engine"], buckets: LATENCY_BUCKETS, registers: [r] });
     this.loopLag = new Histogram({ name: "caracal_event_loop_lag_seconds", help: "How late a 10 ms timer fires on the serving thread: what a request waits behind other work.", buckets: LATENCY_BUCKETS, registers: [r] });
     let expected = performance.now() + LAG_PROBE_MS;
+    // CARACAL_DEBUG_TIMING=1 logs stalls over 50 ms; a larger number is the threshold in ms.
+    const debug = Number(process.env.CARACAL_DEBUG_TIMING ?? 0), debugLagMs = debug > 1 ? debug : debug ? 50 : Infinity;
     this.lagTimer = setInterval(() => {
       const now = performance.now(), lag = Math.max(0, now - expected);
       expected = now + LAG_PROBE_MS;
       this.loopLag.observe(lag / 1000);
-      if (lag > 50 && process.env.CARACAL_DEBUG_TIMING) console.error(`event loop blocked ${lag.toFixed(0)} ms at ${new Date().toISOString()}`);
+      if (lag > debugLagMs) console.error(`event loop blocked ${lag.toFixed(0)} ms at ${new Date().toISOString()}`);
     }, LAG_PROBE_MS);
     this.lagTimer.unref?.();
     this.lookup = new FastHistogram("caracal_lookup_seconds", "Serving latency (profiles, bids, recommendations, metrics, audiences).", "endpoint", LATENCY_BUCKETS, r);
@@ -102,6 +104,7 @@ export class Metrics {
       set({ cache: "hit" }, c.hits);
       set({ cache: "miss" }, c.misses);
     });
+    counterFrom("caracal_metrics_answers_refreshed_total", "GET /v1/metrics answers computed again after the rollups changed, before their next ask (server/routes/metrics-refresh.ts).", [], (set) => set({}, src.answerCache().refreshed));
     gaugeFrom("caracal_metrics_answer_cache_bytes", "Bytes of GET /v1/metrics answers kept for repeated asks.", [], (set) => set({}, src.answerCache().bytes));
     gaugeFrom("caracal_kafka_consumer_lag", "Messages between the next offset to consume and the high watermark, per assigned partition.", ["topic", "partition"], (set) => {
       for (const l of src.kafkaLag()) set({ topic: l.topic, partition: String(l.partition) }, l.lag);

@@ -8,15 +8,23 @@
 // encoded again (metrics.ts). Bounded in bytes and entries, least
 // recently used first out.
 //
+// An entry also remembers whether it was asked for since it was computed: those are the answers a
+// dashboard polls, and metrics-refresh.ts computes them again after a change before anyone asks, so
+// the next ask is a hit. Computing only answers asked since bounds that work by the asks: at most
+// one computation per ask, which the ask would otherwise have paid for itself.
+//
 // Bodies are kept as Blobs: Bun copies a Uint8Array into every Response, while Responses made from
 // one Blob share its bytes. A 113 KB answer copied per request drove an eden collection every ~200
 // requests (~1 ms each on the serving thread: the p99 of a polled dashboard); from a Blob, a hit
 // allocates next to nothing.
 
 import type { PriorAnswer } from "../../engine/aggregate/rollup-query-update.ts";
+import type { MetricsQuestion } from "./metrics.ts";
 
 export interface AnswerCacheStats {
   hits: number;
+  /** Answers computed again after a change, before anyone asked (noteRefreshed). */
+  refreshed: number;
   misses: number;
   /** Series of computed answers whose bytes came from the answer before (noteSeriesKept). */
   seriesKept: number;
@@ -42,6 +50,10 @@ interface Entry {
   readonly body: Blob;
   readonly kept: KeptAnswer | null;
   readonly size: number;
+  /** The question, as the route parsed it, to compute the answer again without a request. */
+  readonly question: MetricsQuestion | null;
+  /** Asked for (computed for an ask, or a hit) since it was computed. */
+  asked: boolean;
 }
 
 export class AnswerCache {
@@ -49,6 +61,7 @@ export class AnswerCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private hits = 0;
+  private refreshed = 0;
   private misses = 0;
   private seriesKept = 0;
   private updated = 0;
@@ -64,9 +77,26 @@ export class AnswerCache {
       return undefined;
     }
     this.hits++;
+    e.asked = true;
     this.entries.delete(key);
     this.entries.set(key, e);
     return e.body;
+  }
+
+  /**
+   * The most recently used entry asked for since it was computed whose stamp is not `stamp` (its
+   * answer may have changed), or null. A refresh does not make its entry more recent.
+   */
+  staleAsked(stamp: string): { key: string; question: MetricsQuestion } | null {
+    let found: { key: string; question: MetricsQuestion } | null = null;
+    for (const [key, e] of this.entries) if (e.asked && e.question !== null && e.stamp !== stamp) found = { key, question: e.question };
+    return found;
+  }
+
+  /** Forgets `key` (a refresh that failed: the next ask computes, and reports, for itself). */
+  drop(key: string): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) this.remove(key, e);
   }
 
   /** The last answer kept for `key`, whatever its stamp. */
@@ -74,18 +104,28 @@ export class AnswerCache {
     return this.entries.get(key)?.kept ?? null;
   }
 
-  /** Keeps `body` (and what it was made from) for `key` at `stamp`, replacing what was kept for `key`. */
-  set(key: string, stamp: string, body: Blob, kept: KeptAnswer | null = null): void {
+  /**
+   * Keeps `body` (and what it was made from) for `key` at `stamp`, replacing what was kept for `key`.
+   * `asked`: computed for an ask (true) or by a refresh (false; it keeps its place in recency order).
+   */
+  set(key: string, stamp: string, body: Blob, kept: KeptAnswer | null = null, question: MetricsQuestion | null = null, asked = true): void {
     const old = this.entries.get(key);
-    if (old !== undefined) this.remove(key, old);
     let size = body.size;
     if (kept !== null) {
       size += kept.cellsPerPoint.byteLength;
       for (let i = 0; i < kept.values.length; i++) size += kept.values[i]!.byteLength + kept.bytes[i]!.byteLength;
     }
     // An answer larger than a quarter of the budget would push out everything else for one query.
-    if (size * 4 > this.maxBytes) return;
-    this.entries.set(key, { stamp, body, kept, size });
+    if (size * 4 > this.maxBytes) {
+      if (old !== undefined) this.remove(key, old);
+      return;
+    }
+    if (old !== undefined) {
+      this.bytes -= old.size;
+      // Map.set on a key present keeps its place: a refresh is not a use.
+      if (asked) this.entries.delete(key);
+    }
+    this.entries.set(key, { stamp, body, kept, size, question, asked });
     this.bytes += size;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
@@ -103,8 +143,13 @@ export class AnswerCache {
     this.updated++;
   }
 
+  /** Counts an answer computed again before an ask. */
+  noteRefreshed(): void {
+    this.refreshed++;
+  }
+
   stats(): AnswerCacheStats {
-    return { hits: this.hits, misses: this.misses, seriesKept: this.seriesKept, updated: this.updated, entries: this.entries.size, bytes: this.bytes };
+    return { hits: this.hits, refreshed: this.refreshed, misses: this.misses, seriesKept: this.seriesKept, updated: this.updated, entries: this.entries.size, bytes: this.bytes };
   }
 
   private remove(key: string, e: Entry): void {

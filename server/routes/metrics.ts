@@ -11,10 +11,11 @@
 // every open tab) gets the bytes computed the first time (answer-cache.ts; `x-caracal-cache: hit`,
 // and the body's stats describe that computation); asked after a change to minute cells only, the
 // kept answer is brought up to date (rollup-query-update.ts) and only the series whose values
-// changed are encoded again.
+// changed are encoded again. Answers asked for since they were computed are computed again before
+// the next ask (metrics-refresh.ts), by computeAnswer, the same code an ask runs.
 
 import { EngineError } from "../../engine/core/errors.ts";
-import { evaluateRollups, METRICS, type Metric, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
+import { evaluateRollups, METRICS, type Metric, type MetricsQuery, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
 import { updateAnswer } from "../../engine/aggregate/rollup-query-update.ts";
@@ -40,7 +41,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  * What an answer depends on besides its question: the cells (Rollups.generation) and, to the last bit
  * of a money sum, which hour tables are held (sums read the ones held, rollup-hours.ts).
  */
-function answerStamp(r: Rollups): string {
+export function answerStamp(r: Rollups): string {
   return `${r.generation}:${r.hours.heldVersion}`;
 }
 
@@ -87,47 +88,69 @@ export function parseTime(s: string, what: string): number {
   return t;
 }
 
+/** A question as the route read it: everything its answer depends on besides the rollups. */
+export interface MetricsQuestion {
+  /** The same for the same question however it was spelled (filters in any order, times in any form). */
+  readonly key: string;
+  readonly query: MetricsQuery;
+  /** The body's first fields. */
+  readonly head: Record<string, unknown>;
+}
+
+/** Reads a question from a query string; without from/to, the last hour up to `now`. */
+export function parseQuestion(p: QueryParams, r: Rollups, now: number): MetricsQuestion {
+  const g = r.config.granularityMs;
+  const metric = p.get("metric");
+  if (!metric) throw new EngineError("bad_argument", `metric is required: one of ${METRICS.join(", ")}`);
+  if (!(METRICS as readonly string[]).includes(metric)) throw new EngineError("bad_argument", `unknown metric ${metric}: one of ${METRICS.join(", ")}`);
+  const dims = new Set(r.sets.flatMap((s) => s.dims));
+  const by = (p.get("by") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const d of by) if (!dims.has(d)) throw new EngineError("bad_argument", `by: ${d} is not a rollup dimension (${[...dims].join(", ")})`);
+  const filter: Record<string, string> = {};
+  for (const [k, v] of p) {
+    if (RESERVED.has(k)) continue;
+    if (!dims.has(k)) throw new EngineError("bad_argument", `unknown parameter ${k}: use metric, by, from, to, step, or a dimension (${[...dims].join(", ")}) to filter`);
+    filter[k] = v;
+  }
+  const stepMs = p.has("step") ? parseDuration(p.get("step")!, "step") : g;
+  // Whole buckets: from rounds down and to rounds up to the granularity.
+  const to = Math.ceil((p.has("to") ? parseTime(p.get("to")!, "to") : now) / g) * g;
+  const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / g) * g;
+  // Filter order does not change the answer; `by` order does (it orders each series' key).
+  const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
+  const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
+  return { key, query: { metric: metric as Metric, by, filter, from, to, stepMs }, head };
+}
+
+/**
+ * Computes the answer to `question` from the rollups now and keeps it; `asked`: for an ask (false:
+ * a refresh, metrics-refresh.ts). `t0`: when the work started, for stats.elapsed_ms.
+ */
+export function computeAnswer(ctx: MetricsRouteContext, question: MetricsQuestion, t0: number, asked: boolean): Blob {
+  const r = ctx.rollups, q = question.query;
+  const prior = ctx.metricsAnswers.kept(question.key);
+  // Read again only where cells changed since the kept answer, when that is all that changed (and
+  // the hour tables held are the same: sums read them).
+  const changed = prior !== null && prior.heldVersion === r.hours.heldVersion ? r.changedSince(prior.generation) : null;
+  const answer = changed !== null ? updateAnswer(r, q, prior!, changed.lo, changed.hi) : evaluateRollups(r, q);
+  if (changed !== null) ctx.metricsAnswers.noteUpdated();
+  const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
+  const { blob, keyTexts, values, bytes, kept } = encodeAnswer(question.head, answer, stats, prior);
+  ctx.metricsAnswers.noteSeriesKept(kept);
+  // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
+  ctx.metricsAnswers.set(question.key, answerStamp(r), blob, {
+    generation: r.generation, heldVersion: r.hours.heldVersion, table: answer.table, cellsPerPoint: answer.cellsPerPoint, keys: answer.keys, keyTexts, values, bytes,
+  }, question, asked);
+  return blob;
+}
+
 export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
   const t0 = performance.now();
   try {
-    const p = QueryParams.of(req);
-    const r = ctx.rollups, g = r.config.granularityMs;
-    const metric = p.get("metric");
-    if (!metric) throw new EngineError("bad_argument", `metric is required: one of ${METRICS.join(", ")}`);
-    if (!(METRICS as readonly string[]).includes(metric)) throw new EngineError("bad_argument", `unknown metric ${metric}: one of ${METRICS.join(", ")}`);
-    const dims = new Set(r.sets.flatMap((s) => s.dims));
-    const by = (p.get("by") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
-    for (const d of by) if (!dims.has(d)) throw new EngineError("bad_argument", `by: ${d} is not a rollup dimension (${[...dims].join(", ")})`);
-    const filter: Record<string, string> = {};
-    for (const [k, v] of p) {
-      if (RESERVED.has(k)) continue;
-      if (!dims.has(k)) throw new EngineError("bad_argument", `unknown parameter ${k}: use metric, by, from, to, step, or a dimension (${[...dims].join(", ")}) to filter`);
-      filter[k] = v;
-    }
-    const stepMs = p.has("step") ? parseDuration(p.get("step")!, "step") : g;
-    // Whole buckets: from rounds down and to rounds up to the granularity.
-    const to = Math.ceil((p.has("to") ? parseTime(p.get("to")!, "to") : Date.now()) / g) * g;
-    const from = Math.floor((p.has("from") ? parseTime(p.get("from")!, "from") : to - 3_600_000) / g) * g;
-    // Filter order does not change the answer; `by` order does (it orders each series' key).
-    const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
-    const hit = ctx.metricsAnswers.get(key, answerStamp(r));
+    const question = parseQuestion(QueryParams.of(req), ctx.rollups, Date.now());
+    const hit = ctx.metricsAnswers.get(question.key, answerStamp(ctx.rollups));
     if (hit !== undefined) return new Response(hit, { headers: HIT_HEADERS });
-    const q = { metric: metric as Metric, by, filter, from, to, stepMs };
-    const prior = ctx.metricsAnswers.kept(key);
-    // Read again only where cells changed since the kept answer, when that is all that changed (and
-    // the hour tables held are the same: sums read them).
-    const changed = prior !== null && prior.heldVersion === r.hours.heldVersion ? r.changedSince(prior.generation) : null;
-    const answer = changed !== null ? updateAnswer(r, q, prior!, changed.lo, changed.hi) : evaluateRollups(r, q);
-    if (changed !== null) ctx.metricsAnswers.noteUpdated();
-    const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
-    const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
-    const { blob, keyTexts, values, bytes, kept } = encodeAnswer(head, answer, stats, prior);
-    ctx.metricsAnswers.noteSeriesKept(kept);
-    // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
-    ctx.metricsAnswers.set(key, answerStamp(r), blob, {
-      generation: r.generation, heldVersion: r.hours.heldVersion, table: answer.table, cellsPerPoint: answer.cellsPerPoint, keys: answer.keys, keyTexts, values, bytes,
-    });
-    return new Response(blob, { headers: MISS_HEADERS });
+    return new Response(computeAnswer(ctx, question, t0, true), { headers: MISS_HEADERS });
   } catch (e) {
     return errorResponse(e);
   } finally {

@@ -6,6 +6,7 @@ import { DEFAULT_ROLLUP_CONFIG } from "../../../../engine/aggregate/rollup-confi
 import { Rollups } from "../../../../engine/aggregate/rollups.ts";
 import { AnswerCache } from "../../../../server/routes/answer-cache.ts";
 import { getMetrics } from "../../../../server/routes/metrics.ts";
+import { MetricsRefresh } from "../../../../server/routes/metrics-refresh.ts";
 import { appendAndFeed, eventsTable, type PlainEvent } from "../../../helpers/event-feed.ts";
 import { Rng } from "../../../sim/rng.ts";
 
@@ -44,7 +45,7 @@ const END = Date.UTC(2026, 11, 4, 12);
 
 /**
  * Asks `queries` (random picks, 4 a round) through a caching route and a route that computes every
- * answer, over 120 rounds of random events (mostly now, some minutes late, some hours late: into
+ * answer (the caching one's answers refreshed after some changes, some of them only partly), over 120 rounds of random events (mostly now, some minutes late, some hours late: into
  * hour cells once the horizon passes them: `hoursLate` of the late ones), with a restore of an older state at round 40; every
  * answer must be the same but for when it was computed. Returns what the cache did.
  */
@@ -53,6 +54,7 @@ async function differential(seed: number, queries: readonly string[], hoursLate 
   const r = new Rollups({ ...DEFAULT_ROLLUP_CONFIG, fineRetentionMs: 2 * HOUR, lateAfterMs: MIN });
   const cached = { rollups: r, metricsAnswers: new AnswerCache(1 << 20) };
   const fresh = { rollups: r, metricsAnswers: new AnswerCache(0) };
+  const refresh = new MetricsRefresh(cached, () => {});
   const t = eventsTable();
   let clock = END - 4 * HOUR, earlier: Uint8Array | null = null;
   const ask = async (q: string) => {
@@ -73,6 +75,8 @@ async function differential(seed: number, queries: readonly string[], hoursLate 
       events.push({ type: rng.pick(["page_view", "click", "impression", "purchase"]), ts, user_id: `u${rng.int(0, 200)}`, campaign: `c${rng.int(0, 3 + Math.floor(round / 8))}`, country: rng.pick(["US", "DE", "FR"]), revenue: rng.bool(0.3) ? rng.int(1, 50_000) / 100 : null, cost: rng.bool(0.3) ? rng.int(1, 9_999) / 100 : null });
     }
     if (events.length > 0) appendAndFeed(t, events, [r]);
+    if (rng.bool(0.5)) while (refresh.step());
+    else if (rng.bool(0.3)) refresh.step();
     // A restore replaces every cell (here with an older state, so the answers must change).
     if (round === 20) earlier = r.encode();
     if (round === 40) {
@@ -101,6 +105,7 @@ test("answers reused, brought up to date from the one before, or with series kep
   expect(stats.hits).toBeGreaterThan(20);
   expect(stats.seriesKept).toBeGreaterThan(20);
   expect(stats.updated).toBeGreaterThan(20);
+  expect(stats.refreshed).toBeGreaterThan(20);
 });
 
 test("answers over hours the horizon passes (sums only, so no hour table is built) stay equal to fresh ones through sweeps and late events into hour cells", async () => {
@@ -147,4 +152,70 @@ test("a consume that fails midway is a change no kept answer is brought up to da
   const [a, b] = await both(r, cache, q);
   expect(a).toEqual(b);
   expect(a.series[0].points[4][1]).toBe(1); // 10:40, counted before the failure
+});
+
+test("only answers asked for since they were computed are refreshed, most recently used first; a refresh is not a use", () => {
+  const c = new AnswerCache(1 << 20, 3), question = (key: string) => ({ key, query: {} as never, head: {} });
+  c.set("a", "1", blob(10), null, question("a"));
+  c.set("b", "1", blob(10), null, question("b"));
+  c.set("q", "1", blob(10)); // no question: nothing to compute it from
+  expect(c.staleAsked("1")).toBeNull();
+  expect(c.staleAsked("2")?.key).toBe("b");
+  c.set("b", "2", blob(10), null, question("b"), false); // refreshed: not asked since
+  expect(c.staleAsked("2")?.key).toBe("a");
+  c.set("a", "2", blob(10), null, question("a"), false);
+  expect(c.staleAsked("2")).toBeNull();
+  expect(c.staleAsked("3")).toBeNull();
+  expect(c.get("a", "2")).toBeDefined(); // asked again: refreshed after the next change
+  expect(c.staleAsked("3")?.key).toBe("a");
+  // Refreshed entries kept their place: b, the least recently used, leaves first.
+  c.set("d", "1", blob(10));
+  expect(["a", "b", "q", "d"].map((k) => c.kept(k) !== null || c.get(k, "1") !== undefined || c.get(k, "2") !== undefined)).toEqual([true, false, true, true]);
+  c.drop("a");
+  expect([c.get("a", "2"), c.stats().entries]).toEqual([undefined, 2]);
+});
+
+test("schedule defers one turn at a time until nothing asked is stale", () => {
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable(), ctx = { rollups: r, metricsAnswers: new AnswerCache(1 << 20) };
+  const turns: (() => void)[] = [], refresh = new MetricsRefresh(ctx, (f) => turns.push(f));
+  const t0 = Date.UTC(2026, 11, 4, 10);
+  const ask = (q: string) => getMetrics(new Request(`http://h/v1/metrics?${q}&from=${t0}&to=${t0 + HOUR}`), ctx);
+  appendAndFeed(t, [{ type: "click", ts: t0 + MIN, user_id: "u1", campaign: "a" }], [r]);
+  ask("metric=events&step=10m"); ask("metric=clicks&by=campaign");
+  appendAndFeed(t, [{ type: "click", ts: t0 + 2 * MIN, user_id: "u2", campaign: "b" }], [r]);
+  refresh.schedule(); refresh.schedule();
+  expect(turns.length).toBe(1);
+  while (turns.length > 0) turns.shift()!();
+  expect(ctx.metricsAnswers.stats().refreshed).toBe(2);
+  const res = ask("metric=clicks&by=campaign");
+  expect(res.headers.get("x-caracal-cache")).toBe("hit");
+});
+
+test("refreshNow refreshes at least one answer in the same turn and defers the rest", () => {
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable(), ctx = { rollups: r, metricsAnswers: new AnswerCache(1 << 20) };
+  const turns: (() => void)[] = [], refresh = new MetricsRefresh(ctx, (f) => turns.push(f));
+  const t0 = Date.UTC(2026, 11, 4, 10);
+  const ask = (q: string) => getMetrics(new Request(`http://h/v1/metrics?${q}&from=${t0}&to=${t0 + HOUR}`), ctx);
+  appendAndFeed(t, [{ type: "click", ts: t0 + MIN, user_id: "u1", campaign: "a" }], [r]);
+  ask("metric=events"); ask("metric=clicks"); ask("metric=uv&by=campaign");
+  appendAndFeed(t, [{ type: "click", ts: t0 + 2 * MIN, user_id: "u2", campaign: "b" }], [r]);
+  refresh.refreshNow(0);
+  expect([ctx.metricsAnswers.stats().refreshed, turns.length]).toEqual([1, 1]);
+  expect(ask("metric=uv&by=campaign").headers.get("x-caracal-cache")).toBe("hit"); // the most recently asked went first
+  while (turns.length > 0) turns.shift()!();
+  expect(ctx.metricsAnswers.stats().refreshed).toBe(3);
+  refresh.refreshNow(10); // nothing stale: nothing done, nothing deferred
+  expect([ctx.metricsAnswers.stats().refreshed, turns.length]).toEqual([3, 0]);
+});
+
+test("a refresh that fails forgets the answer: the next ask computes it and reports the error", async () => {
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable(), ctx = { rollups: r, metricsAnswers: new AnswerCache(1 << 24) };
+  const refresh = new MetricsRefresh(ctx, () => {});
+  const t0 = Date.UTC(2026, 11, 4, 10), q = `http://h/v1/metrics?metric=events&by=campaign&from=${t0}&to=${t0 + HOUR}&step=1h`;
+  appendAndFeed(t, Array.from({ length: 1000 }, (_, i) => ({ type: "click", ts: t0 + MIN, user_id: "u1", campaign: `c${i}` })), [r]);
+  expect(getMetrics(new Request(q), ctx).status).toBe(200);
+  appendAndFeed(t, [{ type: "click", ts: t0 + 2 * MIN, user_id: "u1", campaign: "one-too-many" }], [r]);
+  expect([refresh.step(), ctx.metricsAnswers.stats().entries, refresh.step()]).toEqual([true, 0, false]);
+  const res = getMetrics(new Request(q), ctx);
+  expect([res.status, ((await res.json()) as any).error.message]).toEqual([400, expect.stringContaining("more than 1000 series")]);
 });

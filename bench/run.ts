@@ -20,6 +20,7 @@ const runs: [string, string[]][] = [
   ["bench/derived-feed.bench.ts", [full ? "1000000" : "200000"]],
   ["bench/metrics-answers.bench.ts", [full ? "1500" : "600"]],
   ["bench/metrics-http.bench.ts", full ? [] : ["--seconds", "4", "--warm", "10", "--repeat", "1"]],
+  ["bench/checkpoint.bench.ts", [full ? "200000" : "50000"]],
   ["bench/profiles.bench.ts", [full ? "1000000" : "200000"]],
   ["bench/recommend.bench.ts", []],
   ["bench/bid-score.bench.ts", []],

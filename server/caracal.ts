@@ -148,6 +148,8 @@ export async function startCaracal(config: Config): Promise<Running> {
       }
     };
     const schedule = () => { if (!pumping) { pumping = true; setImmediate(pump); } };
+    // A checkpoint encoding a component in steps holds the feed; it resumes here.
+    derived.onResume = schedule;
     pipeline = new IngestPipeline(pool, wal, catalog, dedup, config.ingestInflightBytesMax, {
       beforeApply: (lsn) => marks.beforeApply(lsn),
       afterApply: (lsn, rec) => { if (rec.source) derived.noteSource(rec.source); queue.rows(lsn); schedule(); },

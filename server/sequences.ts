@@ -5,7 +5,7 @@
 // are dropped. Journeys' derived events (e.g. cart_abandonment) are ingested into the event stream
 // with deterministic ids, so the ones a replay emits again are recognised as duplicates.
 
-import type { DerivedComponent } from "../engine/aggregate/derived-state.ts";
+import { encodeAtOnce, type DerivedComponent } from "../engine/aggregate/derived-state.ts";
 import { parseFunnelDefinition, parseJourneyDefinition, type FunnelDef, type JourneyDef } from "../engine/aggregate/sequence-definition.ts";
 import { SequenceEngine } from "../engine/aggregate/sequence-engine.ts";
 import type { DerivedEvent } from "../engine/aggregate/journey-state.ts";
@@ -111,8 +111,13 @@ export class Sequences implements DerivedComponent {
   }
 
   encode(): Uint8Array {
+    return encodeAtOnce(this.encodeGradually());
+  }
+
+  /** encode() in steps (DerivedComponent.encodeGradually): five funnels and the journeys were one 47-69 ms task. */
+  *encodeGradually(): Generator<void, Uint8Array, void> {
     const defs = new TextEncoder().encode(JSON.stringify([...this.defs.values()]));
-    const state = this.engine.encode();
+    const state = yield* this.engine.encodeSteps();
     const out = new Uint8Array(8 + defs.byteLength + state.byteLength);
     const v = new DataView(out.buffer);
     v.setUint32(0, VERSION, true);

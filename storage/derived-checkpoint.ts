@@ -17,7 +17,6 @@ import { join } from "node:path";
 import type { DerivedSection, DerivedSnapshot } from "../engine/aggregate/derived-state.ts";
 import { EngineError } from "../engine/core/errors.ts";
 import type { FileSystem } from "./fs/file-system.ts";
-import { writeSynced } from "./parquet/manifest.ts";
 
 export const CHECKPOINT_NAME = "checkpoint.bin";
 const MAGIC = 0x31534443; // "CDS1"
@@ -28,21 +27,55 @@ const utf8d = new TextDecoder();
 
 interface HeaderEntry { name: string; covered: Record<string, number>; length: number }
 
-export function encodeCheckpoint(s: DerivedSnapshot): Uint8Array {
+/** The file but its CRC, as parts: the prefix and header, then each section's own bytes (not copied). */
+function checkpointParts(s: DerivedSnapshot): Uint8Array[] {
   const entries: HeaderEntry[] = [...s].map(([name, sec]) => ({ name, covered: { ...sec.covered }, length: sec.bytes.byteLength }));
   const header = utf8.encode(JSON.stringify(entries));
-  let size = 12 + header.byteLength + 4;
-  for (const e of entries) size += e.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const head = new Uint8Array(12 + header.byteLength);
+  const view = new DataView(head.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, VERSION, true);
   view.setUint32(8, header.byteLength, true);
-  out.set(header, 12);
-  let at = 12 + header.byteLength;
-  for (const [, sec] of s) { out.set(sec.bytes, at); at += sec.bytes.byteLength; }
-  view.setUint32(at, Bun.hash.crc32(out.subarray(0, at)), true);
+  head.set(header, 12);
+  return [head, ...[...s.values()].map((sec) => sec.bytes)];
+}
+
+function crcBytes(crc: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, crc, true);
   return out;
+}
+
+/** The whole file as one array (tests; writeCheckpoint writes the parts as they are). */
+export function encodeCheckpoint(s: DerivedSnapshot): Uint8Array {
+  const parts = checkpointParts(s);
+  let size = 4, crc = 0, at = 0;
+  for (const p of parts) size += p.byteLength;
+  const out = new Uint8Array(size);
+  for (const p of parts) { out.set(p, at); at += p.byteLength; crc = Bun.hash.crc32(p, crc); }
+  out.set(crcBytes(crc), at);
+  return out;
+}
+
+/** CRC work between two yields: ~1 ms of the serving thread (Bun.hash.crc32: 0.1 ms per 4 MiB here). */
+const CRC_SLICE_BYTES = 32 << 20;
+
+/**
+ * The CRC of `parts` as if joined, computed in slices with `pause` awaited between them. Joining
+ * 43 MB of sections into one array and taking its CRC held the serving thread for 21 ms, nearly all
+ * of it filling fresh memory; the CRC alone is ~1 ms.
+ */
+async function crcOf(parts: readonly Uint8Array[], pause: () => Promise<void>, sliceBytes: number): Promise<number> {
+  let crc = 0, sinceYield = 0;
+  for (const p of parts) {
+    for (let at = 0; at < p.byteLength; at += sliceBytes) {
+      const chunk = p.subarray(at, Math.min(p.byteLength, at + sliceBytes));
+      crc = Bun.hash.crc32(chunk, crc);
+      sinceYield += chunk.byteLength;
+      if (sinceYield >= sliceBytes) { await pause(); sinceYield = 0; }
+    }
+  }
+  return crc;
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, path: string): DerivedSnapshot {
@@ -75,13 +108,29 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): DerivedSnapsh
   return out;
 }
 
-export async function writeCheckpoint(fs: FileSystem, dir: string, s: DerivedSnapshot): Promise<void> {
+/**
+ * Writes the checkpoint (temp file, fsync, rename, fsync of the directory). The sections are written
+ * as they are, never joined, and `pause` is awaited between slices of the CRC (default: a turn of the
+ * event loop), so requests are served in between.
+ */
+export async function writeCheckpoint(fs: FileSystem, dir: string, s: DerivedSnapshot, pause: () => Promise<void> = nextTurn, sliceBytes = CRC_SLICE_BYTES): Promise<void> {
   await fs.mkdirp(dir);
   const tmp = join(dir, `${CHECKPOINT_NAME}.tmp`);
-  await writeSynced(fs, tmp, encodeCheckpoint(s));
+  const parts = checkpointParts(s);
+  parts.push(crcBytes(await crcOf(parts, pause, sliceBytes)));
+  if (await fs.exists(tmp)) await fs.unlink(tmp);
+  const f = await fs.openAppend(tmp);
+  try {
+    await f.append(parts);
+    await f.sync();
+  } finally {
+    await f.close();
+  }
   await fs.rename(tmp, join(dir, CHECKPOINT_NAME));
   await fs.syncDir(dir);
 }
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /** The checkpoint, or null when none was written yet. */
 export async function readCheckpoint(fs: FileSystem, dir: string): Promise<DerivedSnapshot | null> {

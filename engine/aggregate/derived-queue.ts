@@ -49,8 +49,13 @@ export class DerivedQueue {
     this.entries.push({ lsn, targets: null, control: { target, op, body } });
   }
 
-  /** Works through the queue for about `budgetMs`; returns true when work remains. */
+  /**
+   * Works through the queue for about `budgetMs`; returns true when work remains. While a checkpoint
+   * is encoding a component in steps (DerivedState.held) it does nothing and returns false: the
+   * state's onResume is the caller's cue to pump again.
+   */
   pump(budgetMs: number): boolean {
+    if (this.state.held) return false;
     const t0 = performance.now(), deadline = t0 + budgetMs;
     while (this.head < this.entries.length) {
       const e = this.entries[this.head]!;

@@ -13,6 +13,7 @@
 // (snapshot() is synchronous). The checkpoint on disk must cover at least the WAL's replay start
 // before log segments are deleted (storage/parquet/compactor.ts asks for one).
 
+import { assert } from "../core/assert.ts";
 import { EngineError } from "../core/errors.ts";
 import type { Catalog } from "../store/catalog.ts";
 import type { ScanReaders, Table } from "../store/table.ts";
@@ -28,6 +29,12 @@ export interface DerivedComponent extends RowConsumer {
   readonly columns: readonly string[];
   /** Its whole state, for a checkpoint. */
   encode(): Uint8Array;
+  /**
+   * Optional: the same bytes as encode(), made in steps with a yield between two, so a large state
+   * is encoded between requests instead of in one task (encode() runs the steps at once). While its
+   * steps run, nothing changes the component: DerivedState holds feeding and control records.
+   */
+  encodeGradually?(): Generator<void, Uint8Array, void>;
   /** Replaces its state with an encoded one (from a checkpoint of this or an earlier version). */
   decode(bytes: Uint8Array): void;
   /**
@@ -54,6 +61,17 @@ export interface SourceMark {
 /** Rows a component consumes before the clock is looked at: small enough that a slice stays well under a millisecond. */
 export const SLICE_ROWS = 256;
 
+/** Encoding work between two turns of the event loop in snapshotGradually (components with encodeGradually). */
+const ENCODE_SLICE_MS = 1;
+
+/** Runs encodeGradually's steps at once: its encode(). */
+export function encodeAtOnce(steps: Generator<void, Uint8Array, void>): Uint8Array {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
 export interface DerivedSection {
   /** Per table: rows [0, n) are reflected in `bytes`. */
   readonly covered: Readonly<Record<string, number>>;
@@ -79,6 +97,10 @@ export class DerivedState {
   private readonly readers = new Map<Table, ScanReaders>();
   /** Components that threw, with the first error: their state is incomplete from then on. */
   readonly failures = new Map<string, string>();
+  /** Set while a component is part-way through encodeGradually: nothing may be fed or applied. */
+  private holding = false;
+  /** Called when a hold ends: the live feed has records waiting (caracal.ts schedules its pump). */
+  onResume: (() => void) | null = null;
 
   constructor(readonly components: readonly DerivedComponent[]) {
     const names = new Set<string>();
@@ -131,6 +153,7 @@ export class DerivedState {
    * was reached. Coverage is kept per component, so stopping between slices loses nothing.
    */
   feedUpTo(catalog: Catalog, targets: ReadonlyMap<string, number> | null, deadline: number): boolean {
+    assert(!this.holding, "derived state fed while a component is being encoded");
     for (const [name, route] of this.routes) {
       const table = catalog.get(name);
       if (!table) continue;
@@ -211,6 +234,7 @@ export class DerivedState {
 
   /** Applies a control record at `lsn` to its component, unless the restored checkpoint has it already. */
   control(target: string, op: string, body: unknown, lsn: number): void {
+    assert(!this.holding, "control record applied while a component is being encoded");
     if (lsn < this.restoredLsn) return;
     const c = this.components.find((x) => x.name === target);
     if (!c?.control) {
@@ -226,11 +250,19 @@ export class DerivedState {
     this.applied(lsn);
   }
 
+  /** A component is part-way through encodeGradually: the live feed must wait for onResume. */
+  get held(): boolean {
+    return this.holding;
+  }
+
   /**
    * The same, one component at a time with `pause` awaited between them, so a large state does not
    * hold the serving thread for its whole encoding. Still consistent: each section records the rows
    * its component reflected when it was encoded; the log position is taken first (control records
-   * applied meanwhile replay idempotently: definitions replace, removals and tags are set).
+   * applied meanwhile replay idempotently: definitions replace, removals and tags are set). A
+   * component with encodeGradually is encoded in steps of about ENCODE_SLICE_MS with `pause` between
+   * them, and while it is, the state is held: the live feed (derived-queue.ts) waits, and resumes
+   * through onResume (a 5-funnel sequences section was one 47-69 ms task, rollups 41-47 ms).
    */
   async snapshotGradually(pause: () => Promise<void>, timing?: (name: string, ms: number) => void): Promise<{ snapshot: DerivedSnapshot; nextLsn: number }> {
     const nextLsn = this.nextLsn;
@@ -239,11 +271,30 @@ export class DerivedState {
     out.set(SOURCES_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify(this.sourcePositions())) });
     for (const c of this.components) {
       await pause();
-      const t0 = performance.now();
-      out.set(c.name, { covered: Object.fromEntries(this.covered.get(c.name)!), bytes: c.encode() });
+      const t0 = performance.now(), covered = Object.fromEntries(this.covered.get(c.name)!);
+      out.set(c.name, { covered, bytes: c.encodeGradually ? await this.encodeHeld(c.encodeGradually(), pause) : c.encode() });
       timing?.(c.name, performance.now() - t0);
     }
     return { snapshot: out, nextLsn };
+  }
+
+  /** Runs the steps, pausing every ENCODE_SLICE_MS, with the state held until the last one. */
+  private async encodeHeld(steps: Generator<void, Uint8Array, void>, pause: () => Promise<void>): Promise<Uint8Array> {
+    this.holding = true;
+    try {
+      let slice = performance.now();
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return r.value;
+        if (performance.now() - slice >= ENCODE_SLICE_MS) {
+          await pause();
+          slice = performance.now();
+        }
+      }
+    } finally {
+      this.holding = false;
+      this.onResume?.();
+    }
   }
 
   /** Every component's state and what it covers, captured now. */

@@ -14,7 +14,7 @@
 import { EngineError } from "../core/errors.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { RelativeSketch } from "./relative-sketch.ts";
-import type { ByteReader, ByteWriter } from "./sequence-codec.ts";
+import { ENCODE_STEP_SUBJECTS, type ByteReader, type ByteWriter } from "./sequence-codec.ts";
 import type { FunnelDef } from "./sequence-definition.ts";
 import { historyShape, MASK, propagate, type HistoryShape } from "./sequence-history.ts";
 import { ConditionSet, StepMatcher } from "./sequence-predicates.ts";
@@ -155,13 +155,21 @@ export class FunnelState {
   // Layout: counters (3 f64), reached (steps f64), sketches 1..steps-1, then the subjects in key order:
   // u8 by-column index, string value, f64 newest ts, steps f64 best ttc, u32 entries, entries * stride f64.
   encode(w: ByteWriter): void {
+    for (const _ of this.encodeSteps(w));
+  }
+
+  /** encode() in steps: a yield after the sort and every ENCODE_STEP_SUBJECTS subjects (checkpoints between requests). */
+  *encodeSteps(w: ByteWriter): Generator<void, void, void> {
     const n = this.shape.steps, s = this.shape.stride, u = this.users;
     for (const v of [this.lateEvents, this.unkeyedEvents, this.droppedEvents, u.expiredUsers, u.evictedUsers]) w.f64(v);
     w.f64s(this.reached, 0, n);
     for (let k = 1; k < n; k++) this.sketches[k]!.encode(w);
     const slots = u.slotsByKey();
+    yield;
     w.u32(slots.length);
-    for (const slot of slots) {
+    for (let i = 0; i < slots.length; i++) {
+      if (i > 0 && i % ENCODE_STEP_SUBJECTS === 0) yield;
+      const slot = slots[i]!;
       w.u8(u.which[slot]!);
       w.str(u.value[slot]!);
       w.f64(u.newest[slot]!);

@@ -21,7 +21,7 @@ import { EngineError } from "../core/errors.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { DeadlineHeap } from "./deadline-heap.ts";
 import { derivedEventId } from "./derived-event-id.ts";
-import type { ByteReader, ByteWriter } from "./sequence-codec.ts";
+import { ENCODE_STEP_SUBJECTS, type ByteReader, type ByteWriter } from "./sequence-codec.ts";
 import type { JourneyDef } from "./sequence-definition.ts";
 import { countBefore, findEntry, historyShape, MASK, propagate, type HistoryShape } from "./sequence-history.ts";
 import { ConditionSet, StepMatcher } from "./sequence-predicates.ts";
@@ -255,11 +255,19 @@ export class JourneyState {
   // newest ts, u32 entries, entries * stride f64, u32 candidates, per candidate f64 ts, f64 row,
   // string event_id, per copied column u8 present + string.
   encode(w: ByteWriter): void {
+    for (const _ of this.encodeSteps(w));
+  }
+
+  /** encode() in steps: a yield after the sort and every ENCODE_STEP_SUBJECTS subjects (checkpoints between requests). */
+  *encodeSteps(w: ByteWriter): Generator<void, void, void> {
     const s = this.shape.stride, u = this.users;
     for (const v of this.counters()) w.f64(v);
     const slots = u.slotsByKey();
+    yield;
     w.u32(slots.length);
-    for (const slot of slots) {
+    for (let i = 0; i < slots.length; i++) {
+      if (i > 0 && i % ENCODE_STEP_SUBJECTS === 0) yield;
+      const slot = slots[i]!;
       w.u8(u.which[slot]!);
       w.str(u.value[slot]!);
       w.f64(u.newest[slot]!);

@@ -10,6 +10,7 @@
 // fine granularity changed, the old fine cells are merged into hour cells.
 
 import { ByteReader, ByteWriter } from "./byte-codec.ts";
+import { encodeAtOnce } from "./derived-state.ts";
 import { Hll } from "./hll.ts";
 import { CellTable, MEASURES } from "./rollup-cells.ts";
 import { HOUR_MS, type RollupCounters, type Rollups } from "./rollups.ts";
@@ -27,6 +28,14 @@ interface Header {
 }
 
 export function encodeRollups(r: Rollups): Uint8Array {
+  return encodeAtOnce(encodeRollupsSteps(r));
+}
+
+/** Sketches encoded between two yields of encodeRollupsSteps. */
+const STEP_CELLS = 256;
+
+/** encodeRollups in steps (Rollups.encodeGradually): a yield every STEP_CELLS sketches (they are most of the work). */
+export function* encodeRollupsSteps(r: Rollups): Generator<void, Uint8Array, void> {
   const w = new ByteWriter().u32(VERSION);
   const header: Header = {
     watermark: Number.isFinite(r.watermark) ? r.watermark : null,
@@ -37,14 +46,17 @@ export function encodeRollups(r: Rollups): Uint8Array {
     sets: r.sets.map((s) => [...s.dims]),
   };
   w.json(header);
-  for (const s of r.sets) for (const t of [s.fine, s.coarse]) writeCells(w, t);
+  for (const s of r.sets) for (const t of [s.fine, s.coarse]) yield* writeCells(w, t);
   return w.finish();
 }
 
-function writeCells(w: ByteWriter, t: CellTable): void {
+function* writeCells(w: ByteWriter, t: CellTable): Generator<void, void, void> {
   w.u32(t.count).array(t.keys, t.count * (1 + t.dims));
   for (const m of t.measures) w.array(m, t.count);
-  for (let c = 0; c < t.count; c++) w.bytes(t.sketches[c]!.encode());
+  for (let c = 0; c < t.count; c++) {
+    if (c > 0 && c % STEP_CELLS === 0) yield;
+    w.bytes(t.sketches[c]!.encode());
+  }
 }
 
 function readCells(rd: ByteReader, dims: number, precision: number): CellTable {

@@ -16,7 +16,7 @@ import type { DerivedComponent } from "./derived-state.ts";
 import { CodeHashes } from "./hash.ts";
 import { CellTable, MEASURE_INDEX } from "./rollup-cells.ts";
 import type { RollupConfig } from "./rollup-config.ts";
-import { decodeRollups, encodeRollups } from "./rollup-codec.ts";
+import { decodeRollups, encodeRollups, encodeRollupsSteps } from "./rollup-codec.ts";
 import { FineHourCache } from "./rollup-hours.ts";
 import type { FeedBatch } from "./row-feed.ts";
 import { ValueIds } from "./value-ids.ts";
@@ -246,6 +246,11 @@ export class Rollups implements DerivedComponent {
     for (const s of this.sets) n += s.fine.bytes + s.coarse.bytes;
     for (const v of this.dimIds.values()) n += v.bytes;
     return n;
+  }
+
+  /** encode() in steps: a checkpoint holds the feed while they run, so the cells cannot change between them. */
+  encodeGradually(): Generator<void, Uint8Array, void> {
+    return encodeRollupsSteps(this);
   }
 
   encode(): Uint8Array {

@@ -8,6 +8,9 @@ import { EngineError } from "../core/errors.ts";
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder("utf-8", { fatal: true });
 
+/** Subjects written between two yields of an encode in steps (FunnelState/JourneyState.encodeSteps). */
+export const ENCODE_STEP_SUBJECTS = 512;
+
 export class ByteWriter {
   private buf = new Uint8Array(1024);
   private view = new DataView(this.buf.buffer);
@@ -51,8 +54,12 @@ export class ByteWriter {
     return this.at;
   }
 
+  /**
+   * The bytes written, as a view: the writer is done with. Copying them out filled as much fresh
+   * memory again, and filling fresh memory is most of what a large checkpoint section costs.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.at);
+    return this.buf.subarray(0, this.at);
   }
 
   private room(n: number): void {

@@ -52,6 +52,7 @@ import { EngineError } from "../core/errors.ts";
 import type { FeedBatch, RowConsumer } from "./row-feed.ts";
 import { FunnelState, type FunnelReport } from "./funnel-state.ts";
 import { JourneyState, type DerivedEvent, type Emission, type JourneyMetrics } from "./journey-state.ts";
+import { encodeAtOnce } from "./derived-state.ts";
 import { ByteReader, ByteWriter } from "./sequence-codec.ts";
 import type { FunnelDef, JourneyDef } from "./sequence-definition.ts";
 import { ConditionSet } from "./sequence-predicates.ts";
@@ -193,6 +194,11 @@ export class SequenceEngine implements RowConsumer {
   //                   u32 bytes | the state (FunnelState.encode / JourneyState.encode)
   // Strings are u32 length + UTF-8. Subjects are keyed by their value, never by a dictionary code.
   encode(): Uint8Array {
+    return encodeAtOnce(this.encodeSteps());
+  }
+
+  /** encode() in steps: between definitions and within each (FunnelState/JourneyState.encodeSteps). */
+  *encodeSteps(): Generator<void, Uint8Array, void> {
     const w = new ByteWriter();
     w.u32(MAGIC);
     w.u32(VERSION);
@@ -205,7 +211,7 @@ export class SequenceEngine implements RowConsumer {
       w.str(d.def.name);
       w.str(d.def.canonical);
       const inner = new ByteWriter();
-      d.encode(inner);
+      yield* d.encodeSteps(inner);
       w.u32(inner.length);
       w.bytes(inner.finish());
     }

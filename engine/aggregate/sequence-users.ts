@@ -247,7 +247,13 @@ export class SequenceUsers {
 
   /** Live slots ordered by (column, value): the canonical order for encoding. */
   slotsByKey(): number[] {
-    return Array.from(this.heap.slots()).sort((a, b) => (this.keyLess(a, b) ? -1 : this.keyLess(b, a) ? 1 : 0));
+    // One comparison per pair (keyLess both ways compared the strings twice).
+    const which = this.which, value = this.value;
+    return Array.from(this.heap.slots()).sort((a, b) => {
+      if (which[a] !== which[b]) return which[a]! - which[b]!;
+      const x = value[a]!, y = value[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
   }
 
   /** Decode: a subject known by column index and value, bound to a code when a row names it again. */

@@ -69,3 +69,43 @@ test("the backlog counts rows queued that some component has not consumed, acros
   seen.push(q.backlogRows());
   expect(seen).toEqual([1000, 1000, 0]);
 });
+
+test("while a checkpoint encodes a component in steps, nothing is fed or applied; the feed resumes after its last step, and its section is the state it held", async () => {
+  const catalog = new Catalog();
+  catalog.create(EVENTS_SCHEMA, { segmentRows: 1024 });
+  const l = logger();
+  // Encodes the log in three steps: any row or control fed between two steps would show as a
+  // difference between the first and the last step's view of it.
+  const stepped: DerivedComponent & { log: string[] } = {
+    ...l, name: "stepped",
+    *encodeGradually() {
+      // Each step works longer than a slice (1 ms), so snapshotGradually pauses after each.
+      const work = () => { for (const until = performance.now() + 1.5; performance.now() < until;); };
+      const first = l.log.length;
+      work();
+      yield;
+      work();
+      yield;
+      return new TextEncoder().encode(`${first}:${l.log.length}`);
+    },
+  };
+  const state = new DerivedState([stepped]);
+  const q = new DerivedQueue(state, catalog);
+  append(catalog, 300); q.rows(0);
+  expect(q.pump(1000)).toBe(false);
+  let resumed = 0;
+  state.onResume = () => resumed++;
+  const seen: { held: boolean; pumped: boolean; rows: number }[] = [];
+  const snap = await state.snapshotGradually(async () => {
+    // Between steps (and before the component): new rows and a control arrive and the feed is pumped.
+    append(catalog, 10); q.rows(seen.length + 1); q.control(seen.length + 100, "stepped", "x", "X");
+    const held = state.held;
+    seen.push({ held, pumped: q.pump(1000), rows: l.log.length });
+  });
+  // The pause before the component feeds; the pauses after its two steps hold.
+  expect(seen).toEqual([{ held: false, pumped: false, rows: 300 + 10 + 1 }, { held: true, pumped: false, rows: 311 }, { held: true, pumped: false, rows: 311 }]);
+  expect(new TextDecoder().decode(snap.snapshot.get("stepped")!.bytes)).toBe("311:311");
+  expect([state.held, resumed]).toEqual([false, 1]);
+  expect(q.pump(1000)).toBe(false);
+  expect(l.log.length).toBe(311 + 2 * 11);
+});

@@ -302,6 +302,16 @@ class PointAccumulator {
 }
 
 /**
+ * Whether the answer to `q` depends on which hour tables are held (FineHourCache.heldVersion): sums
+ * over whole hours read the held ones, in another order than the minutes (a money sum's last bits
+ * differ), while UV builds every table it reads (a union of sketches is the same either way) and a
+ * step under an hour reads none.
+ */
+export function readsHeldHourTables(r: Rollups, q: MetricsQuery): boolean {
+  return q.metric !== "uv" && q.stepMs >= HOUR_MS && r.config.granularityMs < HOUR_MS;
+}
+
+/**
  * The hour tables to read, by hour index (start ms / HOUR_MS): of the hours that lie wholly inside one
  * point and in the fine level, all of them for UV (built when missing), the ones already held for
  * the other metrics. Null when there are none (or minutes are hours).

@@ -11,7 +11,7 @@
 // An entry also remembers whether it was asked for since it was computed: those are the answers a
 // dashboard polls, and metrics-refresh.ts computes them again after a change before anyone asks, so
 // the next ask is a hit. Computing only answers asked since bounds that work by the asks: at most
-// one computation per ask, which the ask would otherwise have paid for itself.
+// one refresh per ask.
 //
 // Bodies are kept as Blobs: Bun copies a Uint8Array into every Response, while Responses made from
 // one Blob share its bytes. A 113 KB answer copied per request drove an eden collection every ~200
@@ -84,12 +84,13 @@ export class AnswerCache {
   }
 
   /**
-   * The most recently used entry asked for since it was computed whose stamp is not `stamp` (its
-   * answer may have changed), or null. A refresh does not make its entry more recent.
+   * The most recently used entry asked for since it was computed whose stamp is not the one its
+   * question has now (`stampOf`: its answer may have changed), or null. A refresh does not make its
+   * entry more recent.
    */
-  staleAsked(stamp: string): { key: string; question: MetricsQuestion } | null {
+  staleAsked(stampOf: (q: MetricsQuestion) => string): { key: string; question: MetricsQuestion } | null {
     let found: { key: string; question: MetricsQuestion } | null = null;
-    for (const [key, e] of this.entries) if (e.asked && e.question !== null && e.stamp !== stamp) found = { key, question: e.question };
+    for (const [key, e] of this.entries) if (e.asked && e.question !== null && e.stamp !== stampOf(e.question)) found = { key, question: e.question };
     return found;
   }
 

@@ -6,12 +6,16 @@
 // event loop so a request waits behind one at most), and the ask that follows is a hit.
 //
 // Only answers asked for since they were computed are refreshed (AnswerCache.staleAsked): work is
-// bounded by the asks, at most one computation per ask, and a question nobody polls any more stops
-// costing anything after one refresh. A refreshed answer is computed by the same code as an ask's,
+// bounded by the asks, at most one refresh per ask, and a question nobody polls any more stops
+// costing anything after one refresh. It pays off when asks come faster than changes (many tabs, a
+// trickle of events); a dashboard that polls more slowly than batches arrive mostly computes its
+// answer on the ask (brought up to date from the kept one) and the refresh after its last ask was
+// spent for nothing (at most one per ask). A refreshed answer is computed by the same code as an ask's,
 // from the same kept answer, and stamped the same way: what a hit returns is what the ask would have
 // computed. A refresh that fails (the question now has too many series) drops the entry, so the next
 // ask computes and reports the error itself.
 
+import { EngineError } from "../../engine/core/errors.ts";
 import { answerStamp, computeAnswer, type MetricsRouteContext } from "./metrics.ts";
 
 export class MetricsRefresh {
@@ -40,13 +44,16 @@ export class MetricsRefresh {
 
   /** Refreshes one answer; returns false when none was stale. */
   step(): boolean {
-    const cache = this.ctx.metricsAnswers, stale = cache.staleAsked(answerStamp(this.ctx.rollups));
+    const r = this.ctx.rollups, cache = this.ctx.metricsAnswers, stale = cache.staleAsked((q) => answerStamp(r, q.query));
     if (stale === null) return false;
     try {
       computeAnswer(this.ctx, stale.question, performance.now(), false);
       cache.noteRefreshed();
-    } catch {
+    } catch (e) {
       cache.drop(stale.key);
+      // A question that became invalid (too many series) is the asker's to hear about; anything
+      // else is a bug the next ask would hide by computing afresh.
+      if (!(e instanceof EngineError)) console.error(`GET /v1/metrics refresh of ${stale.key} failed: ${(e as Error).stack}`);
     }
     return true;
   }

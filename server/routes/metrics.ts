@@ -15,7 +15,7 @@
 // the next ask (metrics-refresh.ts), by computeAnswer, the same code an ask runs.
 
 import { EngineError } from "../../engine/core/errors.ts";
-import { evaluateRollups, METRICS, type Metric, type MetricsQuery, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
+import { evaluateRollups, METRICS, readsHeldHourTables, type Metric, type MetricsQuery, type RollupSeries } from "../../engine/aggregate/rollup-query.ts";
 import type { Rollups } from "../../engine/aggregate/rollups.ts";
 import { errorResponse } from "../errors.ts";
 import { updateAnswer } from "../../engine/aggregate/rollup-query-update.ts";
@@ -38,11 +38,14 @@ const RESERVED = new Set(["metric", "by", "from", "to", "step", "api_key"]);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
- * What an answer depends on besides its question: the cells (Rollups.generation) and, to the last bit
- * of a money sum, which hour tables are held (sums read the ones held, rollup-hours.ts).
+ * What an answer depends on besides its question: the cells (Rollups.generation) and, for a sum over
+ * whole hours, which hour tables are held (it reads the held ones: rollup-query.ts
+ * readsHeldHourTables). Other answers leave the hour tables out of their stamp, so a UV query that
+ * builds tables does not make every kept answer stale (a refreshed minute-by-minute revenue answer
+ * missed on every poll when a UV-by-hour panel was refreshed after it).
  */
-export function answerStamp(r: Rollups): string {
-  return `${r.generation}:${r.hours.heldVersion}`;
+export function answerStamp(r: Rollups, q: MetricsQuery): string {
+  return readsHeldHourTables(r, q) ? `${r.generation}:${r.hours.heldVersion}` : String(r.generation);
 }
 
 /**
@@ -129,16 +132,16 @@ export function parseQuestion(p: QueryParams, r: Rollups, now: number): MetricsQ
 export function computeAnswer(ctx: MetricsRouteContext, question: MetricsQuestion, t0: number, asked: boolean): Blob {
   const r = ctx.rollups, q = question.query;
   const prior = ctx.metricsAnswers.kept(question.key);
-  // Read again only where cells changed since the kept answer, when that is all that changed (and
-  // the hour tables held are the same: sums read them).
-  const changed = prior !== null && prior.heldVersion === r.hours.heldVersion ? r.changedSince(prior.generation) : null;
+  // Read again only where cells changed since the kept answer, when that is all that changed (and,
+  // for a sum over whole hours, the hour tables held are the same: it reads them).
+  const changed = prior !== null && (prior.heldVersion === r.hours.heldVersion || !readsHeldHourTables(r, q)) ? r.changedSince(prior.generation) : null;
   const answer = changed !== null ? updateAnswer(r, q, prior!, changed.lo, changed.hi) : evaluateRollups(r, q);
   if (changed !== null) ctx.metricsAnswers.noteUpdated();
   const stats = { elapsed_ms: Math.round((performance.now() - t0) * 1000) / 1000, cells_read: answer.cellsRead, rows_scanned: 0, source: answer.table };
   const { blob, keyTexts, values, bytes, kept } = encodeAnswer(question.head, answer, stats, prior);
   ctx.metricsAnswers.noteSeriesKept(kept);
   // Stamped after the query: the hour tables it built are held now, and a fresh answer would read them.
-  ctx.metricsAnswers.set(question.key, answerStamp(r), blob, {
+  ctx.metricsAnswers.set(question.key, answerStamp(r, q), blob, {
     generation: r.generation, heldVersion: r.hours.heldVersion, table: answer.table, cellsPerPoint: answer.cellsPerPoint, keys: answer.keys, keyTexts, values, bytes,
   }, question, asked);
   return blob;
@@ -148,7 +151,7 @@ export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
   const t0 = performance.now();
   try {
     const question = parseQuestion(QueryParams.of(req), ctx.rollups, Date.now());
-    const hit = ctx.metricsAnswers.get(question.key, answerStamp(ctx.rollups));
+    const hit = ctx.metricsAnswers.get(question.key, answerStamp(ctx.rollups, question.query));
     if (hit !== undefined) return new Response(hit, { headers: HIT_HEADERS });
     return new Response(computeAnswer(ctx, question, t0, true), { headers: MISS_HEADERS });
   } catch (e) {

@@ -3,6 +3,7 @@
 // asks; the cache itself keeps to its bounds.
 import { expect, test } from "bun:test";
 import { DEFAULT_ROLLUP_CONFIG } from "../../../../engine/aggregate/rollup-config.ts";
+import { FineHourCache } from "../../../../engine/aggregate/rollup-hours.ts";
 import { Rollups } from "../../../../engine/aggregate/rollups.ts";
 import { AnswerCache } from "../../../../server/routes/answer-cache.ts";
 import { getMetrics } from "../../../../server/routes/metrics.ts";
@@ -49,9 +50,11 @@ const END = Date.UTC(2026, 11, 4, 12);
  * hour cells once the horizon passes them: `hoursLate` of the late ones), with a restore of an older state at round 40; every
  * answer must be the same but for when it was computed. Returns what the cache did.
  */
-async function differential(seed: number, queries: readonly string[], hoursLate = 0.3) {
+async function differential(seed: number, queries: readonly string[], hoursLate = 0.3, hourCacheBytes?: number) {
   const rng = new Rng(seed);
   const r = new Rollups({ ...DEFAULT_ROLLUP_CONFIG, fineRetentionMs: 2 * HOUR, lateAfterMs: MIN });
+  // A small hour-table cache: UV queries evict each other's tables, and the held set keeps moving.
+  if (hourCacheBytes !== undefined) Object.assign(r, { hours: new FineHourCache(MIN, hourCacheBytes) });
   const cached = { rollups: r, metricsAnswers: new AnswerCache(1 << 20) };
   const fresh = { rollups: r, metricsAnswers: new AnswerCache(0) };
   const refresh = new MetricsRefresh(cached, () => {});
@@ -65,7 +68,11 @@ async function differential(seed: number, queries: readonly string[], hoursLate 
     expect({ ...ja, stats: { ...ja.stats, elapsed_ms: 0 } }).toEqual({ ...jb, stats: { ...jb.stats, elapsed_ms: 0 } });
   };
   for (let round = 0; round < 120; round++) {
-    for (let k = 0; k < 4; k++) await ask(queries[rng.int(0, queries.length - 1)]!);
+    for (let k = 0; k < 4; k++) {
+      // A refresh between asks too (after one built or evicted hour tables), not only after events.
+      if (rng.bool(0.25)) refresh.step();
+      await ask(queries[rng.int(0, queries.length - 1)]!);
+    }
     const events: PlainEvent[] = [];
     // Up to END: the horizon then stays at or before END - 2 h, so minute steps over the last 2 h are valid.
     clock = Math.min(END, clock + rng.int(0, 6 * MIN));
@@ -117,6 +124,60 @@ test("answers over hours the horizon passes (sums only, so no hour table is buil
   expect(stats.updated).toBeGreaterThan(20);
 });
 
+test("with hour tables evicted and built by each other's queries, refreshed and reused answers still equal fresh ones", async () => {
+  const stats = await differential(23, [
+    `metric=uv&by=campaign&from=${END - 4 * HOUR}&to=${END}&step=1h`,
+    `metric=uv&by=country&from=${END - 4 * HOUR}&to=${END}&step=2h`,
+    `metric=revenue&by=campaign&from=${END - 4 * HOUR}&to=${END}&step=2h`,
+    `metric=roas&by=country&from=${END - 4 * HOUR}&to=${END}&step=1h`,
+    `metric=revenue&by=campaign&from=${END - HOUR}&to=${END}&step=1m`,
+  ], 0.3, 64 << 10);
+  expect(stats.refreshed).toBeGreaterThan(20);
+  expect(stats.hits).toBeGreaterThan(20);
+});
+
+/**
+ * A dashboard of two panels polled after every event, asked in `order`; returns each panel's misses
+ * after its first ask and the refreshes made.
+ */
+function twoPanels(order: "uv-first" | "revenue-first") {
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable(), ctx = { rollups: r, metricsAnswers: new AnswerCache(1 << 24) };
+  const refresh = new MetricsRefresh(ctx, () => {});
+  const T0 = Date.UTC(2026, 11, 4, 0);
+  const uv = `metric=uv&by=campaign&from=${T0}&to=${T0 + 24 * HOUR}&step=1h`;
+  const revenue = `metric=revenue&by=campaign&from=${T0 + 11 * HOUR}&to=${T0 + 12 * HOUR}&step=1m`;
+  const panels = order === "uv-first" ? [uv, revenue] : [revenue, uv];
+  const misses = new Map(panels.map((q) => [q, -1]));
+  for (let i = 0; i < 30; i++) {
+    appendAndFeed(t, [{ type: "purchase", ts: T0 + 11 * HOUR + 30 * MIN + i * 1000, user_id: `u${i}`, campaign: `c${i % 3}`, revenue: 1.25 }], [r]);
+    while (refresh.step());
+    for (const q of panels) if (getMetrics(new Request(`http://h/v1/metrics?${q}`), ctx).headers.get("x-caracal-cache") === "miss") misses.set(q, misses.get(q)! + 1);
+  }
+  return { uv: misses.get(uv), revenue: misses.get(revenue), refreshed: ctx.metricsAnswers.stats().refreshed };
+}
+
+test("a UV-by-hour panel that builds hour tables does not make a minute panel's refreshed answer stale, in either order", () => {
+  // Found in review: both stamps held the hour tables' version, so refreshing the UV panel after the
+  // revenue one left revenue stale: it missed on every poll (29 of 29) and was computed twice.
+  expect(twoPanels("uv-first")).toEqual({ uv: 0, revenue: 0, refreshed: 58 });
+  expect(twoPanels("revenue-first")).toEqual({ uv: 0, revenue: 0, refreshed: 58 });
+});
+
+test("an answer asked once is refreshed once, however many changes follow", () => {
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable(), ctx = { rollups: r, metricsAnswers: new AnswerCache(1 << 20) };
+  const refresh = new MetricsRefresh(ctx, () => {});
+  const t0 = Date.UTC(2026, 11, 4, 10);
+  appendAndFeed(t, [{ type: "click", ts: t0 + MIN, user_id: "u0", campaign: "a" }], [r]);
+  getMetrics(new Request(`http://h/v1/metrics?metric=clicks&from=${t0}&to=${t0 + HOUR}`), ctx);
+  const refreshedAfter: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    appendAndFeed(t, [{ type: "click", ts: t0 + (i + 1) * MIN, user_id: `u${i}`, campaign: "a" }], [r]);
+    while (refresh.step());
+    refreshedAfter.push(ctx.metricsAnswers.stats().refreshed);
+  }
+  expect(refreshedAfter).toEqual([1, 1, 1, 1, 1]);
+});
+
 /** Both routes' answers to `q`, minus elapsed_ms, and their statuses. */
 async function both(r: Rollups, cached: AnswerCache, q: string) {
   const body = async (res: Response) => { const j = (await res.json()) as any; return { status: res.status, ...j, stats: j.stats ? { ...j.stats, elapsed_ms: 0 } : undefined }; };
@@ -159,15 +220,16 @@ test("only answers asked for since they were computed are refreshed, most recent
   c.set("a", "1", blob(10), null, question("a"));
   c.set("b", "1", blob(10), null, question("b"));
   c.set("q", "1", blob(10)); // no question: nothing to compute it from
-  expect(c.staleAsked("1")).toBeNull();
-  expect(c.staleAsked("2")?.key).toBe("b");
+  expect(c.staleAsked(() => "1")).toBeNull();
+  expect(c.staleAsked(() => "2")?.key).toBe("b");
   c.set("b", "2", blob(10), null, question("b"), false); // refreshed: not asked since
-  expect(c.staleAsked("2")?.key).toBe("a");
+  expect(c.staleAsked(() => "2")?.key).toBe("a");
   c.set("a", "2", blob(10), null, question("a"), false);
-  expect(c.staleAsked("2")).toBeNull();
-  expect(c.staleAsked("3")).toBeNull();
+  expect(c.staleAsked(() => "2")).toBeNull();
+  expect(c.stats().bytes).toBe(30); // each refresh replaced its entry's bytes
+  expect(c.staleAsked(() => "3")).toBeNull();
   expect(c.get("a", "2")).toBeDefined(); // asked again: refreshed after the next change
-  expect(c.staleAsked("3")?.key).toBe("a");
+  expect(c.staleAsked(() => "3")?.key).toBe("a");
   // Refreshed entries kept their place: b, the least recently used, leaves first.
   c.set("d", "1", blob(10));
   expect(["a", "b", "q", "d"].map((k) => c.kept(k) !== null || c.get(k, "1") !== undefined || c.get(k, "2") !== undefined)).toEqual([true, false, true, true]);

@@ -27,6 +27,10 @@ export class AudienceState implements DerivedComponent {
     else throw new EngineError("bad_argument", `audiences: unknown control op ${op}`);
   }
 
+  encodeGradually(): Generator<void, Uint8Array, void> {
+    return this.current.encodeGradually();
+  }
+
   encode(): Uint8Array {
     return this.current.encode();
   }

@@ -16,6 +16,7 @@
 // re-evaluates members; a rule the new retention cannot hold fails with bad_config.
 
 import { EngineError } from "../core/errors.ts";
+import { encodeAtOnce } from "./derived-state.ts";
 import { AtomIndex, NO_DAY, type AtomRef } from "./atom-index.ts";
 import { leavesOf, parseDefinition, ruleToJson } from "./audience-rules.ts";
 import type { AudienceState, AudiencesOptions, Materialized } from "./audiences.ts";
@@ -145,6 +146,14 @@ function corrupt(why: string): EngineError {
 }
 
 export function encodeState(state: AudienceState): Uint8Array {
+  return encodeAtOnce(encodeStateSteps(state));
+}
+
+/** Bitmaps serialized between two yields of encodeStateSteps. */
+const STEP_BITMAPS = 64;
+
+/** encodeState in steps (Audiences.encodeGradually): a yield after the users and every STEP_BITMAPS bitmaps. */
+export function* encodeStateSteps(state: AudienceState): Generator<void, Uint8Array, void> {
   const { users, index, audiences: defs, counters } = state;
   const w = new Writer();
   w.u32(MAGIC);
@@ -153,6 +162,8 @@ export function encodeState(state: AudienceState): Uint8Array {
   w.i32(index.currentDay);
   for (const v of [counters.rows, counters.skippedNoUser, counters.skippedNoTime, counters.skippedUserLimit, counters.expired]) w.f64(v);
   w.bytes(users.encode());
+  yield;
+  let bitmaps = 0;
   w.u32(index.atoms.length);
   for (const atom of index.atoms) {
     w.str(atom.ref.event);
@@ -161,12 +172,14 @@ export function encodeState(state: AudienceState): Uint8Array {
     const days = [...atom.days.keys()].sort((a, b) => a - b);
     w.u32(days.length);
     for (const day of days) {
+      if (++bitmaps % STEP_BITMAPS === 0) yield;
       w.i32(day);
       w.bytes(index.dayBitmap(atom, day).serialize());
     }
   }
   w.u32(defs.size);
   for (const a of defs.values()) {
+    if (++bitmaps % STEP_BITMAPS === 0) yield;
     w.str(a.def.name);
     w.str(JSON.stringify(ruleToJson(a.def.rule)));
     w.bytes(a.members.serialize());

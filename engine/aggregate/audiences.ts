@@ -17,7 +17,7 @@ import { AtomIndex, DAY_MS, NO_DAY, type Window } from "./atom-index.ts";
 import { evaluate, type EvalContext } from "./audience-eval.ts";
 import { extractRows, newRowCounters, RowScratch, type RowCounters } from "./audience-rows.ts";
 import { leavesOf, parseDefinition, ruleToJson, type AudienceDefinition, type Leaf } from "./audience-rules.ts";
-import { decodeState, encodeState } from "./audience-codec.ts";
+import { decodeState, encodeState, encodeStateSteps } from "./audience-codec.ts";
 import { Bitmap } from "./bitmaps.ts";
 import type { FeedBatch, RowConsumer } from "./row-feed.ts";
 import { countSet, operand, parseSetExpr, type SetContext, type SetExpr } from "./set-expression.ts";
@@ -240,6 +240,11 @@ export class Audiences implements RowConsumer {
   }
 
   /** The whole state as one byte string (audience-codec.ts), for checkpoints. */
+  /** encode() in steps: a checkpoint holds the feed (and definitions) while they run. */
+  encodeGradually(): Generator<void, Uint8Array, void> {
+    return encodeStateSteps({ users: this.users, index: this.index, audiences: this.audiences, counters: this.counters });
+  }
+
   encode(): Uint8Array {
     return encodeState({ users: this.users, index: this.index, audiences: this.audiences, counters: this.counters });
   }

@@ -52,6 +52,20 @@ export class ByteWriter {
   }
 
   /**
+   * Room for a byte array written as array() writes it (count first, 8-aligned), returned to be
+   * filled in place: a large array is then neither built apart nor copied in. Fill it before
+   * writing anything else (a later write may move the buffer).
+   */
+  arrayRoom(byteLength: number): Uint8Array {
+    this.u32(byteLength);
+    this.room(8 + byteLength);
+    this.at = (this.at + 7) & ~7;
+    const out = this.buf.subarray(this.at, this.at + byteLength);
+    this.at += byteLength;
+    return out;
+  }
+
+  /**
    * The bytes written, as a view: the writer is done with. Copying them out filled as much fresh
    * memory again, and filling fresh memory is most of what a large checkpoint section costs.
    */

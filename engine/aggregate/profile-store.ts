@@ -22,7 +22,7 @@ import { EngineError } from "../core/errors.ts";
 import type { Vector } from "../column/vector.ts";
 import type { DerivedComponent } from "./derived-state.ts";
 import { CodeHashCache, CodeIdCache } from "./profile-code-cache.ts";
-import { decodeProfiles, encodeProfiles } from "./profile-codec.ts";
+import { decodeProfiles, encodeProfiles, encodeProfilesSteps } from "./profile-codec.ts";
 import { checkProfileConfig, DEFAULT_PROFILE_CONFIG, PROFILE_LIMITS, PROFILE_WINDOWS, type ProfileConfig } from "./profile-config.ts";
 import { eventsOf, profileOf, tagsOf, type ProfileDictionaries, type UserProfile } from "./profile-read.ts";
 import { CHUNK_BITS, CHUNK_MASK, ProfileSlots, type SlotChunk } from "./profile-slots.ts";
@@ -277,6 +277,11 @@ export class ProfileStore implements DerivedComponent {
   get bytes(): number {
     return this.slots.bytes + this.slotOfUser.byteLength + this.items.bytes + this.campaigns.bytes +
       this.channels.bytes + this.tagIds.bytes + this.typeIds.bytes + this.userCodes.bytes + this.anonCodes.bytes + this.sessionCodes.bytes;
+  }
+
+  /** encode() in steps: a checkpoint holds the feed while they run. */
+  encodeGradually(): Generator<void, Uint8Array, void> {
+    return encodeProfilesSteps(this);
   }
 
   encode(): Uint8Array {

@@ -14,6 +14,7 @@
 // is first decayed to its watermark with the old one; another M, K, R or P is re-laid out by the parts.
 
 import { ByteReader, ByteWriter } from "./byte-codec.ts";
+import { encodeAtOnce } from "./derived-state.ts";
 import { ForwardDecay } from "./reco-decay.ts";
 import { NeighbourSummaries } from "./reco-neighbours.ts";
 import { SessionTable } from "./reco-sessions.ts";
@@ -24,13 +25,21 @@ import { ValueIds } from "./value-ids.ts";
 const VERSION = 1;
 
 export function encodeRecommender(r: Recommender): Uint8Array {
+  return encodeAtOnce(encodeRecommenderSteps(r));
+}
+
+/** encodeRecommender in steps (Recommender.encodeGradually): a yield between its parts (30 ms at once for 20k users). */
+export function* encodeRecommenderSteps(r: Recommender): Generator<void, Uint8Array, void> {
   const n = r.items.size;
   const w = new ByteWriter().u32(VERSION).f64(r.watermark);
   w.f64(r.co.landmarkMs).f64(r.co.halfLifeMs).f64(r.trend.landmarkMs).f64(r.trend.halfLifeMs);
   w.json({ counters: r.counters, items: r.items.values(), categories: r.categories.values() });
   w.array(r.pop, n).array(r.occ, n).array(r.catOf, n);
+  yield;
   r.neighbours.encode(w);
+  yield;
   r.sessions.encode(w);
+  yield;
   r.userRings.encode(w, r.users);
   return w.finish();
 }

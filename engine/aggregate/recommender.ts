@@ -22,7 +22,7 @@
 import type { StringDictionary } from "../column/string-dictionary.ts";
 import { type RecoConfig, recoConfig } from "./reco-config.ts";
 import { CodeMap, UNKNOWN } from "./reco-code-map.ts";
-import { decodeRecommender, encodeRecommender } from "./reco-codec.ts";
+import { decodeRecommender, encodeRecommender, encodeRecommenderSteps } from "./reco-codec.ts";
 import { ForwardDecay } from "./reco-decay.ts";
 import { NeighbourSummaries } from "./reco-neighbours.ts";
 import { type Recommendation, RecoResult, ServeScratch, recommendInto, toRecommendations, trendingOf } from "./reco-serve.ts";
@@ -305,6 +305,11 @@ export class Recommender implements DerivedComponent {
     return this.pop.byteLength + this.occ.byteLength + this.catOf.byteLength + this.neighbours.bytes + this.sessions.bytes +
       this.userRings.bytes + this.top.bytes + this.catTop.bytes + this.scratch.bytes + this.items.bytes + this.categories.bytes +
       this.itemMap.bytes + this.catMap.bytes + this.userMap.bytes + this.anonMap.bytes;
+  }
+
+  /** encode() in steps: a checkpoint holds the feed while they run. */
+  encodeGradually(): Generator<void, Uint8Array, void> {
+    return encodeRecommenderSteps(this);
   }
 
   encode(): Uint8Array {

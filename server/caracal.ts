@@ -99,7 +99,9 @@ export async function startCaracal(config: Config): Promise<Running> {
         // encoding (a lower bound of what every section reflects), the sections record their own.
         const rows = derived.coverage(catalog);
         const debug = process.env.CARACAL_DEBUG_TIMING ? (name: string, ms: number) => console.error(`derived snapshot ${name} ${ms.toFixed(1)} ms`) : undefined;
-        const { snapshot, nextLsn } = await derived.snapshotGradually(() => new Promise<void>((r) => setImmediate(r)), debug);
+        // CARACAL_DEBUG_ENCODE_SLICE_MS=0 pauses after every encoding step (tests: requests and ingest interleave with each).
+        const slice = process.env.CARACAL_DEBUG_ENCODE_SLICE_MS ? Number(process.env.CARACAL_DEBUG_ENCODE_SLICE_MS) : undefined;
+        const { snapshot, nextLsn } = await derived.snapshotGradually(() => new Promise<void>((r) => setImmediate(r)), debug, slice);
         await writeCheckpoint(realFileSystem, derivedDir, snapshot);
         return { rows, nextLsn };
       });

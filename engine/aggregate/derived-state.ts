@@ -264,7 +264,7 @@ export class DerivedState {
    * them, and while it is, the state is held: the live feed (derived-queue.ts) waits, and resumes
    * through onResume (a 5-funnel sequences section was one 47-69 ms task, rollups 41-47 ms).
    */
-  async snapshotGradually(pause: () => Promise<void>, timing?: (name: string, ms: number) => void): Promise<{ snapshot: DerivedSnapshot; nextLsn: number }> {
+  async snapshotGradually(pause: () => Promise<void>, timing?: (name: string, ms: number) => void, sliceMs = ENCODE_SLICE_MS): Promise<{ snapshot: DerivedSnapshot; nextLsn: number }> {
     const nextLsn = this.nextLsn;
     const out = new Map<string, DerivedSection>();
     out.set(LOG_SECTION, { covered: {}, bytes: new TextEncoder().encode(JSON.stringify({ next_lsn: nextLsn })) });
@@ -272,21 +272,21 @@ export class DerivedState {
     for (const c of this.components) {
       await pause();
       const t0 = performance.now(), covered = Object.fromEntries(this.covered.get(c.name)!);
-      out.set(c.name, { covered, bytes: c.encodeGradually ? await this.encodeHeld(c.encodeGradually(), pause) : c.encode() });
+      out.set(c.name, { covered, bytes: c.encodeGradually ? await this.encodeHeld(c.encodeGradually(), pause, sliceMs) : c.encode() });
       timing?.(c.name, performance.now() - t0);
     }
     return { snapshot: out, nextLsn };
   }
 
-  /** Runs the steps, pausing every ENCODE_SLICE_MS, with the state held until the last one. */
-  private async encodeHeld(steps: Generator<void, Uint8Array, void>, pause: () => Promise<void>): Promise<Uint8Array> {
+  /** Runs the steps, pausing every `sliceMs` (0: after each), with the state held until the last one. */
+  private async encodeHeld(steps: Generator<void, Uint8Array, void>, pause: () => Promise<void>, sliceMs: number): Promise<Uint8Array> {
     this.holding = true;
     try {
       let slice = performance.now();
       for (;;) {
         const r = steps.next();
         if (r.done) return r.value;
-        if (performance.now() - slice >= ENCODE_SLICE_MS) {
+        if (performance.now() - slice >= sliceMs) {
           await pause();
           slice = performance.now();
         }

@@ -1,8 +1,10 @@
 // GET /v1/metrics over HTTP as dashboards poll it: the last hour by campaign (100 campaigns x 60
 // minutes, ~118 KB), one connection, 2 ms between answers (wrk's delay hook: the answer's own
 // latency, not a queue's), first with no data arriving, then with a trickle of live events (one
-// per POST, default 10/s), which is what a running campaign looks like between bursts. Floor in the
-// same run: a bare Bun.serve in its own process answering the same bytes, paced the same.
+// per POST, default 10/s), which is what a running campaign looks like between bursts; then 20
+// different panels asked in turn (each every ~200 ms) with twice the events: slow pollers, whose
+// answers change between asks. Floor in the same run: a bare Bun.serve in its own process
+// answering the same bytes, paced the same.
 //
 // Before measuring, the server is warmed with the trickle and asks (--warm seconds, default 30), as
 // one that has been running is: the first single-event batches and the first answers brought up to
@@ -48,6 +50,13 @@ async function bareServer(file: string) {
 const batch = ndjsonBatches(11, 20_000);
 const post = (b: string) => fetch(`${srv.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: b }).then((r) => r.arrayBuffer());
 const url = `${srv.url}/v1/metrics?metric=uv&by=campaign&step=1m`;
+// Dashboards that poll slowly: 20 panels (5 metrics x 4 groupings, last hour by minute) asked in
+// turn, 10 ms apart, so each is asked every ~200 ms while events keep changing them.
+const SLOW_PATHS = ["events", "pv", "uv", "clicks", "revenue"].flatMap((m) => ["campaign", "country", "channel", "device"].map((b) => `/v1/metrics?metric=${m}&by=${b}&step=1m`));
+const SLOW_SCRIPT = `local paths = { ${SLOW_PATHS.map((p) => `"${p}"`).join(", ")} }
+local i = 0
+request = function() i = i % #paths + 1; return wrk.format("GET", paths[i]) end
+${pacedScript(10)}`;
 
 async function answers(): Promise<Record<string, number>> {
   const text = await (await fetch(`${srv.url}/metrics`)).text();
@@ -77,12 +86,12 @@ try {
   const warmUntil = Date.now() + WARM * 1000;
   await Promise.all([trickle(TRICKLE, () => Date.now() > warmUntil), runWrk({ url, script: pacedScript(2), connections: 1, seconds: WARM, dir })]);
 
-  const phase = async (name: string, perSecond: number) => {
+  const phase = async (name: string, perSecond: number, script = pacedScript(2)) => {
     for (let k = 0; k < REPEAT; k++) {
       const before = await answers();
       let done = false;
       const posted = perSecond > 0 ? trickle(perSecond, () => done) : Promise.resolve(0);
-      const r = await runWrk({ url, script: pacedScript(2), connections: 1, seconds: SECONDS, dir });
+      const r = await runWrk({ url, script, connections: 1, seconds: SECONDS, dir });
       done = true;
       const n = await posted, after = await answers();
       const d = (key: string) => after[key]! - before[key]!;
@@ -91,6 +100,7 @@ try {
   };
   await phase("paced, no data arriving", 0);
   await phase(`paced, ${TRICKLE} events/s trickling in`, TRICKLE);
+  await phase(`20 questions in turn, ${2 * TRICKLE} events/s`, 2 * TRICKLE, SLOW_SCRIPT);
   bare = await bareServer(join(dir, "answer.json"));
   const floorName = "floor: bare Bun.serve, same bytes, paced";
   for (let k = 0; k < REPEAT; k++) rows.push([floorName, await runWrk({ url: `http://127.0.0.1:${bare.port}/`, script: pacedScript(2), connections: 1, seconds: SECONDS, dir }), ""]);

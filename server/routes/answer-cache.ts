@@ -54,6 +54,24 @@ interface Entry {
   readonly question: MetricsQuestion | null;
   /** Asked for (computed for an ask, or a hit) since it was computed. */
   asked: boolean;
+  /** When it was last asked for (the cache's clock, ms). */
+  askedAt: number;
+  /** Time between asks, smoothed (NaN until asked twice): when the next ask is expected. */
+  gap: number;
+}
+
+/** Asked at least this often, an answer is refreshed as soon as it changes; less often, just before the next ask is due. */
+const FAST_GAP_MS = 100;
+
+/** How long before an ask is due its refresh runs: a twentieth of the gap, within [5, 50] ms. */
+const leadOf = (gap: number) => Math.min(50, Math.max(5, gap / 20));
+
+/** Weight of the newest gap between asks in the smoothed one. */
+const GAP_WEIGHT = 0.3;
+
+/** When a stale answer's refresh is due: at once if asked often or not yet twice, else just before its next ask. */
+function dueAt(e: Entry): number {
+  return e.gap === e.gap && e.gap > FAST_GAP_MS ? e.askedAt + e.gap - leadOf(e.gap) : -Infinity;
 }
 
 export class AnswerCache {
@@ -66,8 +84,8 @@ export class AnswerCache {
   private seriesKept = 0;
   private updated = 0;
 
-  /** `maxBytes` 0 keeps nothing (every ask is a miss). */
-  constructor(private readonly maxBytes: number, private readonly maxEntries = 256) {}
+  /** `maxBytes` 0 keeps nothing (every ask is a miss). `now`: the clock asks are timed with (ms). */
+  constructor(private readonly maxBytes: number, private readonly maxEntries = 256, readonly now: () => number = () => performance.now()) {}
 
   /** The body stored for `key` at `stamp`, or undefined. */
   get(key: string, stamp: string): Blob | undefined {
@@ -77,7 +95,7 @@ export class AnswerCache {
       return undefined;
     }
     this.hits++;
-    e.asked = true;
+    this.noteAsk(e, e);
     this.entries.delete(key);
     this.entries.set(key, e);
     return e.body;
@@ -85,13 +103,26 @@ export class AnswerCache {
 
   /**
    * The most recently used entry asked for since it was computed whose stamp is not the one its
-   * question has now (`stampOf`: its answer may have changed), or null. A refresh does not make its
-   * entry more recent.
+   * question has now (`stampOf`: its answer may have changed) and whose refresh is due, or null. A
+   * refresh is due at once for an answer asked often (FAST_GAP_MS), else shortly before its next ask
+   * is expected: refreshed right after the first change, a slowly polled answer would most often
+   * have changed again by its next ask. A refresh does not make its entry more recent.
    */
   staleAsked(stampOf: (q: MetricsQuestion) => string): { key: string; question: MetricsQuestion } | null {
+    const now = this.now();
     let found: { key: string; question: MetricsQuestion } | null = null;
-    for (const [key, e] of this.entries) if (e.asked && e.question !== null && e.stamp !== stampOf(e.question)) found = { key, question: e.question };
+    for (const [key, e] of this.entries) if (e.asked && e.question !== null && dueAt(e) <= now && e.stamp !== stampOf(e.question)) found = { key, question: e.question };
     return found;
+  }
+
+  /** When the next refresh not due yet is (a stale answer asked since it was computed), or Infinity. */
+  nextDue(stampOf: (q: MetricsQuestion) => string): number {
+    let next = Infinity;
+    for (const e of this.entries.values()) {
+      const due = e.asked && e.question !== null ? dueAt(e) : Infinity;
+      if (due < next && e.stamp !== stampOf(e.question!)) next = due;
+    }
+    return next;
   }
 
   /** Forgets `key` (a refresh that failed: the next ask computes, and reports, for itself). */
@@ -126,7 +157,9 @@ export class AnswerCache {
       // Map.set on a key present keeps its place: a refresh is not a use.
       if (asked) this.entries.delete(key);
     }
-    this.entries.set(key, { stamp, body, kept, size, question, asked });
+    const e: Entry = { stamp, body, kept, size, question, asked, askedAt: old?.askedAt ?? NaN, gap: old?.gap ?? NaN };
+    if (asked) this.noteAsk(e, old);
+    this.entries.set(key, e);
     this.bytes += size;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
@@ -151,6 +184,14 @@ export class AnswerCache {
 
   stats(): AnswerCacheStats {
     return { hits: this.hits, refreshed: this.refreshed, misses: this.misses, seriesKept: this.seriesKept, updated: this.updated, entries: this.entries.size, bytes: this.bytes };
+  }
+
+  /** `e` was asked for now; `before` holds the last ask's time (and the gap so far). */
+  private noteAsk(e: Entry, before: Entry | undefined): void {
+    const now = this.now(), last = before?.askedAt ?? NaN;
+    if (last === last) e.gap = e.gap === e.gap ? e.gap + GAP_WEIGHT * (now - last - e.gap) : now - last;
+    e.askedAt = now;
+    e.asked = true;
   }
 
   private remove(key: string, e: Entry): void {

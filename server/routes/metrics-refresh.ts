@@ -7,10 +7,10 @@
 //
 // Only answers asked for since they were computed are refreshed (AnswerCache.staleAsked): work is
 // bounded by the asks, at most one refresh per ask, and a question nobody polls any more stops
-// costing anything after one refresh. It pays off when asks come faster than changes (many tabs, a
-// trickle of events); a dashboard that polls more slowly than batches arrive mostly computes its
-// answer on the ask (brought up to date from the kept one) and the refresh after its last ask was
-// spent for nothing (at most one per ask). A refreshed answer is computed by the same code as an ask's,
+// costing anything after one refresh. An answer asked often is refreshed as soon as it changes; one
+// polled slowly (a dashboard every few seconds while events keep coming) just before its next ask
+// is due, from the gap between its asks, by a timer: refreshed right after the first change, it
+// would most often have changed again by then. A refreshed answer is computed by the same code as an ask's,
 // from the same kept answer, and stamped the same way: what a hit returns is what the ask would have
 // computed. A refresh that fails (the question now has too many series) drops the entry, so the next
 // ask computes and reports the error itself.
@@ -18,10 +18,22 @@
 import { EngineError } from "../../engine/core/errors.ts";
 import { answerStamp, computeAnswer, type MetricsRouteContext } from "./metrics.ts";
 
+/** Timers for refreshes due later (tests pass their own). */
+export interface RefreshTimers {
+  setTimeout(f: () => void, ms: number): unknown;
+}
+
+const REAL_TIMERS: RefreshTimers = {
+  // Unref'd: a refresh waiting for its time must not keep a stopping process alive.
+  setTimeout: (f, ms) => { const t = setTimeout(f, ms); t.unref?.(); return t; },
+};
+
 export class MetricsRefresh {
   private scheduled = false;
+  /** When the armed timer fires (Infinity: none armed). */
+  private timerAt = Infinity;
 
-  constructor(private readonly ctx: MetricsRouteContext, private readonly defer: (f: () => void) => void = setImmediate) {}
+  constructor(private readonly ctx: MetricsRouteContext, private readonly defer: (f: () => void) => void = setImmediate, private readonly timers: RefreshTimers = REAL_TIMERS) {}
 
   /** The rollups may have changed: refresh what was asked for, one answer per turn. */
   schedule(): void {
@@ -38,7 +50,7 @@ export class MetricsRefresh {
    */
   refreshNow(budgetMs: number): void {
     const deadline = performance.now() + budgetMs;
-    do if (!this.step()) return; while (performance.now() < deadline);
+    do if (!this.step()) return this.armTimer(); while (performance.now() < deadline);
     this.schedule();
   }
 
@@ -61,5 +73,18 @@ export class MetricsRefresh {
   private turn(): void {
     this.scheduled = false;
     if (this.step()) this.schedule();
+    else this.armTimer();
+  }
+
+  /** Nothing stale is due now: wake when the next refresh is (AnswerCache.nextDue), unless a timer already will. */
+  private armTimer(): void {
+    const r = this.ctx.rollups, cache = this.ctx.metricsAnswers;
+    const due = cache.nextDue((q) => answerStamp(r, q.query));
+    if (due === Infinity || due >= this.timerAt) return;
+    this.timerAt = due;
+    this.timers.setTimeout(() => {
+      if (this.timerAt === due) this.timerAt = Infinity;
+      this.refreshNow(0);
+    }, Math.max(0, due - cache.now()));
   }
 }

@@ -281,3 +281,45 @@ test("a refresh that fails forgets the answer: the next ask computes it and repo
   const res = getMetrics(new Request(q), ctx);
   expect([res.status, ((await res.json()) as any).error.message]).toEqual([400, expect.stringContaining("more than 1000 series")]);
 });
+
+test("an answer polled slowly is refreshed just before its next ask is due, after the changes in between; one polled often, at each change", () => {
+  let clock = 0;
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable(), ctx = { rollups: r, metricsAnswers: new AnswerCache(1 << 20, 256, () => clock) };
+  const timers: { at: number; f: () => void }[] = [];
+  const refresh = new MetricsRefresh(ctx, (f) => f(), { setTimeout: (f, ms) => timers.push({ at: clock + ms, f }) });
+  const advance = (to: number) => {
+    for (let x = timers.findIndex((y) => y.at <= to); x >= 0; x = timers.findIndex((y) => y.at <= to)) {
+      const [due] = timers.splice(x, 1);
+      clock = Math.max(clock, due!.at);
+      due!.f();
+    }
+    clock = to;
+  };
+  const t0 = Date.UTC(2026, 11, 4, 10);
+  let n = 0;
+  const event = () => { appendAndFeed(t, [{ type: "click", ts: t0 + MIN, user_id: `u${n++}`, campaign: "a" }], [r]); refresh.refreshNow(0); };
+  const ask = (q: string) => {
+    const res = getMetrics(new Request(`http://h/v1/metrics?${q}&from=${t0}&to=${t0 + HOUR}&step=1h`), ctx);
+    return res.headers.get("x-caracal-cache");
+  };
+  const slow = "metric=clicks", fast = "metric=events";
+  event();
+  // The slow question is asked every second, the fast one every 20 ms; events come between.
+  const seen: string[] = [];
+  for (let s = 0; s < 4; s++) {
+    for (let k = 0; k < 50; k++) {
+      advance(s * 1000 + k * 20);
+      if (k === 0) seen.push(`slow ${ask(slow)} refreshed ${ctx.metricsAnswers.stats().refreshed}`);
+      const f = ask(fast);
+      if (s === 3 && k > 0) seen.push(`fast ${f}`);
+      if (k % 10 === 5) event();
+    }
+  }
+  // Ask 1 computes; ask 2 misses (no gap known yet: refreshed at the first change after ask 1, then
+  // changed again); from ask 3 on the refresh waits for the gap: due 950 ms after the last ask, after
+  // that second's last event (at +900 ms), so the ask finds it fresh. Refreshed at the first change,
+  // asks 3 and 4 would miss too.
+  expect(seen.filter((x) => x.startsWith("slow")).map((x) => x.split(" ")[1])).toEqual(["miss", "miss", "hit", "hit"]);
+  // The fast question is refreshed at every change: every ask after the first of the second is a hit.
+  expect(seen.filter((x) => x.startsWith("fast")).every((x) => x === "fast hit")).toBe(true);
+});

@@ -216,7 +216,7 @@ export async function startCaracal(config: Config): Promise<Running> {
       tableNames: new Set(config.tables.map((t) => t.name)), bodyBytesMax: config.bodyBytesMax, compactor,
       wsInflightBytesMax: config.wsInflightBytesMax,
       sqlRouter: sql.router, sqlLimits: sql.limits, history: compactor, dimensions: sql.dimensions,
-      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, metricsAnswers, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences, audiences: parts.audiences, audiencesOf: (key) => parts.audiences.of(key),
+      uploadBytesMax: config.tableUploadBytesMax, metrics, derived: parts, access, alerts, rollups: parts.rollups, metricsAnswers, metricsRefresh, derivedTables: parts.tables, dashboard, recommender: parts.recommender, bids, profiles: parts.profiles, social: parts.social, sequences: parts.sequences, audiences: parts.audiences, audiencesOf: (key) => parts.audiences.of(key),
       stringColumns: config.tables[0]!.columns.filter((c) => c.type === ColumnType.STRING && !c.unique).map((c) => c.name),
     });
     // Consumers join their groups in the background: HTTP serves meanwhile.

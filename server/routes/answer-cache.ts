@@ -69,6 +69,13 @@ const leadOf = (gap: number) => Math.min(50, Math.max(5, gap / 20));
 /** Weight of the newest gap between asks in the smoothed one. */
 const GAP_WEIGHT = 0.3;
 
+/** A rolling question asked within this long (or two of its gaps) is moved on when its window ends. */
+const ROLLING_RECENT_MS = 60_000;
+
+function recentlyAsked(e: Entry, now: number): boolean {
+  return now - e.askedAt <= Math.max(ROLLING_RECENT_MS, e.gap === e.gap ? 2 * e.gap : 0);
+}
+
 /** When a stale answer's refresh is due: at once if asked often or not yet twice, else just before its next ask. */
 function dueAt(e: Entry): number {
   return e.gap === e.gap && e.gap > FAST_GAP_MS ? e.askedAt + e.gap - leadOf(e.gap) : -Infinity;
@@ -123,6 +130,36 @@ export class AnswerCache {
       if (due < next && e.stamp !== stampOf(e.question!)) next = due;
     }
     return next;
+  }
+
+  /**
+   * Questions whose window follows the clock (MetricsQuestion.rolling), asked lately (within two
+   * gaps between their asks, or ROLLING_RECENT_MS), whose window ended before `nowWall`: the next
+   * ask is a new question, to be answered before it comes (MetricsRefresh).
+   */
+  rolledPast(nowWall: number): { key: string; question: MetricsQuestion }[] {
+    const now = this.now(), out: { key: string; question: MetricsQuestion }[] = [];
+    for (const [key, e] of this.entries) if (e.question?.rolling && e.question.query.to < nowWall && recentlyAsked(e, now)) out.push({ key, question: e.question });
+    return out;
+  }
+
+  /**
+   * `to` takes over from `from` (the same rolling question, its window moved): its asks so far, so
+   * it is refreshed and moved on as `from` was; `from` is no longer refreshed or moved.
+   */
+  succeed(from: string, to: string): void {
+    const a = this.entries.get(from), b = this.entries.get(to);
+    if (a !== undefined && b !== undefined) { b.askedAt = a.askedAt; b.gap = a.gap; b.asked = true; }
+    this.retire(from);
+  }
+
+  /** `key` is neither refreshed nor moved on any more (until asked again). */
+  retire(key: string): void {
+    const e = this.entries.get(key);
+    if (e === undefined) return;
+    e.asked = false;
+    e.askedAt = NaN;
+    e.gap = NaN;
   }
 
   /** Forgets `key` (a refresh that failed: the next ask computes, and reports, for itself). */

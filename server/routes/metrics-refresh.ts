@@ -16,7 +16,7 @@
 // ask computes and reports the error itself.
 
 import { EngineError } from "../../engine/core/errors.ts";
-import { answerStamp, computeAnswer, type MetricsRouteContext } from "./metrics.ts";
+import { answerStamp, computeAnswer, parseQuestion, type MetricsRouteContext } from "./metrics.ts";
 
 /** Timers for refreshes due later (tests pass their own). */
 export interface RefreshTimers {
@@ -32,8 +32,49 @@ export class MetricsRefresh {
   private scheduled = false;
   /** When the armed timer fires (Infinity: none armed). */
   private timerAt = Infinity;
+  /** When the armed rollover timer fires, wall clock (Infinity: none armed). */
+  private rollAt = Infinity;
 
   constructor(private readonly ctx: MetricsRouteContext, private readonly defer: (f: () => void) => void = setImmediate, private readonly timers: RefreshTimers = REAL_TIMERS) {}
+
+  /**
+   * A question whose window follows the clock was asked; its window ends at `to` (wall clock): once
+   * the clock passes it, the same question is a new one (a minute later), answered then, before the
+   * poll that asks it (without this, the first ask of every minute computed the whole answer).
+   */
+  rollsAt(to: number): void {
+    const at = to + 1;
+    if (at >= this.rollAt) return;
+    this.rollAt = at;
+    this.timers.setTimeout(() => {
+      if (this.rollAt === at) this.rollAt = Infinity;
+      this.roll();
+    }, Math.max(0, at - this.wall()));
+  }
+
+  /** Moves every rolling question asked lately whose window has ended on to the window of now. */
+  roll(): void {
+    const now = this.wall(), r = this.ctx.rollups, cache = this.ctx.metricsAnswers;
+    let next = Infinity;
+    for (const { key, question } of cache.rolledPast(now)) {
+      try {
+        const moved = parseQuestion(question.rolling!, r, now);
+        if (moved.key === key) continue;
+        computeAnswer(this.ctx, moved, performance.now(), false);
+        cache.noteRefreshed();
+        cache.succeed(key, moved.key);
+        next = Math.min(next, moved.query.to);
+      } catch (e) {
+        cache.retire(key);
+        if (!(e instanceof EngineError)) console.error(`GET /v1/metrics rollover of ${key} failed: ${(e as Error).stack}`);
+      }
+    }
+    if (next < Infinity) this.rollsAt(next);
+  }
+
+  private wall(): number {
+    return (this.ctx.now ?? Date.now)();
+  }
 
   /** The rollups may have changed: refresh what was asked for, one answer per turn. */
   schedule(): void {

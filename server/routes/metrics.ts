@@ -21,12 +21,17 @@ import { errorResponse } from "../errors.ts";
 import { updateAnswer } from "../../engine/aggregate/rollup-query-update.ts";
 import type { Metrics } from "../observability/prometheus.ts";
 import type { AnswerCache, KeptAnswer } from "./answer-cache.ts";
+import type { MetricsRefresh } from "./metrics-refresh.ts";
 import { joinParts, metricsBodyParts } from "./metrics-json.ts";
 import { QueryParams } from "../query-params.ts";
 
 export interface MetricsRouteContext {
   rollups: Rollups;
   metricsAnswers: AnswerCache;
+  /** Computes polled answers ahead of their asks; told of questions whose window follows the clock. */
+  readonly metricsRefresh?: MetricsRefresh;
+  /** The wall clock windows without `to` end at (default Date.now). */
+  readonly now?: () => number;
   /** caracal_lookup_seconds{endpoint="metrics"}: the time to the Response, reused or computed. */
   readonly metrics?: Metrics;
 }
@@ -98,6 +103,8 @@ export interface MetricsQuestion {
   readonly query: MetricsQuery;
   /** The body's first fields. */
   readonly head: Record<string, unknown>;
+  /** Without `to`, the window follows the clock: the parameters, to read the question again later. */
+  readonly rolling: QueryParams | null;
 }
 
 /** Reads a question from a query string; without from/to, the last hour up to `now`. */
@@ -122,7 +129,7 @@ export function parseQuestion(p: QueryParams, r: Rollups, now: number): MetricsQ
   // Filter order does not change the answer; `by` order does (it orders each series' key).
   const key = JSON.stringify([metric, by, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)), from, to, stepMs]);
   const head = { metric, by, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step_ms: stepMs };
-  return { key, query: { metric: metric as Metric, by, filter, from, to, stepMs }, head };
+  return { key, query: { metric: metric as Metric, by, filter, from, to, stepMs }, head, rolling: p.has("to") ? null : p };
 }
 
 /**
@@ -150,7 +157,8 @@ export function computeAnswer(ctx: MetricsRouteContext, question: MetricsQuestio
 export function getMetrics(req: Request, ctx: MetricsRouteContext): Response {
   const t0 = performance.now();
   try {
-    const question = parseQuestion(QueryParams.of(req), ctx.rollups, Date.now());
+    const question = parseQuestion(QueryParams.of(req), ctx.rollups, (ctx.now ?? Date.now)());
+    if (question.rolling !== null) ctx.metricsRefresh?.rollsAt(question.query.to);
     const hit = ctx.metricsAnswers.get(question.key, answerStamp(ctx.rollups, question.query));
     if (hit !== undefined) return new Response(hit, { headers: HIT_HEADERS });
     return new Response(computeAnswer(ctx, question, t0, true), { headers: MISS_HEADERS });

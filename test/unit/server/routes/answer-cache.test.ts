@@ -216,7 +216,7 @@ test("a consume that fails midway is a change no kept answer is brought up to da
 });
 
 test("only answers asked for since they were computed are refreshed, most recently used first; a refresh is not a use", () => {
-  const c = new AnswerCache(1 << 20, 3), question = (key: string) => ({ key, query: {} as never, head: {} });
+  const c = new AnswerCache(1 << 20, 3), question = (key: string) => ({ key, query: {} as never, head: {}, rolling: null });
   c.set("a", "1", blob(10), null, question("a"));
   c.set("b", "1", blob(10), null, question("b"));
   c.set("q", "1", blob(10)); // no question: nothing to compute it from
@@ -322,4 +322,41 @@ test("an answer polled slowly is refreshed just before its next ask is due, afte
   expect(seen.filter((x) => x.startsWith("slow")).map((x) => x.split(" ")[1])).toEqual(["miss", "miss", "hit", "hit"]);
   // The fast question is refreshed at every change: every ask after the first of the second is a hit.
   expect(seen.filter((x) => x.startsWith("fast")).every((x) => x === "fast hit")).toBe(true);
+});
+
+test("a question whose window follows the clock is answered for the next window when the minute turns, before its next ask", async () => {
+  const B = Date.UTC(2026, 11, 4, 10, 30);
+  let wall = B - 30_000, clock = 0;
+  const r = new Rollups(DEFAULT_ROLLUP_CONFIG), t = eventsTable();
+  const timers: { at: number; f: () => void }[] = [];
+  const ctx: Parameters<typeof getMetrics>[1] & { metricsRefresh?: MetricsRefresh } = { rollups: r, metricsAnswers: new AnswerCache(1 << 20, 256, () => clock), now: () => wall };
+  const refresh = new MetricsRefresh(ctx, (f) => f(), { setTimeout: (f, ms) => timers.push({ at: wall + ms, f }) });
+  Object.assign(ctx, { metricsRefresh: refresh });
+  appendAndFeed(t, [{ type: "click", ts: B - 20 * MIN, user_id: "u1", campaign: "a" }], [r]);
+  const ask = async (q: string) => {
+    const res = getMetrics(new Request(`http://h/v1/metrics?${q}`), ctx);
+    return { cache: res.headers.get("x-caracal-cache"), to: ((await res.json()) as any).to };
+  };
+  // Polled every 5 s; the window (the last hour, by minute) ends at B until the clock passes it.
+  const seen: { cache: string | null; to: string }[] = [];
+  for (let k = 0; k < 12; k++) {
+    wall = B - 30_000 + k * 5_000;
+    clock = k * 5_000;
+    for (let x = timers.findIndex((y) => y.at <= wall); x >= 0; x = timers.findIndex((y) => y.at <= wall)) timers.splice(x, 1)[0]!.f();
+    seen.push(await ask("metric=clicks&step=1m"));
+  }
+  // Asked at B-30 s ... B+25 s: the first computes, the ones after B are the next window's, made when
+  // the clock passed B (the timer armed by the first ask), so none computes again.
+  expect(seen.map((s) => s.cache)).toEqual(["miss", ...Array(11).fill("hit")]);
+  expect(seen.map((s) => s.to)).toEqual([...Array(7).fill(new Date(B).toISOString()), ...Array(5).fill(new Date(B + MIN).toISOString())]);
+  // After a change, the new window is refreshed just before its next ask is due (polled every 5 s);
+  // the old window is not refreshed any more.
+  appendAndFeed(t, [{ type: "click", ts: B + 10_000, user_id: "u2", campaign: "a" }], [r]);
+  const before = ctx.metricsAnswers.stats().refreshed;
+  refresh.refreshNow(10);
+  expect(ctx.metricsAnswers.stats().refreshed - before).toBe(0);
+  wall += 4_990; clock += 4_990;
+  for (let x = timers.findIndex((y) => y.at <= wall); x >= 0; x = timers.findIndex((y) => y.at <= wall)) timers.splice(x, 1)[0]!.f();
+  expect(ctx.metricsAnswers.stats().refreshed - before).toBe(1);
+  expect(await ask("metric=clicks&step=1m")).toEqual({ cache: "hit", to: new Date(B + MIN).toISOString() });
 });

@@ -15,6 +15,7 @@
 // computed. A refresh that fails (the question now has too many series) drops the entry, so the next
 // ask computes and reports the error itself.
 
+import { assert } from "../../engine/core/assert.ts";
 import { EngineError } from "../../engine/core/errors.ts";
 import { answerStamp, computeAnswer, parseQuestion, type MetricsRouteContext } from "./metrics.ts";
 
@@ -52,24 +53,28 @@ export class MetricsRefresh {
     }, Math.max(0, at - this.wall()));
   }
 
-  /** Moves every rolling question asked lately whose window has ended on to the window of now. */
+  /**
+   * Moves the rolling questions asked lately whose window has ended on to the window of now, one a
+   * turn (a dashboard's twenty panels turn over at the same minute).
+   */
   roll(): void {
     const now = this.wall(), r = this.ctx.rollups, cache = this.ctx.metricsAnswers;
-    let next = Infinity;
-    for (const { key, question } of cache.rolledPast(now)) {
-      try {
-        const moved = parseQuestion(question.rolling!, r, now);
-        if (moved.key === key) continue;
-        computeAnswer(this.ctx, moved, performance.now(), false);
-        cache.noteRefreshed();
-        cache.succeed(key, moved.key);
-        next = Math.min(next, moved.query.to);
-      } catch (e) {
-        cache.retire(key);
-        if (!(e instanceof EngineError)) console.error(`GET /v1/metrics rollover of ${key} failed: ${(e as Error).stack}`);
-      }
+    const past = cache.rolledPast(now);
+    if (past.length === 0) return;
+    const { key, question } = past[0]!;
+    try {
+      // The window ended before now, so the question read now has another `to`, hence another key.
+      const moved = parseQuestion(question.rolling!, r, now);
+      assert(moved.key !== key, "a rolled question kept its window");
+      computeAnswer(this.ctx, moved, performance.now(), false);
+      cache.noteRefreshed();
+      cache.succeed(key, moved.key);
+      this.rollsAt(moved.query.to);
+    } catch (e) {
+      cache.retire(key);
+      if (!(e instanceof EngineError)) console.error(`GET /v1/metrics rollover of ${key} failed: ${(e as Error).stack}`);
     }
-    if (next < Infinity) this.rollsAt(next);
+    if (past.length > 1) this.defer(() => this.roll());
   }
 
   private wall(): number {

@@ -38,9 +38,9 @@ export function* encodeRecommenderSteps(r: Recommender): Generator<void, Uint8Ar
   yield;
   r.neighbours.encode(w);
   yield;
-  r.sessions.encode(w);
+  yield* r.sessions.encodeSteps(w);
   yield;
-  r.userRings.encode(w, r.users);
+  yield* r.userRings.encodeSteps(w, r.users);
   return w.finish();
 }
 

@@ -61,6 +61,9 @@ export class KeyHashes {
   }
 }
 
+/** Sessions gathered between two yields of encodeSteps. */
+const STEP_SESSIONS = 4096;
+
 export class SessionTable {
   keyLo: Int32Array;
   keyHi: Int32Array;
@@ -117,16 +120,24 @@ export class SessionTable {
 
   /** Open sessions only: slot numbers, then their keys and rings. */
   encode(w: ByteWriter): void {
+    for (const _ of this.encodeSteps(w));
+  }
+
+  /** encode() in steps: a yield every STEP_SESSIONS sessions gathered (checkpoints between requests). */
+  *encodeSteps(w: ByteWriter): Generator<void, void, void> {
     const used: number[] = [];
     for (let s = 0; s < this.slots; s++) if (this.last[s] !== -Infinity) used.push(s);
     const n = used.length, k = this.k;
     const slots = Int32Array.from(used), keys = new Int32Array(2 * n), last = new Float64Array(n), count = new Uint8Array(n);
     const item = new Int32Array(n * k), ts = new Float64Array(n * k), weight = new Float64Array(n * k), bought = new Uint8Array(n * k);
-    used.forEach((s, i) => {
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && i % STEP_SESSIONS === 0) yield;
+      const s = used[i]!;
       keys[2 * i] = this.keyLo[s]!; keys[2 * i + 1] = this.keyHi[s]!; last[i] = this.last[s]!; count[i] = this.count[s]!;
       item.set(this.item.subarray(s * k, s * k + k), i * k); ts.set(this.ts.subarray(s * k, s * k + k), i * k);
       weight.set(this.weight.subarray(s * k, s * k + k), i * k); bought.set(this.bought.subarray(s * k, s * k + k), i * k);
-    });
+    }
+    yield;
     w.u32(this.slots).u32(k).f64(this.expired).f64(this.evicted);
     w.array(slots, n).array(keys, 2 * n).array(last, n).array(count, n).array(item, n * k).array(ts, n * k).array(weight, n * k).array(bought, n * k);
   }

@@ -16,6 +16,9 @@ export function toSec(tMs: number): number {
   return Math.min(0xffff_ffff, Math.max(0, Math.floor(tMs / 1000) - EPOCH_S));
 }
 
+/** Users gathered between two yields of encodeSteps. */
+const STEP_USERS = 4096;
+
 export class UserRings {
   recent = new Int32Array(0);
   recentSec = new Uint32Array(0);
@@ -73,15 +76,24 @@ export class UserRings {
 
   /** Users with history, by key string, then their rings (bought oldest first). */
   encode(w: ByteWriter, users: ValueIds): void {
+    for (const _ of this.encodeSteps(w, users));
+  }
+
+  /** encode() in steps: a yield every STEP_USERS users gathered (checkpoints between requests). */
+  *encodeSteps(w: ByteWriter, users: ValueIds): Generator<void, void, void> {
     const keys: string[] = [], uids: number[] = [];
     for (let u = 0; u < this.capacity; u++) if (this.has(u)) { keys.push(users.value(u)); uids.push(u); }
     const n = uids.length, r = this.r, p = this.p;
     const recent = new Int32Array(n * r), sec = new Uint32Array(n * r), bought = new Int32Array(n * p);
-    uids.forEach((u, i) => {
+    yield;
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && i % STEP_USERS === 0) yield;
+      const u = uids[i]!;
       recent.set(this.recent.subarray(u * r, u * r + r), i * r);
       sec.set(this.recentSec.subarray(u * r, u * r + r), i * r);
       for (let j = 0; j < p; j++) bought[i * p + j] = this.bought[u * p + (this.boughtHead[u]! + j) % p]!;
-    });
+    }
+    yield;
     w.u32(r).u32(p).f64(this.untracked).json(keys).array(recent, n * r).array(sec, n * r).array(bought, n * p);
   }
 

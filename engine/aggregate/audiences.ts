@@ -239,12 +239,12 @@ export class Audiences implements RowConsumer {
     };
   }
 
-  /** The whole state as one byte string (audience-codec.ts), for checkpoints. */
   /** encode() in steps: a checkpoint holds the feed (and definitions) while they run. */
   encodeGradually(): Generator<void, Uint8Array, void> {
     return encodeStateSteps({ users: this.users, index: this.index, audiences: this.audiences, counters: this.counters });
   }
 
+  /** The whole state as one byte string (audience-codec.ts), for checkpoints. */
   encode(): Uint8Array {
     return encodeState({ users: this.users, index: this.index, audiences: this.audiences, counters: this.counters });
   }

@@ -154,11 +154,7 @@ export class FunnelState {
 
   // Layout: counters (3 f64), reached (steps f64), sketches 1..steps-1, then the subjects in key order:
   // u8 by-column index, string value, f64 newest ts, steps f64 best ttc, u32 entries, entries * stride f64.
-  encode(w: ByteWriter): void {
-    for (const _ of this.encodeSteps(w));
-  }
-
-  /** encode() in steps: a yield after the sort and every ENCODE_STEP_SUBJECTS subjects (checkpoints between requests). */
+  /** Written in steps: a yield after the sort and every ENCODE_STEP_SUBJECTS subjects (checkpoints between requests). */
   *encodeSteps(w: ByteWriter): Generator<void, void, void> {
     const n = this.shape.steps, s = this.shape.stride, u = this.users;
     for (const v of [this.lateEvents, this.unkeyedEvents, this.droppedEvents, u.expiredUsers, u.evictedUsers]) w.f64(v);
@@ -179,7 +175,7 @@ export class FunnelState {
     }
   }
 
-  /** Restores what encode() wrote, into a funnel that has seen no rows. */
+  /** Restores what encodeSteps() wrote, into a funnel that has seen no rows. */
   decode(r: ByteReader): void {
     const n = this.shape.steps, s = this.shape.stride, u = this.users;
     [this.lateEvents, this.unkeyedEvents, this.droppedEvents, u.expiredUsers, u.evictedUsers] = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];

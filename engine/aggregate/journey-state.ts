@@ -254,11 +254,7 @@ export class JourneyState {
   // Layout: counters (8 f64), then the subjects in key order: u8 by-column index, string value, f64
   // newest ts, u32 entries, entries * stride f64, u32 candidates, per candidate f64 ts, f64 row,
   // string event_id, per copied column u8 present + string.
-  encode(w: ByteWriter): void {
-    for (const _ of this.encodeSteps(w));
-  }
-
-  /** encode() in steps: a yield after the sort and every ENCODE_STEP_SUBJECTS subjects (checkpoints between requests). */
+  /** Written in steps: a yield after the sort and every ENCODE_STEP_SUBJECTS subjects (checkpoints between requests). */
   *encodeSteps(w: ByteWriter): Generator<void, void, void> {
     const s = this.shape.stride, u = this.users;
     for (const v of this.counters()) w.f64(v);
@@ -287,7 +283,7 @@ export class JourneyState {
     }
   }
 
-  /** Restores what encode() wrote, into a journey that has seen no rows. */
+  /** Restores what encodeSteps() wrote, into a journey that has seen no rows. */
   decode(r: ByteReader): void {
     const s = this.shape.stride, u = this.users;
     const v = this.counters().map(() => r.f64());

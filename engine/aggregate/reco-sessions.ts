@@ -118,12 +118,7 @@ export class SessionTable {
       this.item.byteLength + this.ts.byteLength + this.weight.byteLength + this.bought.byteLength;
   }
 
-  /** Open sessions only: slot numbers, then their keys and rings. */
-  encode(w: ByteWriter): void {
-    for (const _ of this.encodeSteps(w));
-  }
-
-  /** encode() in steps: a yield every STEP_SESSIONS sessions gathered (checkpoints between requests). */
+  /** Open sessions only: slot numbers, then their keys and rings; a yield every STEP_SESSIONS sessions gathered (checkpoints between requests). */
   *encodeSteps(w: ByteWriter): Generator<void, void, void> {
     const used: number[] = [];
     for (let s = 0; s < this.slots; s++) if (this.last[s] !== -Infinity) used.push(s);

@@ -74,12 +74,7 @@ export class UserRings {
     return this.recent.byteLength + this.recentSec.byteLength + this.bought.byteLength + this.boughtHead.byteLength;
   }
 
-  /** Users with history, by key string, then their rings (bought oldest first). */
-  encode(w: ByteWriter, users: ValueIds): void {
-    for (const _ of this.encodeSteps(w, users));
-  }
-
-  /** encode() in steps: a yield every STEP_USERS users gathered (checkpoints between requests). */
+  /** Users with history, by key string, then their rings (bought oldest first); a yield every STEP_USERS users gathered (checkpoints between requests). */
   *encodeSteps(w: ByteWriter, users: ValueIds): Generator<void, void, void> {
     const keys: string[] = [], uids: number[] = [];
     for (let u = 0; u < this.capacity; u++) if (this.has(u)) { keys.push(users.value(u)); uids.push(u); }

@@ -191,7 +191,7 @@ export class SequenceEngine implements RowConsumer {
   // Checkpoint layout (little-endian):
   //   u32 magic "CSEQ" | u32 version | f64 watermark | f64 nextRow | u32 definitions
   //   per definition: u8 kind (1 funnel, 2 journey) | string name | string canonical definition |
-  //                   u32 bytes | the state (FunnelState.encode / JourneyState.encode)
+  //                   u32 bytes | the state (FunnelState.encodeSteps / JourneyState.encodeSteps)
   // Strings are u32 length + UTF-8. Subjects are keyed by their value, never by a dictionary code.
   encode(): Uint8Array {
     return encodeAtOnce(this.encodeSteps());

@@ -100,7 +100,7 @@ export async function startCaracal(config: Config): Promise<Running> {
         const rows = derived.coverage(catalog);
         const debug = process.env.CARACAL_DEBUG_TIMING ? (name: string, ms: number) => console.error(`derived snapshot ${name} ${ms.toFixed(1)} ms`) : undefined;
         // CARACAL_DEBUG_ENCODE_SLICE_MS=0 pauses after every encoding step (tests: requests and ingest interleave with each).
-        const slice = process.env.CARACAL_DEBUG_ENCODE_SLICE_MS ? Number(process.env.CARACAL_DEBUG_ENCODE_SLICE_MS) : undefined;
+        const sliceEnv = Number(process.env.CARACAL_DEBUG_ENCODE_SLICE_MS ?? NaN), slice = sliceEnv >= 0 ? sliceEnv : undefined;
         const { snapshot, nextLsn } = await derived.snapshotGradually(() => new Promise<void>((r) => setImmediate(r)), debug, slice);
         await writeCheckpoint(realFileSystem, derivedDir, snapshot);
         return { rows, nextLsn };
